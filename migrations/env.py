@@ -1,0 +1,64 @@
+"""Alembic environment: the URL from DATABASE_URL (or the caller's connection), the
+models' metadata, and GeoAlchemy2's helpers so autogenerate handles spatial columns."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import create_engine, pool
+
+from otagai.config import Settings, normalize_database_url
+from otagai.models import metadata
+
+config = context.config
+
+
+def _url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return normalize_database_url(os.environ["DATABASE_URL"])
+    return Settings().database_url
+
+
+def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # PostGIS's own tables (spatial_ref_sys, tiger/topology) are not ours to manage.
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
+COMMON = {
+    "target_metadata": metadata,
+    "include_object": _include_object,
+    "process_revision_directives": alembic_helpers.writer,
+    "render_item": alembic_helpers.render_item,
+    "compare_type": True,
+}
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), literal_binds=True, **COMMON)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # tests hand over their own connection
+        context.configure(connection=connection, **COMMON)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(_url(), poolclass=pool.NullPool,
+                           connect_args={"options": "-c jit=off"})
+    with engine.connect() as conn:
+        context.configure(connection=conn, **COMMON)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

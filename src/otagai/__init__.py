@@ -1,0 +1,44 @@
+"""Otagai (お互いさま): the backend of a neighbourhood childcare-sharing app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from otagai.config import Settings
+
+
+def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
+    """config -> logging -> db -> auth -> api -> blueprints -> cli."""
+    from otagai import cli
+    from otagai.api.households.routes import blp as households_blp
+    from otagai.api.me.routes import blp as me_blp
+    from otagai.api.system.routes import blp as system_blp
+    from otagai.extensions import auth, db, logs
+    from otagai.extensions.api import Api, make_marshmallow_plugin
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["OTAGAI"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.config["TESTING"] = settings.env == "test"
+    # Errors become problem+json even under test, as the app would see them.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(flask_config)
+
+    logs.configure_logging(settings.log_level)
+    logs.init_app(app)
+    db.init_app(app, settings.database_url, settings.db_pool_size)
+    auth.init_app(app, settings)
+
+    api = Api(app, spec_kwargs={"marshmallow_plugin": make_marshmallow_plugin()})
+    api.register_blueprint(system_blp)
+    for blueprint in (me_blp, households_blp):
+        api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
+    app.extensions["otagai.api"] = api
+
+    cli.init_app(app)
+    return app

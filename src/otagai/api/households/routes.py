@@ -1,0 +1,39 @@
+"""/v1/households: joining another parent's household."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otagai.api.households.schemas import HouseholdJoinSchema
+from otagai.api.me.schemas import HouseholdSummarySchema
+from otagai.domain.people import services as people
+from otagai.extensions.api import Blueprint, Resource
+from otagai.extensions.auth import current_actor
+from otagai.extensions.idempotency import idempotent
+
+blp = Blueprint("households", __name__, url_prefix="/households", description="Households")
+
+
+@blp.route("/join")
+class HouseholdJoinViews(Resource):
+    @idempotent
+    @blp.arguments(HouseholdJoinSchema)
+    @blp.response(201, HouseholdSummarySchema)
+    @blp.alt_response(403, description="Create your profile first.")
+    @blp.alt_response(404, description="Unknown or expired code.")
+    @blp.alt_response(409, description="Code used, already a member, or my current household "
+                                       "has other members.")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Join a household with the code its parent shared
+
+        If I was alone in my household, my children move with me.
+        """
+        actor = current_actor()
+        household = people.join_household(actor, code=data["code"])
+        assert actor.user is not None
+        members = people.household_members(actor.user)
+        return {
+            "id": household.id,
+            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
+            "children_count": people.live_children_count(household.id),
+        }

@@ -1,0 +1,168 @@
+"""/v1/me: my profile, my household's children, household invites and my devices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+
+from otagai.api.me.schemas import (
+    ChildCreateSchema,
+    ChildSchema,
+    ChildUpdateSchema,
+    DeviceCreateSchema,
+    DeviceSchema,
+    HouseholdInviteSchema,
+    ProfileSchema,
+    ProfileUpdateSchema,
+)
+from otagai.domain.actors import Actor
+from otagai.domain.people import services as people
+from otagai.domain.people.models import Child, User
+from otagai.extensions.api import Blueprint, Resource
+from otagai.extensions.auth import current_actor
+from otagai.extensions.idempotency import idempotent
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema, paginate
+
+blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
+
+
+def profile_view(actor: Actor, user: User) -> dict[str, Any]:
+    members = people.household_members(user)
+    communities = people.community_roles(user)
+    roles = []
+    if actor.is_operator:
+        roles.append("operator")
+    if any(c.role == "coordinator" for c in communities):
+        roles.append("coordinator")
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "locale": user.locale,
+        "home": user.home,
+        "roles": roles,
+        "household": {
+            "id": user.household_id,
+            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
+            "children_count": people.live_children_count(user.household_id),
+        },
+        "communities": communities,
+        "created_at": user.created_at,
+    }
+
+
+@blp.route("")
+class MeViews(Resource):
+    @blp.response(200, ProfileSchema)
+    @blp.alt_response(404, description="No profile yet: create it with PUT.")
+    def get(self) -> dict[str, Any]:
+        """My profile, with my household, roles and communities"""
+        actor = current_actor()
+        return profile_view(actor, people.get_profile(actor))
+
+    @blp.arguments(ProfileUpdateSchema, examples={"profile": {"value": {
+        "display_name": "佐藤 美香", "locale": "ja", "home": {"lat": 35.8617, "lng": 139.6455}}}})
+    @blp.response(200, ProfileSchema, description="Profile updated.")
+    @blp.alt_response(201, schema=ProfileSchema, description="Profile (and household) created.")
+    def put(self, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Create or update my profile
+
+        The first call creates my profile and a household of my own. `home` is never shown
+        to anybody else; candidate search uses it only to compute rounded distances.
+        """
+        actor = current_actor()
+        user, created = people.upsert_profile(
+            actor,
+            display_name=data["display_name"],
+            locale=data.get("locale"),
+            home=data.get("home", people.UNSET),
+        )
+        return profile_view(actor, user), 201 if created else 200
+
+    @blp.response(204)
+    @blp.alt_response(404, description="No profile.")
+    def delete(self) -> None:
+        """Delete my account
+
+        Anonymizes my name, home, devices and (when nobody else is left in the household)
+        the children; keeps the anonymous rows that municipal statistics count.
+        """
+        people.delete_account(current_actor())
+
+
+@blp.route("/children")
+class ChildrenViews(Resource):
+    @blp.arguments(PageQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(ChildSchema))
+    @blp.alt_response(403, description="Create your profile first.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My household's children"""
+        user = people.require_user(current_actor())
+        return paginate(people.children_query(user), created=Child.created_at, ident=Child.id,
+                        limit=args["limit"], cursor=args["cursor"])
+
+    @idempotent
+    @blp.arguments(ChildCreateSchema, examples={"child": {"value": {
+        "nickname": "はるとくん", "birth_date": "2021-04-01", "notes": "卵アレルギー"}}})
+    @blp.response(201, ChildSchema)
+    @blp.alt_response(403, description="Create your profile first.")
+    def post(self, data: dict[str, Any]) -> Child:
+        """Add a child to my household"""
+        return people.add_child(current_actor(), **data)
+
+
+@blp.route("/children/<uuid:child_id>")
+class ChildByIdViews(Resource):
+    @blp.response(200, ChildSchema)
+    @blp.alt_response(404, description="No such child in my household.")
+    def get(self, child_id: uuid.UUID) -> Child:
+        """One of my household's children"""
+        return people.get_child(current_actor(), child_id)
+
+    @blp.arguments(ChildUpdateSchema)
+    @blp.response(200, ChildSchema)
+    @blp.alt_response(404, description="No such child in my household.")
+    def patch(self, data: dict[str, Any], child_id: uuid.UUID) -> Child:
+        """Change a child's nickname, birth date or notes"""
+        return people.update_child(current_actor(), child_id, **data)
+
+    @blp.response(204)
+    @blp.alt_response(404, description="No such child in my household.")
+    def delete(self, child_id: uuid.UUID) -> None:
+        """Remove a child (their details are erased)"""
+        people.remove_child(current_actor(), child_id)
+
+
+@blp.route("/household/invites")
+class HouseholdInvitesViews(Resource):
+    @idempotent
+    @blp.response(201, HouseholdInviteSchema)
+    @blp.alt_response(403, description="Create your profile first.")
+    def post(self) -> Any:
+        """Invite a second parent into my household
+
+        Answers a single-use code, valid for 48 hours, for `POST /v1/households/join`.
+        """
+        ttl = current_app.config["OTAGAI"].household_invite_ttl_hours
+        return people.create_household_invite(current_actor(), ttl_hours=ttl)
+
+
+@blp.route("/devices")
+class DevicesViews(Resource):
+    @idempotent
+    @blp.arguments(DeviceCreateSchema)
+    @blp.response(201, DeviceSchema)
+    @blp.alt_response(403, description="Create your profile first.")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register this device's FCM token for notifications"""
+        return people.register_device(current_actor(), **data)
+
+
+@blp.route("/devices/<string(maxlength=512):token>")
+class DeviceByTokenViews(Resource):
+    @blp.response(204)
+    @blp.alt_response(404, description="Not one of my devices.")
+    def delete(self, token: str) -> None:
+        """Stop notifications to a device"""
+        people.unregister_device(current_actor(), token=token)

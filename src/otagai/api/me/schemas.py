@@ -1,0 +1,113 @@
+"""Request and response bodies of /v1/me and its sub-resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.common import LatLngSchema, StrictSchema, text
+from otagai.domain.people.ages import is_child_birth_date, today_tokyo
+from otagai.domain.people.models import LOCALES
+from otagai.extensions.geo import latlng_from_wkb
+
+
+class ProfileUpdateSchema(StrictSchema):
+    display_name = text(max_length=50, required=True, metadata={"example": "佐藤 美香"})
+    locale = ma.fields.String(validate=ma.validate.OneOf(LOCALES), metadata={"example": "ja"})
+    home = ma.fields.Nested(
+        LatLngSchema,
+        allow_none=True,
+        metadata={"description": "Home location; only you ever see it. Omit to keep the "
+                                 "stored one, null to remove it."},
+    )
+
+
+class HomeField(ma.fields.Field):
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        point = latlng_from_wkb(value)
+        return None if point is None else {"lat": point.lat, "lng": point.lng}
+
+
+class HouseholdMemberSchema(ma.Schema):
+    id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+
+
+class HouseholdSummarySchema(ma.Schema):
+    id = ma.fields.UUID()
+    members = ma.fields.List(ma.fields.Nested(HouseholdMemberSchema))
+    children_count = ma.fields.Integer()
+
+
+class CommunityRoleSchema(ma.Schema):
+    id = ma.fields.UUID(attribute="community_id")
+    name = ma.fields.String()
+    municipality_code = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": ["member", "coordinator"]})
+
+
+class ProfileSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "Your user id in Otagai (not the Firebase uid)."})
+    display_name = ma.fields.String(allow_none=True)
+    locale = ma.fields.String()
+    home = HomeField(allow_none=True, metadata={
+        "type": "object", "nullable": True,
+        "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+        "description": "Only in your own profile.",
+    })
+    roles = ma.fields.List(ma.fields.String(metadata={"enum": ["operator", "coordinator"]}))
+    household = ma.fields.Nested(HouseholdSummarySchema)
+    communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema))
+    created_at = ma.fields.AwareDateTime()
+
+
+def _birth_date_ok(value: Any) -> None:
+    if not is_child_birth_date(value, today_tokyo()):
+        if value > today_tokyo():
+            raise ma.ValidationError("Must not be in the future.")
+        raise ma.ValidationError("Must be a child aged 18 or under.")
+
+
+class ChildCreateSchema(StrictSchema):
+    nickname = text(max_length=50, required=True, metadata={"example": "はるとくん"})
+    birth_date = ma.fields.Date(required=True, validate=_birth_date_ok,
+                                metadata={"example": "2021-04-01"})
+    notes = text(max_length=1000, allow_none=True,
+                 metadata={"example": "卵アレルギー",
+                           "description": "Allergies and the like; seen only by your "
+                                          "household and, after a match, the supporter."})
+
+
+class ChildUpdateSchema(StrictSchema):
+    nickname = text(max_length=50)
+    birth_date = ma.fields.Date(validate=_birth_date_ok)
+    notes = text(max_length=1000, allow_none=True)
+
+
+class ChildSchema(ma.Schema):
+    id = ma.fields.UUID()
+    nickname = ma.fields.String()
+    birth_date = ma.fields.Date()
+    notes = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class HouseholdInviteSchema(ma.Schema):
+    code = ma.fields.String(metadata={"example": "K7QM2XPA",
+                                      "description": "Give it to the other parent."})
+    household_id = ma.fields.UUID()
+    expires_at = ma.fields.AwareDateTime()
+
+
+class DeviceCreateSchema(StrictSchema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=512),
+                             metadata={"description": "FCM registration token."})
+    platform = ma.fields.String(required=True,
+                                validate=ma.validate.OneOf(["ios", "android", "web"]))
+
+
+class DeviceSchema(ma.Schema):
+    token = ma.fields.String()
+    platform = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()

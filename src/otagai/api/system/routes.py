@@ -1,0 +1,44 @@
+"""Liveness and readiness, outside /v1 and without authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import text
+
+from otagai.errors import DomainError
+from otagai.extensions.api import Blueprint
+from otagai.extensions.db import session
+
+blp = Blueprint("system", __name__, public=True, description="Health checks")
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"example": "ok"})
+    postgis = ma.fields.String(metadata={"example": "3.3 USE_GEOS=1 USE_PROJ=1 USE_STATS=1"})
+
+
+class NotReady(DomainError):
+    status = 503
+    code = "service_unavailable"
+
+
+@blp.route("/healthz")
+@blp.response(200, HealthSchema)
+def healthz() -> dict[str, Any]:
+    """Liveness: the process answers"""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz")
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, description="Database or PostGIS unreachable.")
+def readyz() -> dict[str, Any]:
+    """Readiness: the database answers and PostGIS is installed"""
+    try:
+        version = session.execute(text("SELECT postgis_version()")).scalar_one()
+    except Exception as exc:  # any failure here means "not ready", never a 500
+        session.rollback()
+        raise NotReady() from exc
+    return {"status": "ok", "postgis": version}

@@ -1,0 +1,71 @@
+"""Commands: ``flask seed``, ``flask dev-token``, ``flask idempotency purge``.
+
+Commands commit once at their end; the services they call only flush.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import delete
+
+from otagai.domain.idempotency import IdempotencyRecord
+from otagai.extensions.auth import mint_emulator_token
+from otagai.extensions.db import session
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(dev_token)
+    app.cli.add_command(idempotency)
+
+
+@click.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder of seed YAML files (default: the repo's seeds/).")
+def seed(directory: Path | None) -> None:
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    from otagai.seeding import load_seeds
+
+    settings = current_app.config["OTAGAI"]
+    directory = directory or (Path(settings.seeds_dir) if settings.seeds_dir else None)
+    report = load_seeds(directory)
+    session.commit()
+    created = ", ".join(f"{k}={v}" for k, v in sorted(report.created.items()))
+    click.echo(f"seed: created {created}")
+
+
+@click.command("dev-token")
+@click.argument("uid")
+@click.option("--operator", is_flag=True, help="Add the custom claim operator=true.")
+@click.option("--expires-in", default=3600, show_default=True, help="Seconds.")
+def dev_token(uid: str, operator: bool, expires_in: int) -> None:
+    """Print an emulator ID token for UID (development only).
+
+    Use it as `Authorization: Bearer <token>`; demo users' uids are in seeds/.
+    """
+    settings = current_app.config["OTAGAI"]
+    if not settings.emulator_mode:
+        raise click.ClickException(
+            "dev-token needs emulator mode: set FIREBASE_AUTH_EMULATOR_HOST "
+            "(e.g. 127.0.0.1:9099) and a demo- FIREBASE_PROJECT_ID")
+    click.echo(mint_emulator_token(uid, settings.firebase_project_id, operator=operator,
+                                   expires_in=expires_in))
+
+
+@click.group()
+def idempotency() -> None:
+    """Stored Idempotency-Key answers."""
+
+
+@idempotency.command("purge")
+def purge() -> None:
+    """Delete stored answers older than IDEMPOTENCY_TTL_HOURS (run from cron)."""
+    hours = current_app.config["OTAGAI"].idempotency_ttl_hours
+    cutoff = datetime.now(UTC) - timedelta(hours=hours)
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    session.commit()
+    click.echo(f"purged {getattr(result, 'rowcount', 0)} idempotency records")

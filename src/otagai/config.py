@@ -1,0 +1,117 @@
+"""Settings, read from the environment in one place (12-factor).
+
+Every variable, its default and its meaning is listed in README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the service must not start with."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _bounds(value: str) -> tuple[float, float, float, float] | None:
+    if value.strip().lower() in {"", "none", "off"}:
+        return None
+    parts = [float(p) for p in value.split(",")]
+    if len(parts) != 4:
+        raise ConfigError("HOME_BOUNDS must be 'min_lat,min_lng,max_lat,max_lng' or 'none'")
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept libpq-style URLs and point SQLAlchemy at psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+# Japan's bounding box, generous enough for Okinotorishima to Hokkaido. It also keeps
+# geography KNN away from the ±180° meridian, where PostGIS 3.3 misorders results.
+JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/otagai"
+    db_pool_size: int = 10
+    firebase_project_id: str = "demo-otagai"
+    firebase_auth_emulator_host: str | None = None
+    google_application_credentials: str | None = None
+    home_bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS
+    max_content_length: int = 64 * 1024
+    log_level: str = "INFO"
+    idempotency_ttl_hours: int = 24
+    household_invite_ttl_hours: int = 48
+    token_cache_size: int = 10_000
+    seeds_dir: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def emulator_mode(self) -> bool:
+        return bool(self.firebase_auth_emulator_host)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if "OTAGAI_ENV" in env:
+            values["env"] = env["OTAGAI_ENV"]
+        if "DATABASE_URL" in env:
+            values["database_url"] = normalize_database_url(env["DATABASE_URL"])
+        if "DB_POOL_SIZE" in env:
+            values["db_pool_size"] = int(env["DB_POOL_SIZE"])
+        if "FIREBASE_PROJECT_ID" in env:
+            values["firebase_project_id"] = env["FIREBASE_PROJECT_ID"]
+        values["firebase_auth_emulator_host"] = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
+        values["google_application_credentials"] = (
+            env.get("GOOGLE_APPLICATION_CREDENTIALS") or None
+        )
+        if "HOME_BOUNDS" in env:
+            values["home_bounds"] = _bounds(env["HOME_BOUNDS"])
+        if "MAX_CONTENT_LENGTH" in env:
+            values["max_content_length"] = int(env["MAX_CONTENT_LENGTH"])
+        if "LOG_LEVEL" in env:
+            values["log_level"] = env["LOG_LEVEL"].upper()
+        if "IDEMPOTENCY_TTL_HOURS" in env:
+            values["idempotency_ttl_hours"] = int(env["IDEMPOTENCY_TTL_HOURS"])
+        if "HOUSEHOLD_INVITE_TTL_HOURS" in env:
+            values["household_invite_ttl_hours"] = int(env["HOUSEHOLD_INVITE_TTL_HOURS"])
+        if "TOKEN_CACHE_SIZE" in env:
+            values["token_cache_size"] = int(env["TOKEN_CACHE_SIZE"])
+        if "SEEDS_DIR" in env:
+            values["seeds_dir"] = env["SEEDS_DIR"]
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {sorted(unknown)}")
+        settings = replace(cls(**values), **overrides)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.env not in {"production", "development", "test"}:
+            raise ConfigError("OTAGAI_ENV must be production, development or test")
+        if self.env == "production" and self.emulator_mode:
+            # An emulator token is unsigned: accepting one in production would let
+            # anybody sign in as anybody.
+            raise ConfigError(
+                "FIREBASE_AUTH_EMULATOR_HOST is set while OTAGAI_ENV=production; "
+                "refusing to accept unsigned emulator tokens in production"
+            )
+        if self.env != "production" and not self.firebase_project_id.startswith("demo-"):
+            if self.emulator_mode:
+                raise ConfigError(
+                    "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
+                    "can be reached by mistake"
+                )

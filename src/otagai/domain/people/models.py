@@ -1,0 +1,99 @@
+"""Users, households and children: the people a share is about."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
+
+USER_ACTIVE = "active"
+USER_DELETED = "deleted"
+LOCALES = ("ja", "en")
+
+
+class Household(UUIDPrimaryKey, CreatedAt, Base):
+    """The unit statistics count. Kept after its members leave or delete their accounts."""
+
+    __tablename__ = "households"
+
+    # Set when its only member moved into another household by invite: a merged
+    # household no longer counts as registered.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("households.id"))
+
+    members: Mapped[list[User]] = relationship(back_populates="household")
+
+
+class User(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'deleted')", name="status"),
+        CheckConstraint("locale IN ('ja', 'en')", name="locale"),
+    )
+
+    # NULL once the account is deleted, so the same Firebase account may start afresh.
+    firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(50))
+    locale: Mapped[str] = mapped_column(String(2), default="ja", server_default="ja")
+    # Never leaves the server except to its owner; GiST-indexed for candidate search.
+    home: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=True), nullable=True
+    )
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=USER_ACTIVE,
+                                        server_default=USER_ACTIVE)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(),
+                                                 onupdate=func.now())
+    deleted_at: Mapped[datetime | None]
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == USER_ACTIVE
+
+
+class Child(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "children"
+    __table_args__ = (Index("ix_children_household_live", "household_id", "created_at", "id",
+                            postgresql_where="deleted_at IS NULL"),)
+
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"))
+    # Personal data; cleared when the child is removed or the household is anonymized.
+    nickname: Mapped[str | None] = mapped_column(String(50))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None]
+
+
+class HouseholdInvite(UUIDPrimaryKey, CreatedAt, Base):
+    """A single-use code one parent gives the other to join their household."""
+
+    __tablename__ = "household_invites"
+
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Device(UUIDPrimaryKey, CreatedAt, Base):
+    """An FCM registration token. A token belongs to one app install: the user who
+    registered it last owns it."""
+
+    __tablename__ = "devices"
+    __table_args__ = (CheckConstraint("platform IN ('ios', 'android', 'web')", name="platform"),)
+
+    token: Mapped[str] = mapped_column(String(512), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(),
+                                                 onupdate=func.now())

@@ -1,0 +1,54 @@
+"""Domain errors: raised by services and policies, rendered as problem+json in one place.
+
+Each error carries a stable snake_case ``code`` that the mobile app can switch on; the
+human text for it lives in :mod:`otagai.messages`, in Japanese and English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, code: str | None = None, *, errors: dict[str, Any] | None = None,
+                 **params: Any) -> None:
+        self.code = code or self.code
+        self.errors = errors
+        self.params = params
+        super().__init__(self.code)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class RuleViolation(DomainError):
+    """The request is well formed but breaks a rule of the domain (422)."""
+
+    status = 422
+    code = "rule_violation"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+def require(condition: bool, code: str) -> None:
+    """Policies answer yes/no; services turn a no into a 403 with a stable code."""
+    if not condition:
+        raise Forbidden(code)

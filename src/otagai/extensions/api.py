@@ -1,0 +1,135 @@
+"""flask-smorest glue: the Api with problem+json errors and local Swagger UI, and a
+Blueprint whose views require a signed-in caller unless the blueprint is public."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import flask_smorest
+import openapi_ui_bundles.swagger_ui
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask
+from flask.views import MethodView
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from otagai.errors import DomainError
+from otagai.extensions import auth
+from otagai.extensions.db import transactional
+from otagai.extensions.idempotency import add_idempotency_doc
+from otagai.extensions.problems import (
+    PROBLEM_MIMETYPE,
+    ProblemSchema,
+    handle_domain_error,
+    handle_http_exception,
+)
+
+SECURITY_SCHEME = "firebase"
+SWAGGER_STATIC = "/docs/static/swagger-ui/"
+
+
+def _schema_name_resolver(schema: Any) -> str:
+    name = schema.__name__ if isinstance(schema, type) else type(schema).__name__
+    if name.endswith("Schema") and len(name) > len("Schema"):
+        name = name[: -len("Schema")]
+    partial = getattr(schema, "partial", False) if not isinstance(schema, type) else False
+    return name + ("Partial" if partial else "")
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("spec_kwargs", {})
+        super().__init__(app, **kwargs)
+
+    def init_app(self, app: Flask, *args: Any, **kwargs: Any) -> None:
+        app.config.setdefault("API_TITLE", "Otagai API")
+        app.config.setdefault("API_VERSION", "v1")
+        app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+        app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+        app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+        app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "/docs")
+        app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_STATIC)
+        app.config.setdefault(
+            "API_SPEC_OPTIONS",
+            {
+                "info": {
+                    "description": (
+                        "Otagai (お互いさま): neighbourhood childcare sharing. Every /v1 call "
+                        "except webhooks needs `Authorization: Bearer <Firebase ID token>`. "
+                        "Errors are application/problem+json (RFC 9457), localized by "
+                        "Accept-Language (ja default, en)."
+                    )
+                },
+                "components": {
+                    "securitySchemes": {
+                        SECURITY_SCHEME: {
+                            "type": "http",
+                            "scheme": "bearer",
+                            "bearerFormat": "Firebase ID token (JWT)",
+                        }
+                    }
+                },
+            },
+        )
+        kwargs.setdefault("spec_kwargs", {})
+        super().init_app(app, *args, **kwargs)
+        # The UI assets ship in a wheel: /docs works offline, with no CDN.
+        app.register_blueprint(
+            FlaskBlueprint(
+                "swagger_ui_static",
+                __name__,
+                static_folder=str(openapi_ui_bundles.swagger_ui.static_path),
+                static_url_path=SWAGGER_STATIC.rstrip("/"),
+            )
+        )
+        app.register_error_handler(DomainError, handle_domain_error)
+
+    def _register_error_handlers(self) -> None:
+        self._app.register_error_handler(HTTPException, handle_http_exception)
+
+    def _register_responses(self) -> None:
+        """Like flask-smorest's, but error responses are documented as problem+json."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (problem+json)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def make_marshmallow_plugin() -> MarshmallowPlugin:
+    return MarshmallowPlugin(schema_name_resolver=_schema_name_resolver)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Views need a verified Firebase ID token unless ``public=True``; the requirement and
+    its 401 answer are documented on every operation."""
+
+    def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.public = public
+        if not public:
+            self.before_request(auth.authenticate_request)
+        self._prepare_doc_cbks.append(self._prepare_auth_doc)
+        self._prepare_doc_cbks.append(add_idempotency_doc)
+
+    def _prepare_auth_doc(self, doc: dict[str, Any], doc_info: Any, **_: Any) -> dict[str, Any]:
+        if self.public:
+            doc["security"] = []
+        else:
+            doc["security"] = [{SECURITY_SCHEME: []}]
+            doc.setdefault("responses", {}).setdefault("401", "UNAUTHORIZED")
+        return doc
+
+
+class Resource(MethodView):
+    """Base of every view: one transaction per request."""
+
+    decorators = [transactional]

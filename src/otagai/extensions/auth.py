@@ -1,0 +1,182 @@
+"""Firebase sign-in: ID tokens are verified by firebase-admin's own verifier.
+
+Emulator mode (``FIREBASE_AUTH_EMULATOR_HOST`` set, development and tests) accepts the
+unsigned tokens the Auth emulator issues; otherwise tokens must be signed by Google.
+firebase-admin skips the expiry check in emulator mode, so it is checked here as well:
+development must fail the way production fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import firebase_admin
+import google.auth.credentials
+from firebase_admin import auth as firebase_auth
+from firebase_admin import credentials
+from flask import Flask, current_app, g, request
+
+from otagai.config import ConfigError, Settings
+from otagai.domain.actors import Actor
+from otagai.errors import Unauthorized
+
+EXTENSION_KEY = "otagai.auth"
+EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
+CLOCK_SKEW_SECONDS = 5
+
+
+class _AnonymousCredential(credentials.Base):  # type: ignore[misc]
+    """Verifying ID tokens needs only Google's public certificates, no service account."""
+
+    def get_credential(self) -> google.auth.credentials.Credentials:
+        return google.auth.credentials.AnonymousCredentials()
+
+
+class _TokenCache:
+    """Verified claims by token digest until the token expires: a token is verified once,
+    not on every request. Failures are never cached."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes, now: float) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._items.get(key)
+            if claims is None:
+                return None
+            if claims.get("exp", 0) <= now:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return claims
+
+    def put(self, key: bytes, claims: dict[str, Any]) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = claims
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class AuthState:
+    def __init__(self, settings: Settings, flask_app: Flask) -> None:
+        if settings.emulator_mode != bool(os.environ.get(EMULATOR_ENV)):
+            # firebase-admin reads the variable from the process environment, so a value
+            # passed any other way would be silently ignored.
+            raise ConfigError(f"{EMULATOR_ENV} must be set in the process environment")
+        credential: credentials.Base = (
+            credentials.ApplicationDefault()
+            if settings.google_application_credentials
+            else _AnonymousCredential()
+        )
+        self.firebase_app = firebase_admin.initialize_app(
+            credential,
+            options={"projectId": settings.firebase_project_id},
+            name=f"otagai-{id(flask_app)}",
+        )
+        # Built now, so emulator mode is fixed at start-up rather than at the first request.
+        self.client = firebase_auth.Client(self.firebase_app)
+        self.emulator_mode = settings.emulator_mode
+        self.cache = _TokenCache(settings.token_cache_size)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        now = time.time()
+        key = hashlib.sha256(token.encode()).digest()
+        cached = self.cache.get(key, now)
+        if cached is not None:
+            return cached
+        try:
+            claims: dict[str, Any] = self.client.verify_id_token(
+                token, clock_skew_seconds=CLOCK_SKEW_SECONDS
+            )
+        except firebase_auth.ExpiredIdTokenError as exc:
+            raise Unauthorized("token_expired") from exc
+        except firebase_auth.CertificateFetchError as exc:
+            raise Unauthorized("token_verification_unavailable") from exc
+        except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
+            raise Unauthorized("token_invalid") from exc
+        if float(claims.get("exp", 0)) + CLOCK_SKEW_SECONDS <= now:
+            raise Unauthorized("token_expired")
+        self.cache.put(key, claims)
+        return claims
+
+
+def init_app(app: Flask, settings: Settings) -> AuthState:
+    state = AuthState(settings, app)
+    app.extensions[EXTENSION_KEY] = state
+    return state
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthorized("token_missing")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("token_invalid")
+    return token.strip()
+
+
+def authenticate_request() -> None:
+    """before_request hook of every non-public blueprint."""
+    if request.method == "OPTIONS":
+        return
+    from otagai.domain.people.queries import user_by_firebase_uid
+
+    state: AuthState = current_app.extensions[EXTENSION_KEY]
+    claims = state.verify(_bearer_token())
+    uid = str(claims.get("uid") or claims.get("sub"))
+    g.actor = Actor(uid=uid, claims=claims, user=user_by_firebase_uid(uid))
+
+
+def current_actor() -> Actor:
+    actor: Actor | None = g.get("actor")
+    if actor is None:  # a view of a public blueprint asked for a caller
+        raise Unauthorized("token_missing")
+    return actor
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def mint_emulator_token(
+    uid: str,
+    project_id: str,
+    *,
+    operator: bool = False,
+    expires_in: int = 3600,
+    issued_at: float | None = None,
+    **extra_claims: Any,
+) -> str:
+    """An ID token as the Firebase Auth emulator issues it (unsigned, ``alg: none``).
+
+    Only emulator mode accepts these; production rejects them as unsigned.
+    """
+    iat = int(issued_at if issued_at is not None else time.time())
+    claims: dict[str, Any] = {
+        "iss": f"https://securetoken.google.com/{project_id}",
+        "aud": project_id,
+        "sub": uid,
+        "user_id": uid,
+        "iat": iat,
+        "auth_time": iat,
+        "exp": iat + expires_in,
+        "firebase": {"identities": {}, "sign_in_provider": "custom"},
+    }
+    if operator:
+        claims["operator"] = True
+    claims.update(extra_claims)
+    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
