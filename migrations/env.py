@@ -50,8 +50,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(_url(), poolclass=pool.NullPool,
-                           connect_args={"options": "-c jit=off"})
+    engine = create_engine(_url(), poolclass=pool.NullPool, connect_args={"options": "-c jit=off"})
     with engine.connect() as conn:
         context.configure(connection=conn, **COMMON)
         with context.begin_transaction():

@@ -24,8 +24,13 @@ def init_app(app: Flask) -> None:
 
 
 @click.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder of seed YAML files (default: the repo's seeds/).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of seed YAML files (default: the repo's seeds/).",
+)
 def seed(directory: Path | None) -> None:
     """Load the demo data (idempotent: a second run changes nothing)."""
     from otagai.seeding import load_seeds
@@ -51,9 +56,13 @@ def dev_token(uid: str, operator: bool, expires_in: int) -> None:
     if not settings.emulator_mode:
         raise click.ClickException(
             "dev-token needs emulator mode: set FIREBASE_AUTH_EMULATOR_HOST "
-            "(e.g. 127.0.0.1:9099) and a demo- FIREBASE_PROJECT_ID")
-    click.echo(mint_emulator_token(uid, settings.firebase_project_id, operator=operator,
-                                   expires_in=expires_in))
+            "(e.g. 127.0.0.1:9099) and a demo- FIREBASE_PROJECT_ID"
+        )
+    click.echo(
+        mint_emulator_token(
+            uid, settings.firebase_project_id, operator=operator, expires_in=expires_in
+        )
+    )
 
 
 @click.group()

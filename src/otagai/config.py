@@ -74,9 +74,7 @@ class Settings:
         if "FIREBASE_PROJECT_ID" in env:
             values["firebase_project_id"] = env["FIREBASE_PROJECT_ID"]
         values["firebase_auth_emulator_host"] = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
-        values["google_application_credentials"] = (
-            env.get("GOOGLE_APPLICATION_CREDENTIALS") or None
-        )
+        values["google_application_credentials"] = env.get("GOOGLE_APPLICATION_CREDENTIALS") or None
         if "HOME_BOUNDS" in env:
             values["home_bounds"] = _bounds(env["HOME_BOUNDS"])
         if "MAX_CONTENT_LENGTH" in env:
@@ -109,9 +107,8 @@ class Settings:
                 "FIREBASE_AUTH_EMULATOR_HOST is set while OTAGAI_ENV=production; "
                 "refusing to accept unsigned emulator tokens in production"
             )
-        if self.env != "production" and not self.firebase_project_id.startswith("demo-"):
-            if self.emulator_mode:
-                raise ConfigError(
-                    "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
-                    "can be reached by mistake"
-                )
+        if self.emulator_mode and not self.firebase_project_id.startswith("demo-"):
+            raise ConfigError(
+                "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
+                "can be reached by mistake"
+            )

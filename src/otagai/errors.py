@@ -13,8 +13,9 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, code: str | None = None, *, errors: dict[str, Any] | None = None,
-                 **params: Any) -> None:
+    def __init__(
+        self, code: str | None = None, *, errors: dict[str, Any] | None = None, **params: Any
+    ) -> None:
         self.code = code or self.code
         self.errors = errors
         self.params = params

@@ -17,11 +17,16 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-def text(*, max_length: int, required: bool = False, allow_none: bool = False,
-         **kwargs: Any) -> ma.fields.String:
+def text(
+    *, max_length: int, required: bool = False, allow_none: bool = False, **kwargs: Any
+) -> ma.fields.String:
     """A trimmed, non-blank string of bounded length."""
-    return TrimmedString(required=required, allow_none=allow_none,
-                         validate=ma.validate.Length(min=1, max=max_length), **kwargs)
+    return TrimmedString(
+        required=required,
+        allow_none=allow_none,
+        validate=ma.validate.Length(min=1, max=max_length),
+        **kwargs,
+    )
 
 
 class TrimmedString(ma.fields.String):
@@ -38,12 +43,18 @@ class TrimmedString(ma.fields.String):
 class LatLngSchema(StrictSchema):
     """A point, WGS 84. Inside Japan unless the deployment configures other bounds."""
 
-    lat = ma.fields.Float(required=True, allow_nan=False,
-                          validate=ma.validate.Range(min=-90, max=90),
-                          metadata={"example": 35.8617})
-    lng = ma.fields.Float(required=True, allow_nan=False,
-                          validate=ma.validate.Range(min=-180, max=180),
-                          metadata={"example": 139.6455})
+    lat = ma.fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=-90, max=90),
+        metadata={"example": 35.8617},
+    )
+    lng = ma.fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=-180, max=180),
+        metadata={"example": 139.6455},
+    )
 
     @ma.validates_schema
     def _inside_service_area(self, data: dict[str, float], **_: Any) -> None:

@@ -128,6 +128,12 @@ class Blueprint(flask_smorest.Blueprint):
             doc.setdefault("responses", {}).setdefault("401", "UNAUTHORIZED")
         return doc
 
+    def problem(self, status: int, description: str) -> Any:
+        """Document an error answer of one operation (problem+json)."""
+        return self.alt_response(
+            status, schema=ProblemSchema, description=description, content_type=PROBLEM_MIMETYPE
+        )
+
 
 class Resource(MethodView):
     """Base of every view: one transaction per request."""

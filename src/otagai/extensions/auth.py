@@ -32,7 +32,7 @@ EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 CLOCK_SKEW_SECONDS = 5
 
 
-class _AnonymousCredential(credentials.Base):  # type: ignore[misc]
+class _AnonymousCredential(credentials.Base):
     """Verifying ID tokens needs only Google's public certificates, no service account."""
 
     def get_credential(self) -> google.auth.credentials.Credentials:

@@ -69,10 +69,14 @@ def _new_session() -> Session:
 
 
 def _scope() -> int:
-    return id(app_ctx._get_current_object())
+    return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
 
 
-session: scoped_session[Session] = scoped_session(_new_session, scopefunc=_scope)
+# A session per app context (request, CLI command, test); removed when it ends.
+session: scoped_session[Session] = scoped_session(
+    _new_session,  # type: ignore[arg-type]
+    scopefunc=_scope,
+)
 
 
 def init_app(app: Flask, url: str, pool_size: int) -> DatabaseState:

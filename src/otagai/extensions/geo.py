@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
-from geoalchemy2 import WKTElement
+from geoalchemy2 import WKBElement, WKTElement
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,22 @@ class LatLng:
         return WKTElement(f"POINT({self.lng!r} {self.lat!r})", srid=4326, extended=False)
 
 
-def latlng_from_wkb(element: Any) -> LatLng | None:
-    """Decode a (E)WKB point as GeoAlchemy2 returns it for a geography column."""
+_WKT_POINT = re.compile(r"^(?:SRID=\d+;)?POINT\s*\(\s*(\S+)\s+(\S+)\s*\)$", re.IGNORECASE)
+
+
+def latlng_of(element: Any) -> LatLng | None:
+    """A point column's value as loaded (WKB) or as just assigned (WKT)."""
     if element is None:
         return None
-    data = bytes(element.data) if hasattr(element, "data") else bytes(element)
-    if isinstance(data, str):  # pragma: no cover - hex form from some drivers
+    if isinstance(element, WKTElement):
+        match = _WKT_POINT.match(element.data)
+        if not match:
+            raise ValueError("not a point")
+        return LatLng(lat=float(match[2]), lng=float(match[1]))
+    data = element.data if isinstance(element, WKBElement) else element
+    if isinstance(data, str):
         data = bytes.fromhex(data)
+    data = bytes(data)
     endian = "<" if data[0] == 1 else ">"
     (geom_type,) = struct.unpack(endian + "I", data[1:5])
     offset = 5

@@ -15,9 +15,9 @@ from flask import Response, current_app, request
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from otagai.domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord
 from otagai.errors import RuleViolation
 from otagai.extensions.auth import current_actor
-from otagai.domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord
 from otagai.extensions.db import session
 
 HEADER = "Idempotency-Key"
@@ -58,8 +58,9 @@ def _claim(owner: str, key: str, request_hash: str) -> Any:
 
 
 def _replay(record: IdempotencyRecord) -> Response:
-    response = Response(record.body or "", status=record.status_code,
-                        content_type=record.content_type)
+    response = Response(
+        record.body or "", status=record.status_code, content_type=record.content_type
+    )
     if record.location:
         response.headers["Location"] = record.location
     response.headers["Idempotent-Replayed"] = "true"
@@ -78,8 +79,10 @@ def idempotent(view: F) -> F:
         if key is None:
             return view(*args, **kwargs)
         if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            raise RuleViolation("validation_failed",
-                                errors={HEADER: [f"1 to {MAX_KEY_LENGTH} printable characters."]})
+            raise RuleViolation(
+                "validation_failed",
+                errors={HEADER: [f"1 to {MAX_KEY_LENGTH} printable characters."]},
+            )
         owner = current_actor().uid
         request_hash = _request_hash()
         ttl = timedelta(hours=current_app.config["OTAGAI"].idempotency_ttl_hours)

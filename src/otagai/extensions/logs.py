@@ -72,8 +72,9 @@ def init_app(app: Flask) -> None:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
-                                     * 1000, 2),
+                "duration_ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                ),
                 "user_id": str(actor.user.id) if actor is not None and actor.user else None,
             },
         )

@@ -53,8 +53,11 @@ def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
             {
                 "items": ma.fields.List(ma.fields.Nested(item), required=True),
                 "next_cursor": ma.fields.String(
-                    allow_none=True, required=True,
-                    metadata={"description": "Pass as ?cursor= for the next page; null at the end."},
+                    allow_none=True,
+                    required=True,
+                    metadata={
+                        "description": "Pass as ?cursor= for the next page; null at the end."
+                    },
                 ),
             },
         )

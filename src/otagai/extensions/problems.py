@@ -115,8 +115,9 @@ def problem(
         body["request_id"] = request_id
     if errors:
         body["errors"] = _localize(_flatten(_strip_locations(errors)), lang)
-    response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype=PROBLEM_MIMETYPE)
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
     response.headers["Content-Language"] = lang
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -130,8 +131,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     if status == 422:
         errors = data.get("errors") or data.get("messages")
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(sorted(error.valid_methods or []))
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        # flask-smorest's own handler drops the Allow header RFC 9110 requires.
+        headers["Allow"] = ", ".join(sorted(valid_methods))
     headers.update(data.get("headers") or {})
     if status >= 500:
         original = getattr(error, "original_exception", None)

@@ -19,10 +19,9 @@ class HouseholdJoinViews(Resource):
     @idempotent
     @blp.arguments(HouseholdJoinSchema)
     @blp.response(201, HouseholdSummarySchema)
-    @blp.alt_response(403, description="Create your profile first.")
-    @blp.alt_response(404, description="Unknown or expired code.")
-    @blp.alt_response(409, description="Code used, already a member, or my current household "
-                                       "has other members.")
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, "Unknown or expired code.")
+    @blp.problem(409, "Code used, already a member, or my current household has other members.")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Join a household with the code its parent shared
 

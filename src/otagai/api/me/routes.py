@@ -55,14 +55,24 @@ def profile_view(actor: Actor, user: User) -> dict[str, Any]:
 @blp.route("")
 class MeViews(Resource):
     @blp.response(200, ProfileSchema)
-    @blp.alt_response(404, description="No profile yet: create it with PUT.")
+    @blp.problem(404, "No profile yet: create it with PUT.")
     def get(self) -> dict[str, Any]:
         """My profile, with my household, roles and communities"""
         actor = current_actor()
         return profile_view(actor, people.get_profile(actor))
 
-    @blp.arguments(ProfileUpdateSchema, examples={"profile": {"value": {
-        "display_name": "佐藤 美香", "locale": "ja", "home": {"lat": 35.8617, "lng": 139.6455}}}})
+    @blp.arguments(
+        ProfileUpdateSchema,
+        examples={
+            "profile": {
+                "value": {
+                    "display_name": "佐藤 美香",
+                    "locale": "ja",
+                    "home": {"lat": 35.8617, "lng": 139.6455},
+                }
+            }
+        },
+    )
     @blp.response(200, ProfileSchema, description="Profile updated.")
     @blp.alt_response(201, schema=ProfileSchema, description="Profile (and household) created.")
     def put(self, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -81,7 +91,7 @@ class MeViews(Resource):
         return profile_view(actor, user), 201 if created else 200
 
     @blp.response(204)
-    @blp.alt_response(404, description="No profile.")
+    @blp.problem(404, "No profile.")
     def delete(self) -> None:
         """Delete my account
 
@@ -95,18 +105,33 @@ class MeViews(Resource):
 class ChildrenViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ChildSchema))
-    @blp.alt_response(403, description="Create your profile first.")
+    @blp.problem(403, "Create your profile first.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My household's children"""
         user = people.require_user(current_actor())
-        return paginate(people.children_query(user), created=Child.created_at, ident=Child.id,
-                        limit=args["limit"], cursor=args["cursor"])
+        return paginate(
+            people.children_query(user),
+            created=Child.created_at,
+            ident=Child.id,
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
 
     @idempotent
-    @blp.arguments(ChildCreateSchema, examples={"child": {"value": {
-        "nickname": "はるとくん", "birth_date": "2021-04-01", "notes": "卵アレルギー"}}})
+    @blp.arguments(
+        ChildCreateSchema,
+        examples={
+            "child": {
+                "value": {
+                    "nickname": "はるとくん",
+                    "birth_date": "2021-04-01",
+                    "notes": "卵アレルギー",
+                }
+            }
+        },
+    )
     @blp.response(201, ChildSchema)
-    @blp.alt_response(403, description="Create your profile first.")
+    @blp.problem(403, "Create your profile first.")
     def post(self, data: dict[str, Any]) -> Child:
         """Add a child to my household"""
         return people.add_child(current_actor(), **data)
@@ -115,20 +140,20 @@ class ChildrenViews(Resource):
 @blp.route("/children/<uuid:child_id>")
 class ChildByIdViews(Resource):
     @blp.response(200, ChildSchema)
-    @blp.alt_response(404, description="No such child in my household.")
+    @blp.problem(404, "No such child in my household.")
     def get(self, child_id: uuid.UUID) -> Child:
         """One of my household's children"""
         return people.get_child(current_actor(), child_id)
 
     @blp.arguments(ChildUpdateSchema)
     @blp.response(200, ChildSchema)
-    @blp.alt_response(404, description="No such child in my household.")
+    @blp.problem(404, "No such child in my household.")
     def patch(self, data: dict[str, Any], child_id: uuid.UUID) -> Child:
         """Change a child's nickname, birth date or notes"""
         return people.update_child(current_actor(), child_id, **data)
 
     @blp.response(204)
-    @blp.alt_response(404, description="No such child in my household.")
+    @blp.problem(404, "No such child in my household.")
     def delete(self, child_id: uuid.UUID) -> None:
         """Remove a child (their details are erased)"""
         people.remove_child(current_actor(), child_id)
@@ -138,7 +163,7 @@ class ChildByIdViews(Resource):
 class HouseholdInvitesViews(Resource):
     @idempotent
     @blp.response(201, HouseholdInviteSchema)
-    @blp.alt_response(403, description="Create your profile first.")
+    @blp.problem(403, "Create your profile first.")
     def post(self) -> Any:
         """Invite a second parent into my household
 
@@ -153,7 +178,7 @@ class DevicesViews(Resource):
     @idempotent
     @blp.arguments(DeviceCreateSchema)
     @blp.response(201, DeviceSchema)
-    @blp.alt_response(403, description="Create your profile first.")
+    @blp.problem(403, "Create your profile first.")
     def post(self, data: dict[str, Any]) -> Any:
         """Register this device's FCM token for notifications"""
         return people.register_device(current_actor(), **data)
@@ -162,7 +187,7 @@ class DevicesViews(Resource):
 @blp.route("/devices/<string(maxlength=512):token>")
 class DeviceByTokenViews(Resource):
     @blp.response(204)
-    @blp.alt_response(404, description="Not one of my devices.")
+    @blp.problem(404, "Not one of my devices.")
     def delete(self, token: str) -> None:
         """Stop notifications to a device"""
         people.unregister_device(current_actor(), token=token)

@@ -9,7 +9,7 @@ import marshmallow as ma
 from otagai.api.common import LatLngSchema, StrictSchema, text
 from otagai.domain.people.ages import is_child_birth_date, today_tokyo
 from otagai.domain.people.models import LOCALES
-from otagai.extensions.geo import latlng_from_wkb
+from otagai.extensions.geo import latlng_of
 
 
 class ProfileUpdateSchema(StrictSchema):
@@ -18,14 +18,16 @@ class ProfileUpdateSchema(StrictSchema):
     home = ma.fields.Nested(
         LatLngSchema,
         allow_none=True,
-        metadata={"description": "Home location; only you ever see it. Omit to keep the "
-                                 "stored one, null to remove it."},
+        metadata={
+            "description": "Home location; only you ever see it. Omit to keep the "
+            "stored one, null to remove it."
+        },
     )
 
 
 class HomeField(ma.fields.Field):
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        point = latlng_from_wkb(value)
+        point = latlng_of(value)
         return None if point is None else {"lat": point.lat, "lng": point.lng}
 
 
@@ -51,11 +53,15 @@ class ProfileSchema(ma.Schema):
     id = ma.fields.UUID(metadata={"description": "Your user id in Otagai (not the Firebase uid)."})
     display_name = ma.fields.String(allow_none=True)
     locale = ma.fields.String()
-    home = HomeField(allow_none=True, metadata={
-        "type": "object", "nullable": True,
-        "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
-        "description": "Only in your own profile.",
-    })
+    home = HomeField(
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+            "description": "Only in your own profile.",
+        },
+    )
     roles = ma.fields.List(ma.fields.String(metadata={"enum": ["operator", "coordinator"]}))
     household = ma.fields.Nested(HouseholdSummarySchema)
     communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema))
@@ -71,12 +77,18 @@ def _birth_date_ok(value: Any) -> None:
 
 class ChildCreateSchema(StrictSchema):
     nickname = text(max_length=50, required=True, metadata={"example": "はるとくん"})
-    birth_date = ma.fields.Date(required=True, validate=_birth_date_ok,
-                                metadata={"example": "2021-04-01"})
-    notes = text(max_length=1000, allow_none=True,
-                 metadata={"example": "卵アレルギー",
-                           "description": "Allergies and the like; seen only by your "
-                                          "household and, after a match, the supporter."})
+    birth_date = ma.fields.Date(
+        required=True, validate=_birth_date_ok, metadata={"example": "2021-04-01"}
+    )
+    notes = text(
+        max_length=1000,
+        allow_none=True,
+        metadata={
+            "example": "卵アレルギー",
+            "description": "Allergies and the like; seen only by your "
+            "household and, after a match, the supporter.",
+        },
+    )
 
 
 class ChildUpdateSchema(StrictSchema):
@@ -94,17 +106,22 @@ class ChildSchema(ma.Schema):
 
 
 class HouseholdInviteSchema(ma.Schema):
-    code = ma.fields.String(metadata={"example": "K7QM2XPA",
-                                      "description": "Give it to the other parent."})
+    code = ma.fields.String(
+        metadata={"example": "K7QM2XPA", "description": "Give it to the other parent."}
+    )
     household_id = ma.fields.UUID()
     expires_at = ma.fields.AwareDateTime()
 
 
 class DeviceCreateSchema(StrictSchema):
-    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=512),
-                             metadata={"description": "FCM registration token."})
-    platform = ma.fields.String(required=True,
-                                validate=ma.validate.OneOf(["ios", "android", "web"]))
+    token = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=512),
+        metadata={"description": "FCM registration token."},
+    )
+    platform = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["ios", "android", "web"])
+    )
 
 
 class DeviceSchema(ma.Schema):

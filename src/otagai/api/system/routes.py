@@ -33,7 +33,7 @@ def healthz() -> dict[str, Any]:
 
 @blp.route("/readyz")
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, description="Database or PostGIS unreachable.")
+@blp.problem(503, "Database or PostGIS unreachable.")
 def readyz() -> dict[str, Any]:
     """Readiness: the database answers and PostGIS is installed"""
     try:

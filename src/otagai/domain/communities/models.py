@@ -45,10 +45,7 @@ class CommunityMember(Base):
     __tablename__ = "community_members"
     __table_args__ = (CheckConstraint("role IN ('member', 'coordinator')", name="role"),)
 
-    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"),
-                                                    primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True,
-                                               index=True)
-    role: Mapped[str] = mapped_column(String(16), default=ROLE_MEMBER,
-                                      server_default=ROLE_MEMBER)
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_MEMBER, server_default=ROLE_MEMBER)
     joined_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -45,10 +45,8 @@ class User(UUIDPrimaryKey, CreatedAt, Base):
         Geography("POINT", srid=4326, spatial_index=True), nullable=True
     )
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=USER_ACTIVE,
-                                        server_default=USER_ACTIVE)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(),
-                                                 onupdate=func.now())
+    status: Mapped[str] = mapped_column(String(16), default=USER_ACTIVE, server_default=USER_ACTIVE)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     deleted_at: Mapped[datetime | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
@@ -60,8 +58,15 @@ class User(UUIDPrimaryKey, CreatedAt, Base):
 
 class Child(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "children"
-    __table_args__ = (Index("ix_children_household_live", "household_id", "created_at", "id",
-                            postgresql_where="deleted_at IS NULL"),)
+    __table_args__ = (
+        Index(
+            "ix_children_household_live",
+            "household_id",
+            "created_at",
+            "id",
+            postgresql_where="deleted_at IS NULL",
+        ),
+    )
 
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"))
     # Personal data; cleared when the child is removed or the household is anonymized.
@@ -92,8 +97,8 @@ class Device(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (CheckConstraint("platform IN ('ios', 'android', 'web')", name="platform"),)
 
     token: Mapped[str] = mapped_column(String(512), unique=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                               index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     platform: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(),
-                                                 onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -80,11 +80,14 @@ def household_members(user: User) -> list[User]:
 
 
 def live_children_count(household_id: uuid.UUID) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Child).where(
-            Child.household_id == household_id, Child.deleted_at.is_(None)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Child)
+            .where(Child.household_id == household_id, Child.deleted_at.is_(None))
         )
-    ) or 0
+        or 0
+    )
 
 
 @dataclass
@@ -109,8 +112,12 @@ def _anonymize_children(household_id: uuid.UUID, now: datetime) -> None:
     session.execute(
         update(Child)
         .where(Child.household_id == household_id)
-        .values(nickname=None, birth_date=None, notes=None,
-                deleted_at=func.coalesce(Child.deleted_at, now))
+        .values(
+            nickname=None,
+            birth_date=None,
+            notes=None,
+            deleted_at=func.coalesce(Child.deleted_at, now),
+        )
     )
 
 
@@ -122,12 +129,16 @@ def delete_account(actor: Actor) -> None:
     if not others:
         # Nobody left to care for the children's records: they go with the account.
         _anonymize_children(user.household_id, now)
-        session.execute(delete(HouseholdInvite).where(
-            HouseholdInvite.household_id == user.household_id, HouseholdInvite.used_at.is_(None)
-        ))
-    session.execute(delete(HouseholdInvite).where(
-        HouseholdInvite.created_by_id == user.id, HouseholdInvite.used_at.is_(None)
-    ))
+        session.execute(
+            delete(HouseholdInvite).where(
+                HouseholdInvite.household_id == user.household_id, HouseholdInvite.used_at.is_(None)
+            )
+        )
+    session.execute(
+        delete(HouseholdInvite).where(
+            HouseholdInvite.created_by_id == user.id, HouseholdInvite.used_at.is_(None)
+        )
+    )
     session.execute(delete(Device).where(Device.user_id == user.id))
     session.execute(delete(CommunityMember).where(CommunityMember.user_id == user.id))
     # Stored responses may hold names and children's details.
@@ -143,15 +154,16 @@ def delete_account(actor: Actor) -> None:
 
 # Children ---------------------------------------------------------------------------
 
+
 def children_query(user: User) -> Any:
-    return select(Child).where(Child.household_id == user.household_id,
-                               Child.deleted_at.is_(None))
+    return select(Child).where(Child.household_id == user.household_id, Child.deleted_at.is_(None))
 
 
 def add_child(actor: Actor, *, nickname: str, birth_date: date, notes: str | None = None) -> Child:
     user = require_user(actor)
-    child = Child(household_id=user.household_id, nickname=nickname, birth_date=birth_date,
-                  notes=notes)
+    child = Child(
+        household_id=user.household_id, nickname=nickname, birth_date=birth_date, notes=notes
+    )
     session.add(child)
     session.flush()
     return child
@@ -186,6 +198,7 @@ def remove_child(actor: Actor, child_id: uuid.UUID) -> None:
 
 # Household invites ------------------------------------------------------------------
 
+
 def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
@@ -206,7 +219,8 @@ def create_household_invite(actor: Actor, *, ttl_hours: int) -> HouseholdInvite:
 def join_household(actor: Actor, *, code: str) -> Household:
     user = require_user(actor)
     invite = session.scalars(
-        select(HouseholdInvite).where(HouseholdInvite.code == normalize_code(code))
+        select(HouseholdInvite)
+        .where(HouseholdInvite.code == normalize_code(code))
         .with_for_update()
     ).one_or_none()
     now = datetime.now(UTC)
@@ -221,10 +235,14 @@ def join_household(actor: Actor, *, code: str) -> Household:
         raise Conflict("household_has_other_members")
     # The joiner was alone: their children come along and the old household stops
     # counting as a registered one.
-    session.execute(update(Child).where(Child.household_id == old.id)
-                    .values(household_id=invite.household_id))
-    session.execute(delete(HouseholdInvite).where(HouseholdInvite.household_id == old.id,
-                                                  HouseholdInvite.used_at.is_(None)))
+    session.execute(
+        update(Child).where(Child.household_id == old.id).values(household_id=invite.household_id)
+    )
+    session.execute(
+        delete(HouseholdInvite).where(
+            HouseholdInvite.household_id == old.id, HouseholdInvite.used_at.is_(None)
+        )
+    )
     old.merged_into_id = invite.household_id
     user.household_id = invite.household_id
     invite.used_at = now
@@ -236,10 +254,12 @@ def join_household(actor: Actor, *, code: str) -> Household:
 
 # Devices ----------------------------------------------------------------------------
 
+
 def register_device(actor: Actor, *, token: str, platform: str) -> Device:
     user = require_user(actor)
-    device = session.scalars(select(Device).where(Device.token == token)
-                             .with_for_update()).one_or_none()
+    device = session.scalars(
+        select(Device).where(Device.token == token).with_for_update()
+    ).one_or_none()
     if device is None:
         device = Device(token=token, user_id=user.id, platform=platform)
         session.add(device)

@@ -1,0 +1,69 @@
+# Otagai: `make run` serves the API with demo data; `make test` runs the whole suite.
+# Both bootstrap everything they need (virtualenv, PostgreSQL + PostGIS) on Debian/Ubuntu.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Development and tests use the Firebase Auth emulator's token format (demo- project:
+# nothing real can be reached). Production sets none of these.
+DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
+
+.PHONY: help install db run serve test lint spec migrate seed db-stop clean
+
+help:
+	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
+	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
+	@echo "make spec   - regenerate api_spec/openapi.json from the code"
+	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
+
+$(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
+	scripts/bootstrap-python.sh $(VENV)
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	@url=$$(scripts/ensure-postgres.sh otagai); \
+	export DATABASE_URL="$$url" $(DEV_ENV) FLASK_APP=otagai.wsgi; \
+	$(BIN)/alembic upgrade head; \
+	$(BIN)/flask seed; \
+	echo; \
+	echo "Otagai is starting on http://$(HOST):$(PORT)  (Swagger UI: http://$(HOST):$(PORT)/docs)"; \
+	echo "A token for a demo parent (uids are in seeds/households.yaml):"; \
+	echo "  TOKEN=\$$(DATABASE_URL='$$url' $(DEV_ENV) $(BIN)/flask --app otagai.wsgi dev-token demo-sato-mika)"; \
+	echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://$(HOST):$(PORT)/v1/me"; \
+	echo "Operator: add --operator (uid demo-operator)."; \
+	echo; \
+	exec $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	@url=$$(scripts/ensure-postgres.sh); \
+	export DATABASE_URL="$$url"; \
+	$(BIN)/ruff check src tests migrations; \
+	$(BIN)/ruff format --check src tests migrations; \
+	$(BIN)/mypy; \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations
+
+spec: install
+	$(DEV_ENV) $(BIN)/flask --app otagai.wsgi openapi write --format json api_spec/openapi.json
+	@echo "wrote api_spec/openapi.json"
+
+migrate: install
+	@export DATABASE_URL="$$(scripts/ensure-postgres.sh otagai)"; $(BIN)/alembic upgrade head
+
+seed: migrate
+	@export DATABASE_URL="$$(scripts/ensure-postgres.sh otagai)" $(DEV_ENV); $(BIN)/flask --app otagai.wsgi seed
+
+db-stop:
+	scripts/stop-postgres.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""Test harness: a real PostGIS database per run, a rolled-back transaction per test.
+
+The database is created on the server DATABASE_URL points at (``make test`` provides
+one), built with ``alembic upgrade head``, and dropped after the run. Each test runs inside
+an outer transaction that sessions join with savepoints, so code under test may commit
+and everything still rolls back (SQLAlchemy's "joining a session into an external
+transaction" recipe).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine, make_url
+
+# Tests run in emulator mode unless a test says otherwise (see test_auth_production.py).
+os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = "127.0.0.1:9099"
+os.environ["FIREBASE_PROJECT_ID"] = "demo-otagai"
+os.environ["OTAGAI_ENV"] = "test"
+
+from otagai import create_app
+from otagai.config import Settings, normalize_database_url
+from otagai.extensions.db import EXTENSION_KEY
+from tests import factories
+from tests.helpers import ApiClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.exit("DATABASE_URL is not set: run the suite with `make test`", returncode=2)
+    return normalize_database_url(url)
+
+
+def create_database(prefix: str) -> tuple[str, Engine]:
+    """A fresh, empty database on the test server; returns its URL and an admin engine."""
+    server = make_url(_server_url())
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return server.set(database=name).render_as_string(hide_password=False), admin
+
+
+def drop_database(url: str, admin: Engine) -> None:
+    name = make_url(url).database
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def migrate(url: str, revision: str = "head", *, down: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url, admin = create_database("otagai_test")
+    try:
+        migrate(url)
+        yield url
+    finally:
+        drop_database(url, admin)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings.from_env(database_url=database_url, env="test")
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Any:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def engine(app: Any) -> Engine:
+    return app.extensions[EXTENSION_KEY].engine
+
+
+@pytest.fixture
+def connection(app: Any, engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    state = app.extensions[EXTENSION_KEY]
+    saved = state.session_options
+    state.session_options = {
+        "bind": conn,
+        "join_transaction_mode": "create_savepoint",
+        "expire_on_commit": False,
+    }
+    factories.TestSession.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield conn
+    finally:
+        factories.TestSession.remove()
+        state.session_options = saved
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def db(connection: Connection) -> Any:
+    """A session on the test's transaction, for arranging data and checking the result."""
+    return factories.TestSession()
+
+
+@pytest.fixture
+def client(app: Any, connection: Connection) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def client_as(app: Any, client: Any, settings: Settings) -> Any:
+    """``client_as(user)`` or ``client_as("uid", operator=True)``: a test client whose
+    requests carry a real emulator ID token, minted the way ``flask dev-token`` does."""
+
+    def make(user_or_uid: Any, **claims: Any) -> ApiClient:
+        uid = user_or_uid if isinstance(user_or_uid, str) else user_or_uid.firebase_uid
+        return ApiClient(client, uid, settings.firebase_project_id, **claims)
+
+    return make
+
+
+@pytest.fixture
+def app_context(app: Any, connection: Connection) -> Iterator[None]:
+    """For service-level tests: services use the session of the current app context."""
+    with app.app_context():
+        yield

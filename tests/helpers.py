@@ -1,0 +1,47 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otagai.extensions.auth import mint_emulator_token
+
+
+class ApiClient:
+    """A Flask test client that signs every request in as one Firebase user."""
+
+    def __init__(self, client: Any, uid: str, project_id: str, **claims: Any) -> None:
+        self.client = client
+        self.uid = uid
+        self.token = mint_emulator_token(uid, project_id, **claims)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return getattr(self.client, method)(path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._call("get", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self._call("post", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Any:
+        return self._call("put", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Any:
+        return self._call("patch", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self._call("delete", path, **kw)
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The answer is problem+json with this status (and code)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body: dict[str, Any] = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"].startswith("urn:otagai:problem:")
+    if code is not None:
+        assert body["code"] == code, body
+    return body
