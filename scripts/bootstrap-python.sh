@@ -35,7 +35,7 @@ fi
 
 log "installing into $VENV (versions from constraints.txt)"
 "$VENV/bin/python" -m pip install -q --upgrade pip >&2 2>/dev/null || true
-"$VENV/bin/python" -m pip install -q -c "$REPO/constraints.txt" -e "$REPO[dev]" 2>&1 \
+"$VENV/bin/python" -m pip install -q -c "$REPO/constraints.txt" -e "${REPO}[dev]" 2>&1 \
   | grep -v "^WARNING: Location 'file:" >&2 || true
 "$VENV/bin/python" -c 'import otagai, flask_smorest, geoalchemy2, psycopg, firebase_admin' \
   || die "installation incomplete; see the pip output above"

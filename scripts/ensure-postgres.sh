@@ -40,9 +40,6 @@ PYQ='
 import sys
 try:
     import psycopg
-except ImportError as e:
-    sys.exit(f"no psql and psycopg not importable: {e}")
-try:
     with psycopg.connect(sys.argv[1], autocommit=True) as conn:
         cur = conn.execute(sys.argv[2])
         for row in (cur if cur.description else []):
@@ -53,13 +50,9 @@ except Exception as e:
 # q URL SQL: print result rows; on failure log the error (unless QUIET=1) and return 1.
 q() {
   local out rc=0
-  if command -v psql >/dev/null; then
-    out=$(psql -X -A -t -q -w -v ON_ERROR_STOP=1 -d "$1" -c "$2" 2>"$ERRF") || rc=$?
-  elif [[ -x $PY ]]; then
-    out=$("$PY" -c "$PYQ" "$1" "$2" 2>"$ERRF") || rc=$?
-  else
-    die "neither psql nor $PY (with psycopg) is available to talk to PostgreSQL"
-  fi
+  if command -v psql >/dev/null; then out=$(psql -XAtqw -v ON_ERROR_STOP=1 -d "$1" -c "$2" 2>"$ERRF") || rc=$?
+  elif [[ -x $PY ]]; then out=$("$PY" -c "$PYQ" "$1" "$2" 2>"$ERRF") || rc=$?
+  else die "neither psql nor $PY (with psycopg) is available to talk to PostgreSQL"; fi
   ((rc)) && { [[ -n ${QUIET:-} ]] || log "$(mask "$1"): $(tr -s '\n\t ' ' ' <"$ERRF")"; return 1; }
   printf '%s\n' "$out"
 }
@@ -129,12 +122,11 @@ use_url() {
   [[ -n $DB_ARG ]] && db=$DB_ARG
   # Admin connection: the URL as given, else the same server's "postgres" db
   # (the URL's own db may be exactly the one we are about to create).
-  if QUIET=1 q "$url" "select 1" >/dev/null; then
-    admin=$url
-  elif grep -q 'database ".*" does not exist' "$ERRF" && q "postgresql://$auth/postgres$query" "select 1" >/dev/null; then
+  admin=$url
+  if ! QUIET=1 q "$url" "select 1" >/dev/null; then
     admin="postgresql://$auth/postgres$query"
-  else
-    die "DATABASE_URL $(mask "$url") does not answer: $(tr -s '\n\t ' ' ' <"$ERRF")"
+    { grep -q 'database ".*" does not exist' "$ERRF" && q "$admin" "select 1" >/dev/null; } ||
+      die "DATABASE_URL $(mask "$url") does not answer: $(tr -s '\n\t ' ' ' <"$ERRF")"
   fi
   log "using DATABASE_URL $(mask "$url")"
   if [[ -n $db ]]; then url="postgresql://$auth/$db$query"; fi
@@ -145,8 +137,7 @@ use_url() {
 try_server() {
   local user url
   if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 -t 3; then
-    log "no server answers on 127.0.0.1:5432"
-    return 1
+    log "no server answers on 127.0.0.1:5432"; return 1
   fi
   for user in postgres "$(id -un)"; do
     url="postgresql://$user@127.0.0.1:5432"
@@ -161,7 +152,9 @@ try_server() {
 
 # ---- 3) project-local cluster ----------------------------------------------
 # initdb/postgres refuse to run as root, so root runs them as the postgres user.
-as_pg() { if ((EUID == 0)); then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+# Close fd 3 (our stdout) and 9 (the lock): a daemonized postmaster would inherit
+# them, hanging `url=$(ensure-postgres.sh)` and holding the lock forever.
+as_pg() { if ((EUID == 0)); then (cd / && runuser -u postgres -- "$@" 3>&- 9>&-); else "$@" 3>&- 9>&-; fi; }
 newest_bindir() { find /usr/lib/postgresql -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname; }
 
 local_cluster() {
@@ -191,12 +184,8 @@ local_cluster() {
     [[ -f $data/PG_VERSION ]] || bindir=$(newest_bindir)
     [[ -x $bindir/initdb ]] || die "no initdb under /usr/lib/postgresql/*/bin even after installing postgresql"
   fi
-  if ((EUID == 0)); then
-    id postgres >/dev/null 2>&1 || die "user 'postgres' missing (it comes with the postgresql package)"
-    install -d -m 700 -o postgres -g postgres "$base"
-  else
-    mkdir -p "$base" && chmod 700 "$base"
-  fi
+  if ((EUID == 0)); then install -d -m 700 -o postgres -g postgres "$base" # postgres user comes with the package
+  else mkdir -p "$base" && chmod 700 "$base"; fi
   if [[ ! -f $data/PG_VERSION ]]; then
     log "initdb $data ($bindir)"
     loc=C; locale -a 2>/dev/null | grep -qix 'c.utf-\?8' && loc=C.UTF-8
