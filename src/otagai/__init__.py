@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.extensions.api import Api, make_marshmallow_plugin
 
     settings = settings or Settings.from_env()
+    settings.check()
     app = Flask(__name__)
     app.config["OTAGAI"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import delete
 
 from otagai.domain.idempotency import IdempotencyRecord
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     default=None,
     help="Folder of seed YAML files (default: the repo's seeds/).",
 )
+@with_appcontext
 def seed(directory: Path | None) -> None:
     """Load the demo data (idempotent: a second run changes nothing)."""
     from otagai.seeding import load_seeds
@@ -47,6 +49,7 @@ def seed(directory: Path | None) -> None:
 @click.argument("uid")
 @click.option("--operator", is_flag=True, help="Add the custom claim operator=true.")
 @click.option("--expires-in", default=3600, show_default=True, help="Seconds.")
+@with_appcontext
 def dev_token(uid: str, operator: bool, expires_in: int) -> None:
     """Print an emulator ID token for UID (development only).
 
@@ -71,6 +74,7 @@ def idempotency() -> None:
 
 
 @idempotency.command("purge")
+@with_appcontext
 def purge() -> None:
     """Delete stored answers older than IDEMPOTENCY_TTL_HOURS (run from cron)."""
     hours = current_app.config["OTAGAI"].idempotency_ttl_hours

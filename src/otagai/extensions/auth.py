@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -25,11 +26,16 @@ from flask import Flask, current_app, g, request
 
 from otagai.config import ConfigError, Settings
 from otagai.domain.actors import Actor
-from otagai.errors import Unauthorized
+from otagai.errors import DomainError, Unauthorized
 
 EXTENSION_KEY = "otagai.auth"
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 CLOCK_SKEW_SECONDS = 5
+
+
+class VerificationUnavailable(DomainError):
+    status = 503
+    code = "token_verification_unavailable"
 
 
 class _AnonymousCredential(credentials.Base):
@@ -83,7 +89,8 @@ class AuthState:
         self.firebase_app = firebase_admin.initialize_app(
             credential,
             options={"projectId": settings.firebase_project_id},
-            name=f"otagai-{id(flask_app)}",
+            # Unique per app: id() of a collected app can be reused by a new one.
+            name=f"otagai-{uuid.uuid4().hex}",
         )
         # Built now, so emulator mode is fixed at start-up rather than at the first request.
         self.client = firebase_auth.Client(self.firebase_app)
@@ -91,6 +98,10 @@ class AuthState:
         self.cache = _TokenCache(settings.token_cache_size)
 
     def verify(self, token: str) -> dict[str, Any]:
+        if bool(os.environ.get(EMULATOR_ENV)) != self.emulator_mode:
+            # firebase-admin consults the variable on every call: a production process
+            # whose environment gained it would start accepting unsigned tokens.
+            raise Unauthorized("token_invalid")
         now = time.time()
         key = hashlib.sha256(token.encode()).digest()
         cached = self.cache.get(key, now)
@@ -103,10 +114,15 @@ class AuthState:
         except firebase_auth.ExpiredIdTokenError as exc:
             raise Unauthorized("token_expired") from exc
         except firebase_auth.CertificateFetchError as exc:
-            raise Unauthorized("token_verification_unavailable") from exc
+            # Our outage, not the caller's fault: a 401 would make the app sign them out.
+            raise VerificationUnavailable() from exc
         except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
             raise Unauthorized("token_invalid") from exc
-        if float(claims.get("exp", 0)) + CLOCK_SKEW_SECONDS <= now:
+        try:
+            expires = float(claims["exp"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Unauthorized("token_invalid") from exc
+        if expires + CLOCK_SKEW_SECONDS <= now:
             raise Unauthorized("token_expired")
         self.cache.put(key, claims)
         return claims

@@ -145,5 +145,9 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="otagai"'} if error.status == 401 else None
+    headers: dict[str, str] = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="otagai"'
+    if error.status == 503:
+        headers["Retry-After"] = "30"
     return problem(error.status, error.code, errors=error.errors, headers=headers)
