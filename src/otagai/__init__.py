@@ -15,7 +15,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.households.routes import blp as households_blp
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.system.routes import blp as system_blp
-    from otagai.extensions import auth, db, logs
+    from otagai.extensions import auth, db, guards, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
 
     settings = settings or Settings.from_env()
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
     logs.configure_logging(settings.log_level)
     logs.init_app(app)
+    guards.init_app(app)
     db.init_app(app, settings.database_url, settings.db_pool_size)
     auth.init_app(app, settings)
 

@@ -72,6 +72,10 @@ DETAILS: dict[str, tuple[str, str]] = {
         "現在の世帯に他のメンバーがいるため、別の世帯に移れません。",
         "Your current household has other members, so you cannot move to another one.",
     ),
+    "nul_character": (
+        "NUL 文字 (\\u0000) は使えません。",
+        "NUL characters (\\u0000) are not allowed.",
+    ),
     "idempotency_key_reused": (
         "同じ Idempotency-Key が別の内容のリクエストに使われています。",
         "This Idempotency-Key was already used with a different request.",
@@ -134,6 +138,24 @@ FIELD_MESSAGES_JA: dict[str, str] = {
     "Invalid value.": "値が正しくありません。",
     "Must not be blank.": "空にはできません。",
     "Outside Japan.": "日本国内の位置を指定してください。",
+    "Not a valid number (a JSON number is required).": "数値で指定してください。",
+    "Special numeric values (nan or infinity) are not permitted.": "数値で指定してください。",
+    "Must be printable ASCII.": "英数字と記号のみで指定してください。",
     "Must not be in the future.": "未来の日付は指定できません。",
     "Must be a child aged 18 or under.": "18歳以下のお子さまの生年月日を指定してください。",
 }
+
+
+# Validator messages carry numbers and choices; translated by shape.
+FIELD_PATTERNS_JA: list[tuple[str, str]] = [
+    (r"^Length must be between (\d+) and (\d+)\.$", r"\1〜\2文字で入力してください。"),
+    (r"^Shorter than minimum length (\d+)\.$", r"\1文字以上で入力してください。"),
+    (r"^Longer than maximum length (\d+)\.$", r"\1文字以内で入力してください。"),
+    (
+        r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+        r"\1以上\2以下で指定してください。",
+    ),
+    (r"^Must be greater than or equal to (\S+)\.$", r"\1以上で指定してください。"),
+    (r"^Must be less than or equal to (\S+)\.$", r"\1以下で指定してください。"),
+    (r"^Must be one of: (.+)\.$", r"次のいずれかを指定してください: \1"),
+]

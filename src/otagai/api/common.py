@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import marshmallow as ma
@@ -18,38 +19,65 @@ class StrictSchema(ma.Schema):
 
 
 def text(
-    *, max_length: int, required: bool = False, allow_none: bool = False, **kwargs: Any
+    *,
+    max_length: int,
+    required: bool = False,
+    allow_none: bool = False,
+    multiline: bool = False,
+    **kwargs: Any,
 ) -> ma.fields.String:
     """A trimmed, non-blank string of bounded length."""
     return TrimmedString(
         required=required,
         allow_none=allow_none,
+        multiline=multiline,
         validate=ma.validate.Length(min=1, max=max_length),
         **kwargs,
     )
 
 
+# Bidirectional overrides can make a name read as somebody else's.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 class TrimmedString(ma.fields.String):
+    """Trimmed, not blank, no control characters (line breaks only where ``multiline``)."""
+
+    def __init__(self, *args: Any, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_controls = {"\n", "\t"} if multiline else set()
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        result = super()._deserialize(value, attr, data, **kwargs)
-        result = result.strip()
+        result = super()._deserialize(value, attr, data, **kwargs).strip()
         if not result:
             raise ma.ValidationError("Must not be blank.")
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in result):
-            raise ma.ValidationError("Invalid value.")
+        for ch in result:
+            if ch in _BIDI_CONTROLS or (
+                unicodedata.category(ch) == "Cc" and ch not in self.allowed_controls
+            ):
+                raise ma.ValidationError("Invalid value.")
         return result
+
+
+class StrictFloat(ma.fields.Float):
+    """A JSON number: marshmallow would also take "35.1" or true."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ma.ValidationError("Not a valid number (a JSON number is required).")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class LatLngSchema(StrictSchema):
     """A point, WGS 84. Inside Japan unless the deployment configures other bounds."""
 
-    lat = ma.fields.Float(
+    lat = StrictFloat(
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-90, max=90),
         metadata={"example": 35.8617},
     )
-    lng = ma.fields.Float(
+    lng = StrictFloat(
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),

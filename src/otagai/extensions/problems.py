@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,12 +12,19 @@ from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from otagai.errors import DomainError
-from otagai.messages import FIELD_MESSAGES_JA, LANGUAGES, detail_for, title_for_status
+from otagai.messages import (
+    FIELD_MESSAGES_JA,
+    FIELD_PATTERNS_JA,
+    LANGUAGES,
+    detail_for,
+    title_for_status,
+)
 
 PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_PREFIX = "urn:otagai:problem:"
 
 log = logging.getLogger("otagai.errors")
+_PATTERNS_JA = [(re.compile(p), t) for p, t in FIELD_PATTERNS_JA]
 
 STATUS_CODES = {
     400: "bad_request",
@@ -51,7 +59,15 @@ class ProblemSchema(ma.Schema):
 
 
 def request_language() -> str:
-    return request.accept_languages.best_match(LANGUAGES, default="ja") or "ja"
+    """The caller's most preferred language we speak; ``en-US`` counts as ``en``.
+
+    (werkzeug's best_match prefers an exact lower-ranked tag over a regional top one.)
+    """
+    for tag, quality in request.accept_languages:  # sorted by quality, best first
+        primary = tag.split("-", 1)[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return "ja"
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -59,7 +75,11 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            # A nested schema's own error (e.g. "Outside Japan.") belongs to the field.
+            if key == "_schema" and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             for k, v in _flatten(value, path).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(messages, list | tuple):
@@ -87,10 +107,19 @@ def _strip_locations(messages: Mapping[str, Any]) -> Mapping[str, Any]:
     return merged
 
 
+def _to_japanese(message: str) -> str:
+    if message in FIELD_MESSAGES_JA:
+        return FIELD_MESSAGES_JA[message]
+    for pattern, template in _PATTERNS_JA:
+        if pattern.match(message):
+            return pattern.sub(template, message)
+    return message
+
+
 def _localize(errors: dict[str, list[str]], lang: str) -> dict[str, list[str]]:
     if lang != "ja":
         return errors
-    return {k: [FIELD_MESSAGES_JA.get(m, m) for m in v] for k, v in errors.items()}
+    return {k: [_to_japanese(m) for m in v] for k, v in errors.items()}
 
 
 def problem(

@@ -83,6 +83,7 @@ class ChildCreateSchema(StrictSchema):
     notes = text(
         max_length=1000,
         allow_none=True,
+        multiline=True,
         metadata={
             "example": "卵アレルギー",
             "description": "Allergies and the like; seen only by your "
@@ -94,7 +95,7 @@ class ChildCreateSchema(StrictSchema):
 class ChildUpdateSchema(StrictSchema):
     nickname = text(max_length=50)
     birth_date = ma.fields.Date(validate=_birth_date_ok)
-    notes = text(max_length=1000, allow_none=True)
+    notes = text(max_length=1000, allow_none=True, multiline=True)
 
 
 class ChildSchema(ma.Schema):
@@ -116,7 +117,11 @@ class HouseholdInviteSchema(ma.Schema):
 class DeviceCreateSchema(StrictSchema):
     token = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=512),
+        validate=[
+            ma.validate.Length(min=1, max=512),
+            # FCM tokens are printable ASCII; anything else is not a token.
+            ma.validate.Regexp(r"^[\x21-\x7e]+$", error="Must be printable ASCII."),
+        ],
         metadata={"description": "FCM registration token."},
     )
     platform = ma.fields.String(

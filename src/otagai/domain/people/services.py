@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -200,7 +201,8 @@ def remove_child(actor: Actor, child_id: uuid.UUID) -> None:
 
 
 def normalize_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """Forgiving of how people type: case, spaces, hyphens, full-width characters."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", code).upper() if ch.isalnum())
 
 
 def create_household_invite(actor: Actor, *, ttl_hours: int) -> HouseholdInvite:
