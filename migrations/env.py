@@ -21,16 +21,11 @@ def _url() -> str:
     return Settings().database_url
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # PostGIS's own tables (spatial_ref_sys, tiger/topology) are not ours to manage.
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
-
-
 COMMON = {
     "target_metadata": metadata,
-    "include_object": _include_object,
+    # Skips PostGIS's own spatial_ref_sys; every other table must have a model, so a
+    # model that disappears shows up as a drop.
+    "include_object": alembic_helpers.include_object,
     "process_revision_directives": alembic_helpers.writer,
     "render_item": alembic_helpers.render_item,
     "compare_type": True,

@@ -1,0 +1,157 @@
+"""The demo data (seeds/*.yaml): loads, loads again without changing anything, and makes
+geographic sense. Each test loads it inside its own rolled-back transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select, text
+
+from otagai.domain.communities.models import Community, CommunityMember, Municipality
+from otagai.domain.people.ages import age_on
+from otagai.domain.people.models import Child, Household, User
+from otagai.extensions.db import session
+from otagai.seeding import default_seeds_dir, load_seeds
+
+MODELS = {
+    "municipalities": Municipality,
+    "communities": Community,
+    "households": Household,
+    "users": User,
+    "community_members": CommunityMember,
+    "children": Child,
+}
+# seeds/households.yaml states its ages as of this day.
+REFERENCE_DAY = dt.date(2026, 11, 23)
+
+
+def _yaml(name: str) -> Any:
+    return yaml.safe_load((default_seeds_dir() / name).read_text(encoding="utf-8"))
+
+
+def _load() -> dict[str, int]:
+    """What ``flask seed`` does: load, then commit (here: release the app's savepoint)."""
+    created = load_seeds().created
+    session.commit()
+    return created
+
+
+def _counts(db: Any) -> dict[str, int]:
+    return {kind: db.scalar(select(func.count()).select_from(m)) for kind, m in MODELS.items()}
+
+
+@pytest.fixture
+def seeded(app_context, db) -> dict[str, int]:
+    """Loads the seeds once; answers what the load created."""
+    return _load()
+
+
+def test_load_seeds_creates_every_row_of_the_files(app_context, db):
+    before = _counts(db)
+    created = _load()
+    people = _yaml("households.yaml")
+    households = people["households"]
+    assert created == {
+        "municipalities": len(_yaml("municipalities.yaml")["municipalities"]),
+        "communities": len(_yaml("communities.yaml")["communities"]),
+        "households": len(households) + len(people["operators"]),
+        "users": sum(len(h["members"]) for h in households) + len(people["operators"]),
+        "community_members": sum(
+            len(set(m.get("communities") or []) | set(m.get("coordinator_of") or []))
+            for h in households
+            for m in h["members"]
+        ),
+        "children": sum(len(h.get("children") or []) for h in households),
+    }
+    after = _counts(db)
+    assert {kind: after[kind] - before[kind] for kind in MODELS} == created
+
+
+def test_load_seeds_second_run_creates_nothing(seeded, db):
+    counts = _counts(db)
+    again = _load()
+    assert set(again) == set(MODELS)
+    assert all(n == 0 for n in again.values()), again
+    assert _counts(db) == counts
+
+
+def test_seeds_have_about_thirty_households_with_children(seeded, db):
+    assert 25 <= seeded["households"] <= 40
+    with_children = db.scalar(select(func.count(func.distinct(Child.household_id))))
+    assert with_children >= 20
+
+
+def test_seeded_municipality_is_saitama_with_a_valid_boundary(seeded, db):
+    (city,) = db.scalars(select(Municipality)).all()
+    assert (city.code, city.name_ja, city.name_en) == ("111007", "さいたま市", "Saitama")
+    valid, reason = db.execute(
+        select(func.ST_IsValid(Municipality.boundary), func.ST_IsValidReason(Municipality.boundary))
+    ).one()
+    assert valid, reason
+
+
+def test_seeded_communities_lie_within_their_municipality(seeded, db):
+    rows = db.execute(
+        select(
+            Community.name,
+            func.ST_IsValid(Community.area),
+            func.ST_Within(Community.area, Municipality.boundary),
+        ).join(Municipality, Municipality.code == Community.municipality_code)
+    ).all()
+    assert len(rows) == seeded["communities"] >= 2
+    assert [name for name, valid, within in rows if not (valid and within)] == []
+
+
+def test_seeded_homes_lie_within_the_municipality(seeded, db):
+    rows = db.execute(
+        text(
+            "SELECT u.firebase_uid, ST_Within(u.home::geometry, m.boundary) "
+            "FROM users u CROSS JOIN municipalities m WHERE u.home IS NOT NULL"
+        )
+    ).all()
+    assert len(rows) >= 30
+    outside = [uid for uid, within in rows if not within]
+    assert len(outside) <= len(rows) // 10, outside
+
+
+def test_seeded_children_have_varied_ages(seeded, db):
+    births = db.scalars(select(Child.birth_date)).all()
+    ages = sorted(age_on(b, REFERENCE_DAY) for b in births)
+    assert len(set(ages)) >= 10, ages
+    assert ages[0] <= 1  # babies
+    assert any(3 <= a <= 5 for a in ages)  # nursery
+    assert any(6 <= a <= 12 for a in ages)  # primary school
+    assert ages[-1] <= 18
+
+
+def test_seeded_users_are_all_demo_accounts(seeded, db):
+    uids = db.scalars(select(User.firebase_uid)).all()
+    assert all(uid.startswith("demo-") for uid in uids)
+    assert "demo-operator" in uids
+    assert "demo-sato-mika" in uids
+
+
+def test_flask_seed_command_prints_what_it_created(app, connection):
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert re.fullmatch(r"seed: created (\w+=\d+)(, \w+=\d+)*", line), line
+    created = dict(pair.split("=") for pair in line.removeprefix("seed: created ").split(", "))
+    assert set(created) == set(MODELS)
+    assert created["municipalities"] == "1"
+    assert int(created["households"]) >= 25
+
+
+def test_flask_seed_command_second_run_prints_all_zeros(app, connection):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "seed: created children=0, communities=0, community_members=0, households=0, "
+        "municipalities=0, users=0"
+    )

@@ -1,0 +1,158 @@
+"""The committed OpenAPI document is the contract the mobile app is built against: it must
+be exactly what the code generates, and every operation must be fully documented."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+SPEC_PATH = ROOT / "api_spec" / "openapi.json"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _committed() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+COMMITTED = _committed()
+
+
+def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method.upper(), path, operation
+
+
+OPERATIONS = list(_operations(COMMITTED))
+OPERATION_IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
+
+
+def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local ``$ref`` (responses, request bodies) to its component."""
+    while "$ref" in obj:
+        ref = obj["$ref"]
+        assert ref.startswith("#/"), ref
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            target = target[part]
+        obj = target
+    return obj
+
+
+def _json(data: Any) -> Any:
+    # Round-trip through JSON, as the file on disk went: tuples become lists and so on.
+    return json.loads(json.dumps(data, ensure_ascii=False))
+
+
+def test_committed_spec_matches_generated_spec(app):
+    generated = _json(app.extensions["otagai.api"].spec.to_dict())
+    assert generated == _committed(), (
+        "api_spec/openapi.json is out of date with the code: run `make spec` and commit it"
+    )
+
+
+def test_get_openapi_json_serves_committed_spec(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.get_json() == _committed(), "run `make spec`"
+
+
+def test_spec_declares_firebase_bearer_security_scheme():
+    scheme = COMMITTED["components"]["securitySchemes"]["firebase"]
+    assert scheme["type"] == "http"
+    assert scheme["scheme"] == "bearer"
+
+
+def test_spec_documents_the_public_api_paths():
+    paths = set(COMMITTED["paths"])
+    assert {
+        "/healthz",
+        "/readyz",
+        "/v1/me",
+        "/v1/me/children",
+        "/v1/me/children/{child_id}",
+        "/v1/me/household/invites",
+        "/v1/households/join",
+        "/v1/me/devices",
+        "/v1/me/devices/{token}",
+    } <= paths
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_has_summary(method, path, operation):
+    assert operation.get("summary", "").strip(), f"{method} {path} has no summary (docstring)"
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_has_success_response(method, path, operation):
+    statuses = [code for code in operation["responses"] if code.startswith("2")]
+    assert statuses, f"{method} {path} documents no 2xx response"
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_documents_401_unless_public(method, path, operation):
+    security = operation.get("security", COMMITTED.get("security"))
+    assert security is not None, f"{method} {path} says nothing about security"
+    if security == []:
+        assert not path.startswith("/v1/"), f"{method} {path} is public but under /v1"
+        return
+    assert security == [{"firebase": []}], f"{method} {path}: {security}"
+    assert "401" in operation["responses"], f"{method} {path} needs a token but no 401"
+    unauthorized = _resolve(COMMITTED, operation["responses"]["401"])
+    assert "application/problem+json" in unauthorized["content"]
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_bodies_have_schemas(method, path, operation):
+    bodies: dict[str, dict[str, Any]] = {
+        f"response {code}": _resolve(COMMITTED, response)
+        for code, response in operation["responses"].items()
+    }
+    if "requestBody" in operation:
+        bodies["requestBody"] = _resolve(COMMITTED, operation["requestBody"])
+    for where, body in bodies.items():
+        for media_type, content in (body.get("content") or {}).items():
+            assert content.get("schema"), f"{method} {path} {where} {media_type} has no schema"
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_operation_error_responses_are_problem_json(method, path, operation):
+    for code, response in operation["responses"].items():
+        if code == "default" or code.startswith(("4", "5")):
+            content = _resolve(COMMITTED, response).get("content") or {}
+            assert list(content) == ["application/problem+json"], f"{method} {path} {code}"
+
+
+CREATING_POSTS = [
+    (method, path, operation)
+    for method, path, operation in OPERATIONS
+    if method == "POST" and "201" in operation["responses"]
+]
+
+
+def test_spec_has_creating_posts():
+    # Guards the parametrized test below against silently testing nothing.
+    assert len(CREATING_POSTS) >= 4
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    CREATING_POSTS,
+    ids=[f"{m} {p}" for m, p, _ in CREATING_POSTS],
+)
+def test_creating_post_documents_idempotency_key_header(method, path, operation):
+    params = [
+        _resolve(COMMITTED, p)
+        for p in operation.get("parameters", []) + COMMITTED["paths"][path].get("parameters", [])
+    ]
+    keys = [p for p in params if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+    assert len(keys) == 1, f"{method} {path} does not document Idempotency-Key"
+    assert keys[0]["required"] is False
+    assert keys[0]["schema"]["type"] == "string"
