@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +71,22 @@ def migrate(url: str, revision: str = "head", *, down: bool = False) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    url, admin = create_database("otagai_test")
+@contextmanager
+def temporary_database(prefix: str, *, migrated: bool = False) -> Iterator[str]:
+    """A database of its own for the block (at ``upgrade head`` if asked), then dropped."""
+    url, admin = create_database(prefix)
     try:
-        migrate(url)
+        if migrated:
+            migrate(url)
         yield url
     finally:
         drop_database(url, admin)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with temporary_database("otagai_test", migrated=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

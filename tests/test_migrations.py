@@ -16,7 +16,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import Column, MetaData, String, create_engine, inspect, text
 
 from otagai.models import metadata
-from tests.conftest import ROOT, create_database, drop_database, migrate
+from tests.conftest import ROOT, migrate, temporary_database
 
 pytestmark = pytest.mark.slow
 
@@ -88,21 +88,14 @@ def _head() -> str:
 @pytest.fixture(scope="module")
 def head_url() -> Iterator[str]:
     """A database of this module's own, at ``upgrade head``."""
-    url, admin = create_database("otagai_migrations")
-    try:
-        migrate(url)
+    with temporary_database("otagai_migrations", migrated=True) as url:
         yield url
-    finally:
-        drop_database(url, admin)
 
 
 @pytest.fixture
 def empty_url() -> Iterator[str]:
-    url, admin = create_database("otagai_roundtrip")
-    try:
+    with temporary_database("otagai_roundtrip") as url:
         yield url
-    finally:
-        drop_database(url, admin)
 
 
 def test_migrations_have_a_single_head():

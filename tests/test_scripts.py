@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from otagai.config import normalize_database_url
-from tests.conftest import ROOT, create_database, drop_database
+from tests.conftest import ROOT, temporary_database
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +71,8 @@ def new_db_name() -> Iterator[str]:
 @pytest.fixture
 def fresh_db() -> Iterator[str]:
     """An empty database on the test server, its URL libpq style (as `make run` has it)."""
-    url, admin = create_database("otagai_cli")
-    try:
+    with temporary_database("otagai_cli") as url:
         yield make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    finally:
-        drop_database(url, admin)
 
 
 # --- scripts/ensure-postgres.sh ---------------------------------------------------------

@@ -22,6 +22,11 @@ class DomainError(Exception):
         super().__init__(self.code)
 
 
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
@@ -47,6 +52,18 @@ class RuleViolation(DomainError):
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailable(DomainError):
+    """Our side cannot answer right now (answered with Retry-After)."""
+
+    status = 503
+    code = "service_unavailable"
 
 
 def require(condition: bool, code: str) -> None:

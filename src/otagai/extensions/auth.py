@@ -26,16 +26,11 @@ from flask import Flask, current_app, g, request
 
 from otagai.config import ConfigError, Settings
 from otagai.domain.actors import Actor
-from otagai.errors import DomainError, Unauthorized
+from otagai.errors import ServiceUnavailable, Unauthorized
 
 EXTENSION_KEY = "otagai.auth"
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 CLOCK_SKEW_SECONDS = 5
-
-
-class VerificationUnavailable(DomainError):
-    status = 503
-    code = "token_verification_unavailable"
 
 
 class _AnonymousCredential(credentials.Base):
@@ -115,7 +110,7 @@ class AuthState:
             raise Unauthorized("token_expired") from exc
         except firebase_auth.CertificateFetchError as exc:
             # Our outage, not the caller's fault: a 401 would make the app sign them out.
-            raise VerificationUnavailable() from exc
+            raise ServiceUnavailable("token_verification_unavailable") from exc
         except (firebase_auth.InvalidIdTokenError, ValueError) as exc:
             raise Unauthorized("token_invalid") from exc
         try:

@@ -10,17 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from otagai.errors import DomainError, NotFound, RuleViolation
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    code = "unsupported_media_type"
-
-
-class BadRequest(DomainError):
-    status = 400
-    code = "bad_request"
+from otagai.errors import BadRequest, NotFound, RuleViolation, UnsupportedMediaType
 
 
 def _has_nul(value: Any) -> bool:

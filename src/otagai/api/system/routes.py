@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from sqlalchemy import text
 
-from otagai.errors import DomainError
+from otagai.errors import ServiceUnavailable
 from otagai.extensions.api import Blueprint
 from otagai.extensions.db import session
 
@@ -17,11 +17,6 @@ blp = Blueprint("system", __name__, public=True, description="Health checks")
 class HealthSchema(ma.Schema):
     status = ma.fields.String(metadata={"example": "ok"})
     postgis = ma.fields.String(metadata={"example": "3.3 USE_GEOS=1 USE_PROJ=1 USE_STATS=1"})
-
-
-class NotReady(DomainError):
-    status = 503
-    code = "service_unavailable"
 
 
 @blp.route("/healthz")
@@ -40,5 +35,5 @@ def readyz() -> dict[str, Any]:
         version = session.execute(text("SELECT postgis_version()")).scalar_one()
     except Exception as exc:  # any failure here means "not ready", never a 500
         session.rollback()
-        raise NotReady() from exc
+        raise ServiceUnavailable() from exc
     return {"status": "ok", "postgis": version}
