@@ -87,7 +87,7 @@ class AuthState:
             # Unique per app: id() of a collected app can be reused by a new one.
             name=f"otagai-{uuid.uuid4().hex}",
         )
-        # Built now, so emulator mode is fixed at start-up rather than at the first request.
+        # firebase-admin still re-reads the emulator variable on every call: see verify().
         self.client = firebase_auth.Client(self.firebase_app)
         self.emulator_mode = settings.emulator_mode
         self.cache = _TokenCache(settings.token_cache_size)
