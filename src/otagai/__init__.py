@@ -12,9 +12,15 @@ from otagai.config import Settings
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     """config -> logging -> db -> auth -> api -> blueprints -> cli."""
     from otagai import cli
+    from otagai.api.audit.routes import blp as audit_blp
+    from otagai.api.certifications.routes import blp as certifications_blp
+    from otagai.api.communities.routes import blp as communities_blp
+    from otagai.api.events.routes import blp as events_blp
     from otagai.api.households.routes import blp as households_blp
     from otagai.api.me.routes import blp as me_blp
+    from otagai.api.municipalities.routes import blp as municipalities_blp
     from otagai.api.system.routes import blp as system_blp
+    from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
 
@@ -38,7 +44,16 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
     api = Api(app, spec_kwargs={"marshmallow_plugin": make_marshmallow_plugin()})
     api.register_blueprint(system_blp)
-    for blueprint in (me_blp, households_blp):
+    for blueprint in (
+        me_blp,
+        households_blp,
+        municipalities_blp,
+        communities_blp,
+        trust_blp,
+        certifications_blp,
+        events_blp,
+        audit_blp,
+    ):
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api
 

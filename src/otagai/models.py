@@ -1,21 +1,40 @@
 """Every model, imported once so Alembic and the tests see the whole schema."""
 
+from otagai.domain.audit.models import AuditEntry
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
+from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
+from otagai.domain.trust.models import (
+    Block,
+    Certification,
+    CertificationChange,
+    Connection,
+    ConnectionCode,
+    RateLimitHit,
+)
 from otagai.extensions.db import Base
 
 metadata = Base.metadata
 
 __all__ = [
+    "AuditEntry",
+    "Block",
+    "Certification",
+    "CertificationChange",
     "Child",
     "Community",
     "CommunityMember",
+    "Connection",
+    "ConnectionCode",
     "Device",
+    "Event",
+    "EventAttendance",
     "Household",
     "HouseholdInvite",
     "IdempotencyRecord",
     "Municipality",
+    "RateLimitHit",
     "User",
     "metadata",
 ]

@@ -25,6 +25,11 @@ class Household(UUIDPrimaryKey, CreatedAt, Base):
     # Set when its only member moved into another household by invite: a merged
     # household no longer counts as registered.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("households.id"))
+    # The municipality containing the household's home (statistics attribute to it);
+    # recomputed whenever a member's home changes or a municipality is added.
+    municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.code"), index=True
+    )
 
     members: Mapped[list[User]] = relationship(back_populates="household")
 

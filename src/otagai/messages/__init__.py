@@ -89,6 +89,19 @@ DETAILS: dict[str, tuple[str, str]] = {
 }
 
 
+def _merge_areas() -> None:
+    # Each area keeps its own codes in a module of this package.
+    from otagai.messages import certifications, communities, events, trust
+
+    for module in (communities, trust, certifications, events):
+        overlap = DETAILS.keys() & module.DETAILS.keys()
+        assert not overlap, f"problem codes defined twice: {sorted(overlap)}"
+        DETAILS.update(module.DETAILS)
+
+
+_merge_areas()
+
+
 def title_for_status(status: int, lang: str) -> str:
     ja = {
         400: "不正なリクエスト",

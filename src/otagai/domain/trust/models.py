@@ -1,0 +1,146 @@
+"""Who trusts whom: connections made in person, blocks, and certified supporters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
+
+KINDS = ("pickup", "babysitting", "lending")
+TOKYO = "Asia/Tokyo"
+
+
+class Connection(CreatedAt, Base):
+    """A mutual 知り合い link, stored once per pair (lower id first)."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        CheckConstraint("user_low_id < user_high_id", name="ordered_pair"),
+        Index("ix_connections_user_high_id", "user_high_id"),
+    )
+
+    user_low_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_high_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # Set when the code was shown at a community event (counted by statistics).
+    event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"), index=True)
+
+
+class ConnectionCode(UUIDPrimaryKey, CreatedAt, Base):
+    """A short single-use code (shown as a QR) that the other person redeems."""
+
+    __tablename__ = "connection_codes"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Block(CreatedAt, Base):
+    __tablename__ = "blocks"
+    __table_args__ = (
+        CheckConstraint("blocker_id <> blocked_id", name="not_self"),
+        Index("ix_blocks_blocked_id", "blocked_id"),
+    )
+
+    blocker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    blocked_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class RateLimitHit(Base):
+    """One counted attempt (e.g. a failed code redemption). Written outside the request's
+    transaction, so a failing request still counts."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_bucket_at", "bucket", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    bucket: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Certification(UUIDPrimaryKey, CreatedAt, Base):
+    """認定サポーター: a coordinator's certification of a member, per community.
+
+    At most one live (unrevoked) certification per member and community; a revoked one
+    stays as history and a new grant is a new row.
+    """
+
+    __tablename__ = "certifications"
+    __table_args__ = (
+        CheckConstraint("expires_on > trained_on", name="expiry_after_training"),
+        CheckConstraint("cardinality(kinds) > 0", name="has_kinds"),
+        Index(
+            "uq_certifications_live",
+            "community_id",
+            "user_id",
+            unique=True,
+            postgresql_where="revoked_at IS NULL",
+        ),
+        Index("ix_certifications_user_id", "user_id"),
+    )
+
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    trained_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    @hybrid_method
+    def valid_on(self, day: date) -> bool:
+        """THE rule, used by matching and statistics alike: granted by ``day``, not revoked
+        by then, and ``day`` no later than the expiry date (valid through that day).
+        Days are Tokyo calendar days."""
+        from otagai.domain.people.ages import TOKYO as TOKYO_ZONE
+
+        granted = self.granted_at.astimezone(TOKYO_ZONE).date()
+        revoked = self.revoked_at.astimezone(TOKYO_ZONE).date() if self.revoked_at else None
+        return granted <= day <= self.expires_on and (revoked is None or revoked > day)
+
+    @valid_on.expression
+    @classmethod
+    def _valid_on_sql(cls, day: date | ColumnElement[date]) -> ColumnElement[bool]:
+        granted = func.date(func.timezone(TOKYO, cls.granted_at))
+        revoked = func.date(func.timezone(TOKYO, cls.revoked_at))
+        return and_(
+            granted <= day,
+            cls.expires_on >= day,
+            or_(cls.revoked_at.is_(None), revoked > day),
+        )
+
+
+class CertificationChange(UUIDPrimaryKey, Base):
+    """History of a certification: every grant, renewal and revocation, by whom, when."""
+
+    __tablename__ = "certification_changes"
+
+    certification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certifications.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # granted | renewed | revoked
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The certification's terms after the change, and the reason for a revocation.
+    details: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict)
