@@ -12,8 +12,10 @@ import yaml
 from sqlalchemy import func, select, text
 
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
-from otagai.domain.people.ages import age_on
+from otagai.domain.events.models import Event, EventAttendance
+from otagai.domain.people.ages import age_on, today_tokyo
 from otagai.domain.people.models import Child, Household, User
+from otagai.domain.trust.models import Block, Certification, CertificationChange, Connection
 from otagai.extensions.db import session
 from otagai.seeding import default_seeds_dir, load_seeds
 
@@ -24,6 +26,12 @@ MODELS = {
     "users": User,
     "community_members": CommunityMember,
     "children": Child,
+    "certifications": Certification,
+    "certification_changes": CertificationChange,
+    "events": Event,
+    "event_attendances": EventAttendance,
+    "connections": Connection,
+    "blocks": Block,
 }
 # seeds/households.yaml states its ages as of this day.
 REFERENCE_DAY = dt.date(2026, 11, 23)
@@ -42,6 +50,20 @@ def _load() -> dict[str, int]:
 
 def _counts(db: Any) -> dict[str, int]:
     return {kind: db.scalar(select(func.count()).select_from(m)) for kind, m in MODELS.items()}
+
+
+def _trust_counts(trust: dict[str, Any]) -> dict[str, int]:
+    certifications = trust["certifications"]
+    return {
+        "certifications": len(certifications),
+        # a grant each, and a revocation for the revoked ones
+        "certification_changes": len(certifications)
+        + sum(1 for c in certifications if c.get("revoked")),
+        "events": len(trust["events"]),
+        "event_attendances": sum(len(e.get("attendees") or []) for e in trust["events"]),
+        "connections": len(trust["connections"]),
+        "blocks": len(trust["blocks"]),
+    }
 
 
 @pytest.fixture
@@ -66,6 +88,7 @@ def test_load_seeds_creates_every_row_of_the_files(app_context, db):
             for m in h["members"]
         ),
         "children": sum(len(h.get("children") or []) for h in households),
+        **_trust_counts(_yaml("trust.yaml")),
     }
     after = _counts(db)
     assert {kind: after[kind] - before[kind] for kind in MODELS} == created
@@ -151,7 +174,27 @@ def test_flask_seed_command_second_run_prints_all_zeros(app, connection):
     assert runner.invoke(args=["seed"]).exit_code == 0
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == (
-        "seed: created children=0, communities=0, community_members=0, households=0, "
-        "municipalities=0, users=0"
-    )
+    line = result.output.strip()
+    counts = dict(pair.split("=") for pair in line.removeprefix("seed: created ").split(", "))
+    assert set(counts) == set(MODELS)
+    assert set(counts.values()) == {"0"}
+
+
+def test_seeded_certifications_show_every_state_today(seeded, db):
+    today = today_tokyo()
+    certifications = db.scalars(select(Certification)).all()
+    valid = [c for c in certifications if c.valid_on(today)]
+    revoked = [c for c in certifications if c.revoked_at is not None]
+    expired = [c for c in certifications if c.revoked_at is None and c.expires_on < today]
+    assert len(valid) >= 10
+    assert len(revoked) == 1
+    assert len(expired) >= 2
+    # the SQL form of the rule agrees with the Python one on the seeded rows
+    in_sql = db.scalars(select(Certification.id).where(Certification.valid_on(today))).all()
+    assert set(in_sql) == {c.id for c in valid}
+
+
+def test_seeded_events_include_past_and_upcoming(seeded, db):
+    now = dt.datetime.now(dt.UTC)
+    starts = db.scalars(select(Event.starts_at)).all()
+    assert any(s < now for s in starts) and any(s > now for s in starts)

@@ -14,10 +14,17 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(
-        self, code: str | None = None, *, errors: dict[str, Any] | None = None, **params: Any
+        self,
+        code: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
     ) -> None:
         self.code = code or self.code
         self.errors = errors
+        # Extra response headers the answer needs (e.g. Retry-After on a 429).
+        self.headers = dict(headers or {})
         self.params = params
         super().__init__(self.code)
 
@@ -52,6 +59,11 @@ class RuleViolation(DomainError):
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
 
 
 class UnsupportedMediaType(DomainError):

@@ -34,6 +34,7 @@ STATUS_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    429: "too_many_requests",
     415: "unsupported_media_type",
     422: "validation_failed",
     500: "internal_error",
@@ -179,4 +180,5 @@ def handle_domain_error(error: DomainError) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="otagai"'
     if error.status == 503:
         headers["Retry-After"] = "30"
+    headers.update(getattr(error, "headers", None) or {})
     return problem(error.status, error.code, errors=error.errors, headers=headers)

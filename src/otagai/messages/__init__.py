@@ -84,6 +84,10 @@ DETAILS: dict[str, tuple[str, str]] = {
         "同じ Idempotency-Key のリクエストを処理中です。",
         "A request with this Idempotency-Key is still being processed.",
     ),
+    "too_many_requests": (
+        "短時間にリクエストが多すぎます。しばらく待ってから再度お試しください。",
+        "Too many requests; wait a moment and try again.",
+    ),
     "invalid_cursor": ("cursor が正しくありません。", "The cursor is invalid."),
     "conflict": ("他の変更と競合しました。", "The request conflicts with another change."),
 }

@@ -3,15 +3,11 @@ rows that exist are left as they are, so a second run changes nothing."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.communities.models import (
     ROLE_COORDINATOR,
@@ -23,50 +19,14 @@ from otagai.domain.communities.models import (
 from otagai.domain.people.models import Child, Household, User
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
-
-NAMESPACE = uuid.UUID("6f1c7e58-3b0a-4f55-9a51-0d7c2f3e8a10")
-
-
-def seed_id(*parts: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, ":".join(parts))
-
-
-def default_seeds_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "seeds"
-
-
-@dataclass
-class SeedReport:
-    created: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str, inserted: bool) -> None:
-        self.created[kind] = self.created.get(kind, 0) + int(inserted)
-
-
-def _load(path: Path) -> Any:
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-def _geojson(value: dict[str, Any]) -> Any:
-    return func.ST_SetSRID(func.ST_GeomFromGeoJSON(json.dumps(value)), 4326)
-
-
-def _insert(report: SeedReport, kind: str, model: Any, **values: Any) -> None:
-    table = model.__table__
-    stmt = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(*table.primary_key.columns)
-    )
-    report.add(kind, session.execute(stmt).first() is not None)
+from otagai.seeding.base import SeedReport, geojson, insert_once, load_yaml, seed_id
+from otagai.seeding.trust import load_trust
 
 
 def _user(report: SeedReport, member: dict[str, Any], household_id: uuid.UUID) -> uuid.UUID:
     user_id = seed_id("user", member["uid"])
     home = member.get("home")
-    _insert(
+    insert_once(
         report,
         "users",
         User,
@@ -80,23 +40,27 @@ def _user(report: SeedReport, member: dict[str, Any], household_id: uuid.UUID) -
     return user_id
 
 
+def default_seeds_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "seeds"
+
+
 def load_seeds(directory: Path | None = None) -> SeedReport:
     directory = directory or default_seeds_dir()
     report = SeedReport()
-    for item in _load(directory / "municipalities.yaml")["municipalities"]:
-        _insert(
+    for item in load_yaml(directory / "municipalities.yaml")["municipalities"]:
+        insert_once(
             report,
             "municipalities",
             Municipality,
             code=item["code"],
             name_ja=item["name_ja"],
             name_en=item["name_en"],
-            boundary=func.ST_Multi(_geojson(item["boundary"])),
+            boundary=func.ST_Multi(geojson(item["boundary"])),
         )
     communities: dict[str, uuid.UUID] = {}
-    for item in _load(directory / "communities.yaml")["communities"]:
+    for item in load_yaml(directory / "communities.yaml")["communities"]:
         communities[item["key"]] = seed_id("community", item["key"])
-        _insert(
+        insert_once(
             report,
             "communities",
             Community,
@@ -104,21 +68,21 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
             municipality_code=item["municipality_code"],
             name=item["name"],
             description=item.get("description"),
-            area=_geojson(item["area"]),
+            area=geojson(item["area"]),
         )
-    people = _load(directory / "households.yaml")
+    people = load_yaml(directory / "households.yaml")
     for operator in people.get("operators", []):
         household_id = seed_id("household", "operator", operator["uid"])
-        _insert(report, "households", Household, id=household_id)
+        insert_once(report, "households", Household, id=household_id)
         _user(report, operator, household_id)
     for household in people["households"]:
         household_id = seed_id("household", household["key"])
-        _insert(report, "households", Household, id=household_id)
+        insert_once(report, "households", Household, id=household_id)
         for member in household["members"]:
             user_id = _user(report, member, household_id)
             coordinator_of = set(member.get("coordinator_of") or [])
             for key in set(member.get("communities") or []) | coordinator_of:
-                _insert(
+                insert_once(
                     report,
                     "community_members",
                     CommunityMember,
@@ -127,7 +91,7 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
                     role=ROLE_COORDINATOR if key in coordinator_of else ROLE_MEMBER,
                 )
         for child in household.get("children") or []:
-            _insert(
+            insert_once(
                 report,
                 "children",
                 Child,
@@ -138,6 +102,10 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
                 notes=child.get("notes"),
             )
     session.flush()
+    trust_file = directory / "trust.yaml"
+    if trust_file.exists():
+        load_trust(report, load_yaml(trust_file), communities)
+        session.flush()
     return report
 
 
