@@ -1,7 +1,142 @@
-"""Communities, members and coordinators."""
+"""/v1/communities: communities near me, joining and leaving, and (operators) creating
+communities and appointing their coordinators."""
 
 from __future__ import annotations
 
-from otagai.extensions.api import Blueprint
+import uuid
+from typing import Any
 
-blp = Blueprint("communities", __name__, description="Communities, members and coordinators")
+from otagai.api.communities.schemas import (
+    CommunityCreateSchema,
+    CommunityQueryArgsSchema,
+    CommunitySchema,
+    CommunitySummarySchema,
+    CoordinatorCreateSchema,
+    CoordinatorSchema,
+    MembershipSchema,
+)
+from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
+from otagai.domain.communities import services as communities
+from otagai.extensions.api import Blueprint, Resource
+from otagai.extensions.auth import current_actor
+from otagai.extensions.geo import LatLng
+from otagai.extensions.idempotency import idempotent
+from otagai.extensions.pagination import page_schema
+
+blp = Blueprint(
+    "communities",
+    __name__,
+    url_prefix="/communities",
+    description="Communities, members and coordinators",
+)
+
+
+@blp.route("")
+class CommunitiesViews(Resource):
+    @blp.arguments(CommunityQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(CommunitySummarySchema))
+    def get(self, args: dict[str, Any]) -> communities.Page:
+        """Communities near a point, nearest first
+
+        Those whose area contains the point (distance 0) or lies within `radius_m` of it.
+        """
+        return communities.nearby_communities(
+            current_actor(),
+            point=LatLng(args["lat"], args["lng"]),
+            radius_m=args["radius_m"],
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
+
+    @idempotent
+    @blp.arguments(
+        CommunityCreateSchema,
+        examples={
+            "sangenjaya": {
+                "value": {
+                    "municipality_code": "131121",
+                    "name": "三軒茶屋子育てシェア",
+                    "description": "三軒茶屋駅のまわりで子育て中の家族の助け合い。",
+                    "area": EXAMPLE_POLYGON,
+                }
+            }
+        },
+    )
+    @blp.response(201, CommunitySchema)
+    @blp.problem(403, "Operators only.")
+    def post(self, data: dict[str, Any]) -> communities.CommunityView:
+        """Create a community inside a municipality (operators)
+
+        422 when the area is not a valid polygon, when the municipality is unknown, or
+        (`area_outside_municipality`) when the area does not lie within its boundary.
+        """
+        return communities.create_community(current_actor(), **data)
+
+
+@blp.route("/<uuid:community_id>")
+class CommunityByIdViews(Resource):
+    @blp.response(200, CommunitySchema)
+    @blp.problem(404, "No such community.")
+    def get(self, community_id: uuid.UUID) -> communities.CommunityView:
+        """A community: its area, member count, coordinators and my role"""
+        return communities.get_community_detail(current_actor(), community_id)
+
+
+@blp.route("/<uuid:community_id>/members")
+class CommunityMembersViews(Resource):
+    @idempotent
+    @blp.response(201, MembershipSchema, description="Joined.")
+    @blp.alt_response(200, schema=MembershipSchema, description="Already a member: unchanged.")
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, "No such community.")
+    def post(self, community_id: uuid.UUID) -> tuple[communities.Membership, int]:
+        """Join a community
+
+        Joining a community I am already in changes nothing and answers 200.
+        """
+        membership, created = communities.join_community(current_actor(), community_id)
+        return membership, 201 if created else 200
+
+
+@blp.route("/<uuid:community_id>/members/me")
+class CommunityMembershipViews(Resource):
+    @blp.response(204)
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, "No such community, or I am not a member of it.")
+    def delete(self, community_id: uuid.UUID) -> None:
+        """Leave a community (a coordinator who leaves stops being one)"""
+        communities.leave_community(current_actor(), community_id)
+
+
+@blp.route("/<uuid:community_id>/coordinators")
+class CommunityCoordinatorsViews(Resource):
+    @idempotent
+    @blp.arguments(
+        CoordinatorCreateSchema,
+        examples={"appoint": {"value": {"user_id": "3f0a8f7e-2b1c-4d5e-9f60-718293a4b5c6"}}},
+    )
+    @blp.response(201, CoordinatorSchema, description="Appointed.")
+    @blp.alt_response(200, schema=CoordinatorSchema, description="Already a coordinator.")
+    @blp.problem(403, "Operators only.")
+    @blp.problem(404, "No such community, or no such user.")
+    def post(
+        self, data: dict[str, Any], community_id: uuid.UUID
+    ) -> tuple[communities.Membership, int]:
+        """Appoint a coordinator of the community (operators)
+
+        The user becomes a member first if they were not one.
+        """
+        membership, changed = communities.appoint_coordinator(
+            current_actor(), community_id, data["user_id"]
+        )
+        return membership, 201 if changed else 200
+
+
+@blp.route("/<uuid:community_id>/coordinators/<uuid:user_id>")
+class CommunityCoordinatorByIdViews(Resource):
+    @blp.response(204)
+    @blp.problem(403, "Operators only.")
+    @blp.problem(404, "No such community, or the user is not its coordinator.")
+    def delete(self, community_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Remove a coordinator (operators); they stay a member"""
+        communities.remove_coordinator(current_actor(), community_id, user_id)

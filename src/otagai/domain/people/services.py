@@ -66,6 +66,10 @@ def upsert_profile(
         user.locale = locale
     if home is not UNSET:
         user.home = home.to_element() if isinstance(home, LatLng) else None
+        # Imported here: communities.services imports this module (require_user).
+        from otagai.domain.communities.services import attribute_household
+
+        attribute_household(user.household_id)
     session.flush()
     return user, created
 

@@ -1,0 +1,131 @@
+"""Request and response bodies of supporter certifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.common import StrictSchema, text
+from otagai.domain.trust.certifications import STATUSES
+from otagai.domain.trust.models import KINDS
+from otagai.extensions.pagination import PageQueryArgsSchema
+
+NO_DUPLICATES = "Must not contain duplicates."
+
+
+def _unique(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError(NO_DUPLICATES)
+
+
+def kinds_field(**kwargs: Any) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(KINDS)),
+        validate=[ma.validate.Length(min=1, max=len(KINDS)), _unique],
+        metadata={
+            "example": ["pickup", "babysitting"],
+            "description": "What the supporter is certified for: pickup (送迎), "
+            "babysitting (託児), lending (モノの貸し借り).",
+        },
+        **kwargs,
+    )
+
+
+class CertificationCreateSchema(StrictSchema):
+    user_id = ma.fields.UUID(
+        required=True, metadata={"description": "A member (or coordinator) of this community."}
+    )
+    kinds = kinds_field(required=True)
+    trained_on = ma.fields.Date(
+        required=True,
+        metadata={
+            "example": "2026-10-01",
+            "description": "Day the training was completed (Tokyo calendar): not in the "
+            "future, within the last 3 years.",
+        },
+    )
+    expires_on = ma.fields.Date(
+        allow_none=True,
+        metadata={
+            "example": "2027-10-01",
+            "description": "Last day of validity. Default: one year after trained_on; "
+            "must be after today and at most 3 years after trained_on.",
+        },
+    )
+
+
+class CertificationRenewSchema(StrictSchema):
+    trained_on = ma.fields.Date(
+        allow_none=True,
+        metadata={"description": "New training date, if the supporter trained again."},
+    )
+    expires_on = ma.fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "New last day of validity, later than the current one. Default: "
+            "one year after today or after the current expiry, whichever is later, capped "
+            "at 3 years after trained_on."
+        },
+    )
+    kinds = kinds_field()
+
+
+class CertificationRevokeSchema(StrictSchema):
+    reason = text(
+        max_length=500,
+        required=True,
+        multiline=True,
+        metadata={"example": "活動を休止するため", "description": "Kept in the history."},
+    )
+
+
+class CertificationQueryArgsSchema(PageQueryArgsSchema):
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(STATUSES),
+        metadata={"description": "Only certifications with this status today."},
+    )
+    user_id = ma.fields.UUID(metadata={"description": "Only this member's certifications."})
+
+
+class MyCertificationQueryArgsSchema(PageQueryArgsSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
+
+
+class PersonSchema(ma.Schema):
+    id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+
+
+class CertificationChangeSchema(ma.Schema):
+    action = ma.fields.String(metadata={"enum": ["granted", "renewed", "revoked"]})
+    actor = ma.fields.Nested(PersonSchema)
+    at = ma.fields.AwareDateTime()
+    details = ma.fields.Dict(
+        keys=ma.fields.String(),
+        metadata={
+            "description": "The terms after the change (kinds, trained_on, expires_on; "
+            "a renewal also has the previous ones), or the reason of a revocation."
+        },
+    )
+
+
+class CertificationSchema(ma.Schema):
+    id = ma.fields.UUID()
+    community_id = ma.fields.UUID()
+    community_name = ma.fields.String()
+    user = ma.fields.Nested(PersonSchema)
+    kinds = ma.fields.List(ma.fields.String(metadata={"enum": list(KINDS)}))
+    trained_on = ma.fields.Date()
+    expires_on = ma.fields.Date(metadata={"description": "Valid through this day (Tokyo)."})
+    status = ma.fields.String(
+        metadata={"enum": list(STATUSES), "description": "As of today (Asia/Tokyo)."}
+    )
+    granted_by = ma.fields.Nested(PersonSchema)
+    granted_at = ma.fields.AwareDateTime()
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    revoked_by = ma.fields.Nested(PersonSchema, allow_none=True)
+    revoke_reason = ma.fields.String(allow_none=True)
+    history = ma.fields.List(
+        ma.fields.Nested(CertificationChangeSchema), metadata={"description": "Oldest first."}
+    )

@@ -1,0 +1,121 @@
+"""Request and response bodies of /v1/communities and its members and coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+
+from otagai.api.common import StrictSchema, text
+from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
+from otagai.domain.communities.geojson import POLYGON
+from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
+from otagai.domain.communities.services import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from otagai.extensions.geo import LatLng, within_bounds
+from otagai.extensions.pagination import PageQueryArgsSchema
+
+ROLES = [ROLE_MEMBER, ROLE_COORDINATOR]
+
+
+class CommunityCreateSchema(StrictSchema):
+    municipality_code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(
+            r"^[0-9]{6}\Z", error="Must be 6 digits (JIS local government code)."
+        ),
+        metadata={"example": "131121"},
+    )
+    name = text(max_length=100, required=True, metadata={"example": "三軒茶屋子育てシェア"})
+    description = text(max_length=2000, allow_none=True, multiline=True)
+    area = PolygonalField(
+        types=(POLYGON,),
+        required=True,
+        description="GeoJSON Polygon, WGS 84 (SRID 4326), inside the municipality.",
+    )
+
+
+class CommunityQueryArgsSchema(PageQueryArgsSchema):
+    lat = ma.fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=-90, max=90),
+        metadata={"example": 35.6435},
+    )
+    lng = ma.fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=-180, max=180),
+        metadata={"example": 139.6710},
+    )
+    radius_m = ma.fields.Integer(
+        load_default=DEFAULT_RADIUS_M,
+        validate=ma.validate.Range(min=1, max=MAX_RADIUS_M),
+        metadata={"description": "Communities within this distance of the point (metres)."},
+    )
+
+    @ma.validates_schema
+    def _inside_service_area(self, data: dict[str, Any], **_: Any) -> None:
+        if "lat" not in data or "lng" not in data:
+            return
+        bounds = current_app.config["OTAGAI"].home_bounds
+        if not within_bounds(LatLng(data["lat"], data["lng"]), bounds):
+            raise ma.ValidationError({"lat": ["Outside Japan."], "lng": ["Outside Japan."]})
+
+
+class CoordinatorRefSchema(ma.Schema):
+    id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+
+
+_MY_ROLE = {
+    "enum": [*ROLES, None],
+    "description": "My role in it; null when I am not a member.",
+}
+
+
+class CommunitySummarySchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    municipality_code = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    member_count = ma.fields.Integer()
+    distance_m = ma.fields.Integer(
+        metadata={"description": "From the given point, rounded up to 100 m; 0 when inside."}
+    )
+    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE)
+
+
+class CommunitySchema(ma.Schema):
+    id = ma.fields.UUID()
+    municipality_code = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    area = ma.fields.Dict(metadata=geojson_doc(POLYGON, description="The community's area."))
+    member_count = ma.fields.Integer()
+    coordinators = ma.fields.List(ma.fields.Nested(CoordinatorRefSchema))
+    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE)
+    created_at = ma.fields.AwareDateTime()
+
+
+class MembershipSchema(ma.Schema):
+    community_id = ma.fields.UUID()
+    role = ma.fields.String(metadata={"enum": ROLES})
+    joined_at = ma.fields.AwareDateTime()
+
+
+class CoordinatorCreateSchema(StrictSchema):
+    user_id = ma.fields.UUID(
+        required=True,
+        metadata={
+            "example": "3f0a8f7e-2b1c-4d5e-9f60-718293a4b5c6",
+            "description": "The user's id in Otagai (GET /v1/me answers it).",
+        },
+    )
+
+
+class CoordinatorSchema(ma.Schema):
+    community_id = ma.fields.UUID()
+    user_id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+    role = ma.fields.String(metadata={"enum": [ROLE_COORDINATOR]})

@@ -1,0 +1,100 @@
+"""Request and response bodies of community events and attendance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.certifications.schemas import PersonSchema
+from otagai.api.common import LatLngSchema, StrictSchema, text
+from otagai.extensions.geo import latlng_of
+from otagai.extensions.pagination import PageQueryArgsSchema
+
+# Far enough for any real query; keeps date arithmetic away from datetime's limits.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "Must be between 2000 and 2100."
+
+
+def _in_range(value: datetime) -> None:
+    if not EARLIEST <= value < LATEST:
+        raise ma.ValidationError(OUT_OF_RANGE)
+
+
+class EventCreateSchema(StrictSchema):
+    title = text(max_length=100, required=True, metadata={"example": "親子でおしゃべり会"})
+    description = text(max_length=2000, allow_none=True, multiline=True)
+    starts_at = ma.fields.AwareDateTime(
+        required=True,
+        validate=_in_range,
+        metadata={
+            "example": "2026-12-05T10:00:00+09:00",
+            "description": "With an offset. From 30 days ago (recording an event after the "
+            "fact) to one year ahead.",
+        },
+    )
+    ends_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        validate=_in_range,
+        metadata={
+            "example": "2026-12-05T12:00:00+09:00",
+            "description": "After starts_at, at most 24 hours later.",
+        },
+    )
+    place = ma.fields.Nested(
+        LatLngSchema, required=True, metadata={"description": "The meeting place (public)."}
+    )
+    place_name = text(
+        max_length=100, allow_none=True, metadata={"example": "浦和コミュニティセンター"}
+    )
+
+
+class EventQueryArgsSchema(PageQueryArgsSchema):
+    since = ma.fields.AwareDateTime(
+        data_key="from",
+        validate=_in_range,
+        metadata={
+            "description": "Events not yet over at this time (default: now), soonest first. "
+            "An event without ends_at counts as over 2 hours after it starts."
+        },
+    )
+
+
+class PlaceField(ma.fields.Field):
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        point = latlng_of(value)
+        return None if point is None else {"lat": point.lat, "lng": point.lng}
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.UUID()
+    community_id = ma.fields.UUID()
+    community_name = ma.fields.String()
+    title = ma.fields.String()
+    description = ma.fields.String(allow_none=True)
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime(allow_none=True)
+    place = PlaceField(
+        metadata={
+            "type": "object",
+            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+        }
+    )
+    place_name = ma.fields.String(allow_none=True)
+    attendance_count = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+
+
+class AttendanceCreateSchema(StrictSchema):
+    user_id = ma.fields.UUID(
+        required=True, metadata={"description": "A member of the event's community."}
+    )
+
+
+class AttendanceSchema(ma.Schema):
+    event_id = ma.fields.UUID()
+    user = ma.fields.Nested(PersonSchema)
+    recorded_by = ma.fields.Nested(PersonSchema)
+    recorded_at = ma.fields.AwareDateTime()
