@@ -22,7 +22,8 @@ from otagai.domain.trust.models import Certification
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.pagination import page_schema, paginate
+from otagai.extensions.keyset import paginate
+from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("certifications", __name__, description="Supporter certifications (認定サポーター)")
 

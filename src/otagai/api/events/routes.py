@@ -21,7 +21,8 @@ from otagai.domain.trust.certifications import community_names, people_by_id
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.pagination import PageQueryArgsSchema, page_schema, paginate
+from otagai.extensions.keyset import paginate
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("events", __name__, description="Community events (交流イベント) and attendance")
 

@@ -23,7 +23,8 @@ from otagai.domain.people.models import Child, User
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.pagination import PageQueryArgsSchema, page_schema, paginate
+from otagai.extensions.keyset import paginate
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.sql.selectable import Subquery
-
 from otagai.api.trust.schemas import (
     BlockCreateSchema,
     BlockSchema,
@@ -21,35 +18,12 @@ from otagai.domain.trust import services as trust
 from otagai.domain.trust.ratelimit import REDEEM_LIMIT, REDEEM_WINDOW
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
-from otagai.extensions.db import session
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.pagination import (
-    PageQueryArgsSchema,
-    _decode,
-    _encode,
-    page_schema,
-)
+from otagai.extensions.keyset import paginate_rows
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 from otagai.extensions.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("trust", __name__, description="Connections (知り合い) and blocks")
-
-
-def paginate_rows(
-    rows: Subquery, *, created: str, ident: str, limit: int, cursor: str | None
-) -> dict[str, Any]:
-    """``paginate`` for rows that are not one mapped entity (a connection is listed by
-    the *other* user's id): keyset over two of the subquery's columns, items as mappings.
-    Same cursor format as ``paginate``; meant to move to extensions/pagination.py."""
-    key = (rows.c[created], rows.c[ident])
-    stmt = select(rows)
-    if cursor:
-        stmt = stmt.where(tuple_(*key) > tuple_(*_decode(cursor)))
-    items = list(session.execute(stmt.order_by(*key).limit(limit + 1)).mappings())
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = _encode([items[-1][created], items[-1][ident]])
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/me/connection-codes")

@@ -8,8 +8,6 @@ of PostGIS here, before anything is written.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import uuid
@@ -38,6 +36,7 @@ from otagai.domain.people.services import require_user
 from otagai.errors import Conflict, NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
+from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
 OPERATOR = "operator"
 DEFAULT_RADIUS_M = 10_000
@@ -136,26 +135,6 @@ def _point(point: LatLng) -> ColumnElement[Any]:
     return func.ST_SetSRID(func.ST_MakePoint(point.lng, point.lat), 4326)
 
 
-# Cursors -------------------------------------------------------------------------------
-
-
-def _encode_cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> Any:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        (value,) = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return value
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise RuleViolation("invalid_cursor", errors={"cursor": ["Invalid value."]}) from exc
-
-
-def _invalid_cursor() -> RuleViolation:
-    return RuleViolation("invalid_cursor", errors={"cursor": ["Invalid value."]})
-
-
 # Municipalities ------------------------------------------------------------------------
 
 
@@ -193,9 +172,9 @@ def list_municipalities(*, limit: int, cursor: str | None) -> Page:
     """By code (prefecture first, as JIS orders them); boundaries only in the detail."""
     stmt = _municipality_query().order_by(Municipality.code).limit(limit + 1)
     if cursor:
-        after = _decode_cursor(cursor)
+        after = decode_cursor(cursor, 1)[0]
         if not isinstance(after, str):
-            raise _invalid_cursor()
+            raise invalid_cursor()
         stmt = stmt.where(Municipality.code > after)
     items = [
         MunicipalityView(row.code, row.name_ja, row.name_en, row.created_at)
@@ -204,7 +183,7 @@ def list_municipalities(*, limit: int, cursor: str | None) -> Page:
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = _encode_cursor(items[-1].code)
+        next_cursor = encode_cursor([items[-1].code])
     return Page(items, next_cursor)
 
 
@@ -447,9 +426,9 @@ def nearby_communities(
     nearest first (0 m when inside); distances are rounded up to 100 m."""
     offset = 0
     if cursor:
-        offset = _decode_cursor(cursor)
+        offset = decode_cursor(cursor, 1)[0]
         if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
-            raise _invalid_cursor()
+            raise invalid_cursor()
     here = _point(point)
     distance = func.ST_Distance(cast(Community.area, Geography), cast(here, Geography))
     rows = session.execute(
@@ -464,7 +443,7 @@ def nearby_communities(
         .limit(limit + 1)
     ).all()
     items = [_community_view(row, distance_m=_round_up(row.distance)) for row in rows[:limit]]
-    next_cursor = _encode_cursor(offset + limit) if len(rows) > limit else None
+    next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
     return Page(items, next_cursor)
 
 
