@@ -249,3 +249,19 @@ def test_access_log_record_for_rejected_request_has_status(client, caplog):
     assert (record.method, record.path, record.status) == ("GET", "/v1/me", 401)
     assert record.user_id is None
     assert "not-a-token" not in json.dumps(vars(record), default=str)
+
+
+def test_area_field_messages_are_japanese_by_default(client_as, db):
+    """Field messages defined by an area (here the JIS check digit) are translated too."""
+    body = {
+        "code": "111008",
+        "name_ja": "x",
+        "name_en": "x",
+        "boundary": {
+            "type": "Polygon",
+            "coordinates": [[[139.6, 35.9], [139.61, 35.9], [139.61, 35.91], [139.6, 35.9]]],
+        },
+    }
+    response = client_as("op-ja", operator=True).post("/v1/municipalities", json=body)
+    problem = assert_problem(response, 422, "validation_failed")
+    assert problem["errors"]["code"] == ["検査数字が正しくありません (正しくは 7)。"]

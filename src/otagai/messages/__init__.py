@@ -101,9 +101,8 @@ def _merge_areas() -> None:
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"
         DETAILS.update(module.DETAILS)
-
-
-_merge_areas()
+        FIELD_MESSAGES_JA.update(getattr(module, "FIELD_MESSAGES_JA", {}))
+        FIELD_PATTERNS_JA.extend(getattr(module, "FIELD_PATTERNS_JA", []))
 
 
 def title_for_status(status: int, lang: str) -> str:
@@ -176,3 +175,6 @@ FIELD_PATTERNS_JA: list[tuple[str, str]] = [
     (r"^Must be less than or equal to (\S+)\.$", r"\1以下で指定してください。"),
     (r"^Must be one of: (.+)\.$", r"次のいずれかを指定してください: \1"),
 ]
+
+
+_merge_areas()

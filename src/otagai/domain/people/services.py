@@ -24,6 +24,7 @@ from otagai.domain.people.models import (
     User,
 )
 from otagai.domain.people.policies import can_manage_child, can_remove_device
+from otagai.domain.trust.departures import ACCOUNT_DELETED, forget_connections, revoke_on_departure
 from otagai.errors import Conflict, Forbidden, NotFound
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
@@ -145,6 +146,8 @@ def delete_account(actor: Actor) -> None:
         )
     )
     session.execute(delete(Device).where(Device.user_id == user.id))
+    revoke_on_departure(user.id, reason=ACCOUNT_DELETED)
+    forget_connections(user.id)
     session.execute(delete(CommunityMember).where(CommunityMember.user_id == user.id))
     # Stored responses may hold names and children's details.
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner_uid == actor.uid))
