@@ -17,6 +17,7 @@ from tests.factories import (
     CertificationFactory,
     CommunityFactory,
     ConnectionFactory,
+    MunicipalityFactory,
     UserFactory,
 )
 
@@ -64,3 +65,18 @@ def test_delete_account_leaves_other_peoples_connections(client_as, db):
     assert [i["user_id"] for i in client_as(a).get("/v1/me/connections").get_json()["items"]] == [
         str(b.id)
     ]
+
+
+def test_leave_community_revokes_certification_there_only(client_as, db):
+    supporter = UserFactory()
+    municipality = MunicipalityFactory()
+    here = CommunityFactory(municipality=municipality)
+    elsewhere = CommunityFactory(municipality=municipality)
+    left = CertificationFactory(community=here, user=supporter)
+    kept = CertificationFactory(community=elsewhere, user=supporter)
+
+    assert client_as(supporter).delete(f"/v1/communities/{here.id}/members/me").status_code == 204
+
+    db.expire_all()
+    assert db.get(Certification, left.id).revoke_reason == "left_community"
+    assert db.get(Certification, kept.id).revoked_at is None

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from otagai.domain.people.ages import TOKYO, today_tokyo
-from otagai.domain.trust import certifications as certs
+from otagai.domain.trust import certification_rules as rules
 from otagai.domain.trust.models import Certification
 from otagai.errors import RuleViolation
 from otagai.extensions.db import session
@@ -113,7 +113,7 @@ def test_valid_on_granted_and_revoked_the_same_day_is_never_valid():
     ],
 )
 def test_status_on_follows_valid_on(revoked_at, day, status):
-    assert certs.status_on(cert(GRANTED, EXPIRES, revoked_at), day) == status
+    assert rules.status_on(cert(GRANTED, EXPIRES, revoked_at), day) == status
 
 
 # --- valid_on in SQL: the same answers as Python --------------------------------------
@@ -233,7 +233,7 @@ def test_valid_certifications_filters_by_day_community_and_kind(app_context):
     today = today_tokyo()
 
     def ids(**filters):
-        return {c.id for c in session.scalars(certs.valid_certifications(today, **filters))}
+        return {c.id for c in session.scalars(rules.valid_certifications(today, **filters))}
 
     assert ids(community_id=here.id, kind="pickup") == {pickup.id}
     assert ids(kind="pickup") == {pickup.id, elsewhere.id}
@@ -245,15 +245,15 @@ TODAY = date(2026, 11, 23)
 
 
 def test_grant_terms_default_expiry_is_one_year_after_training():
-    assert certs.grant_terms(date(2026, 10, 1), None, TODAY) == date(2027, 10, 1)
+    assert rules.grant_terms(date(2026, 10, 1), None, TODAY) == date(2027, 10, 1)
 
 
 def test_grant_terms_default_from_29_february_is_28_february():
-    assert certs.grant_terms(date(2024, 2, 29), None, date(2024, 3, 1)) == date(2025, 2, 28)
+    assert rules.grant_terms(date(2024, 2, 29), None, date(2024, 3, 1)) == date(2025, 2, 28)
 
 
 def test_grant_terms_three_years_after_training_is_the_last_allowed_expiry():
-    assert certs.grant_terms(date(2026, 10, 1), date(2029, 10, 1), TODAY) == date(2029, 10, 1)
+    assert rules.grant_terms(date(2026, 10, 1), date(2029, 10, 1), TODAY) == date(2029, 10, 1)
 
 
 @pytest.mark.parametrize(
@@ -269,13 +269,13 @@ def test_grant_terms_three_years_after_training_is_the_last_allowed_expiry():
 )
 def test_grant_terms_out_of_bounds_is_422_on_the_field(trained_on, expires_on, field):
     with pytest.raises(RuleViolation) as raised:
-        certs.grant_terms(trained_on, expires_on, TODAY)
+        rules.grant_terms(trained_on, expires_on, TODAY)
     assert raised.value.code == "validation_failed"
     assert list(raised.value.errors or {}) == [field]
 
 
 def test_grant_terms_training_3_years_less_a_day_ago_is_allowed():
-    assert certs.grant_terms(date(2023, 11, 24), date(2026, 11, 24), TODAY) == date(2026, 11, 24)
+    assert rules.grant_terms(date(2023, 11, 24), date(2026, 11, 24), TODAY) == date(2026, 11, 24)
 
 
 def current(trained_on: date, expires_on: date) -> Certification:
@@ -284,29 +284,29 @@ def current(trained_on: date, expires_on: date) -> Certification:
 
 def test_renewal_terms_default_adds_a_year_to_a_future_expiry():
     c = current(date(2026, 3, 1), date(2027, 3, 1))
-    assert certs.renewal_terms(c, None, None, TODAY) == (date(2026, 3, 1), date(2028, 3, 1))
+    assert rules.renewal_terms(c, None, None, TODAY) == (date(2026, 3, 1), date(2028, 3, 1))
 
 
 def test_renewal_terms_default_of_an_expired_one_runs_a_year_from_today():
     c = current(date(2025, 6, 1), date(2026, 6, 1))
-    assert certs.renewal_terms(c, None, None, TODAY) == (date(2025, 6, 1), date(2027, 11, 23))
+    assert rules.renewal_terms(c, None, None, TODAY) == (date(2025, 6, 1), date(2027, 11, 23))
 
 
 def test_renewal_terms_default_is_capped_at_three_years_after_training():
     c = current(date(2024, 3, 1), date(2026, 12, 1))
-    assert certs.renewal_terms(c, None, None, TODAY) == (date(2024, 3, 1), date(2027, 3, 1))
+    assert rules.renewal_terms(c, None, None, TODAY) == (date(2024, 3, 1), date(2027, 3, 1))
 
 
 def test_renewal_terms_at_the_cap_asks_for_new_training():
     c = current(date(2024, 3, 1), date(2027, 3, 1))
     with pytest.raises(RuleViolation) as raised:
-        certs.renewal_terms(c, None, None, TODAY)
+        rules.renewal_terms(c, None, None, TODAY)
     assert list(raised.value.errors or {}) == ["trained_on"]
 
 
 def test_renewal_terms_new_training_moves_the_cap():
     c = current(date(2024, 3, 1), date(2027, 3, 1))
-    assert certs.renewal_terms(c, date(2026, 11, 1), None, TODAY) == (
+    assert rules.renewal_terms(c, date(2026, 11, 1), None, TODAY) == (
         date(2026, 11, 1),
         date(2028, 3, 1),
     )
@@ -325,5 +325,5 @@ def test_renewal_terms_new_training_moves_the_cap():
 def test_renewal_terms_out_of_bounds_is_422_on_the_field(trained_on, expires_on, field):
     c = current(date(2026, 3, 1), date(2027, 3, 1))
     with pytest.raises(RuleViolation) as raised:
-        certs.renewal_terms(c, trained_on, expires_on, TODAY)
+        rules.renewal_terms(c, trained_on, expires_on, TODAY)
     assert list(raised.value.errors or {}) == [field]

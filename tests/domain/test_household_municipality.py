@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from otagai.domain.communities.services import attribute_household
+from otagai.domain.communities.attribution import attribute_household
 from otagai.domain.people.models import Household
 from otagai.extensions.geo import LatLng
 from tests.factories import HouseholdFactory, MunicipalityFactory, UserFactory

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from otagai.domain.communities.attribution import attribute_households_in
 from otagai.domain.communities.models import (
     ROLE_COORDINATOR,
     ROLE_MEMBER,
@@ -102,6 +103,8 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
                 notes=child.get("notes"),
             )
     session.flush()
+    for code in session.scalars(select(Municipality.code)):
+        attribute_households_in(code)
     trust_file = directory / "trust.yaml"
     if trust_file.exists():
         load_trust(report, load_yaml(trust_file), communities)

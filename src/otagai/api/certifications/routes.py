@@ -15,9 +15,11 @@ from otagai.api.certifications.schemas import (
     CertificationSchema,
     MyCertificationQueryArgsSchema,
 )
+from otagai.domain.lookups import community_names, people_by_id
 from otagai.domain.people.ages import today_tokyo
 from otagai.domain.people.models import User
 from otagai.domain.trust import certifications as certs
+from otagai.domain.trust.certification_rules import status_on
 from otagai.domain.trust.models import Certification
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
@@ -48,11 +50,11 @@ def views(items: Sequence[Certification]) -> list[dict[str, Any]]:
     """Certifications with their status today and their history: three queries a page."""
     today = today_tokyo()
     history = certs.histories([c.id for c in items])
-    people = certs.people_by_id(
+    people = people_by_id(
         [i for c in items for i in (c.user_id, c.granted_by_id, c.revoked_by_id)]
         + [change.actor_id for changes in history.values() for change in changes]
     )
-    names = certs.community_names(c.community_id for c in items)
+    names = community_names(c.community_id for c in items)
     return [
         {
             "id": c.id,
@@ -62,7 +64,7 @@ def views(items: Sequence[Certification]) -> list[dict[str, Any]]:
             "kinds": c.kinds,
             "trained_on": c.trained_on,
             "expires_on": c.expires_on,
-            "status": certs.status_on(c, today),
+            "status": status_on(c, today),
             "granted_by": _person(people, c.granted_by_id),
             "granted_at": c.granted_at,
             "revoked_at": c.revoked_at,

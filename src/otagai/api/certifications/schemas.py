@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from otagai.api.common import StrictSchema, text
-from otagai.domain.trust.certifications import STATUSES
+from otagai.domain.trust.certification_rules import STATUSES
 from otagai.domain.trust.models import KINDS
 from otagai.extensions.pagination import PageQueryArgsSchema
 

@@ -17,6 +17,7 @@ from otagai.api.communities.schemas import (
 )
 from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
 from otagai.domain.communities import services as communities
+from otagai.domain.communities.views import CommunityView, Membership, Page
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.geo import LatLng
@@ -35,7 +36,7 @@ blp = Blueprint(
 class CommunitiesViews(Resource):
     @blp.arguments(CommunityQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CommunitySummarySchema))
-    def get(self, args: dict[str, Any]) -> communities.Page:
+    def get(self, args: dict[str, Any]) -> Page:
         """Communities near a point, nearest first
 
         Those whose area contains the point (distance 0) or lies within `radius_m` of it.
@@ -64,7 +65,7 @@ class CommunitiesViews(Resource):
     )
     @blp.response(201, CommunitySchema)
     @blp.problem(403, "Operators only.")
-    def post(self, data: dict[str, Any]) -> communities.CommunityView:
+    def post(self, data: dict[str, Any]) -> CommunityView:
         """Create a community inside a municipality (operators)
 
         422 when the area is not a valid polygon, when the municipality is unknown, or
@@ -77,7 +78,7 @@ class CommunitiesViews(Resource):
 class CommunityByIdViews(Resource):
     @blp.response(200, CommunitySchema)
     @blp.problem(404, "No such community.")
-    def get(self, community_id: uuid.UUID) -> communities.CommunityView:
+    def get(self, community_id: uuid.UUID) -> CommunityView:
         """A community: its area, member count, coordinators and my role"""
         return communities.get_community_detail(current_actor(), community_id)
 
@@ -89,7 +90,7 @@ class CommunityMembersViews(Resource):
     @blp.alt_response(200, schema=MembershipSchema, description="Already a member: unchanged.")
     @blp.problem(403, "Create your profile first.")
     @blp.problem(404, "No such community.")
-    def post(self, community_id: uuid.UUID) -> tuple[communities.Membership, int]:
+    def post(self, community_id: uuid.UUID) -> tuple[Membership, int]:
         """Join a community
 
         Joining a community I am already in changes nothing and answers 200.
@@ -119,9 +120,7 @@ class CommunityCoordinatorsViews(Resource):
     @blp.alt_response(200, schema=CoordinatorSchema, description="Already a coordinator.")
     @blp.problem(403, "Operators only.")
     @blp.problem(404, "No such community, or no such user.")
-    def post(
-        self, data: dict[str, Any], community_id: uuid.UUID
-    ) -> tuple[communities.Membership, int]:
+    def post(self, data: dict[str, Any], community_id: uuid.UUID) -> tuple[Membership, int]:
         """Appoint a coordinator of the community (operators)
 
         The user becomes a member first if they were not one.

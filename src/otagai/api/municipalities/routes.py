@@ -10,7 +10,8 @@ from otagai.api.municipalities.schemas import (
     MunicipalitySchema,
     MunicipalitySummarySchema,
 )
-from otagai.domain.communities import services as communities
+from otagai.domain.communities import municipalities
+from otagai.domain.communities.views import MunicipalityView, Page
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -28,9 +29,9 @@ blp = Blueprint(
 class MunicipalitiesViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(MunicipalitySummarySchema))
-    def get(self, args: dict[str, Any]) -> communities.Page:
+    def get(self, args: dict[str, Any]) -> Page:
         """Municipalities, by code (boundaries are in each one's detail)"""
-        return communities.list_municipalities(limit=args["limit"], cursor=args["cursor"])
+        return municipalities.list_municipalities(limit=args["limit"], cursor=args["cursor"])
 
     @idempotent
     @blp.arguments(
@@ -49,20 +50,20 @@ class MunicipalitiesViews(Resource):
     @blp.response(201, MunicipalitySchema)
     @blp.problem(403, "Operators only.")
     @blp.problem(409, "A municipality with this code exists.")
-    def post(self, data: dict[str, Any]) -> communities.MunicipalityView:
+    def post(self, data: dict[str, Any]) -> MunicipalityView:
         """Create a municipality (operators)
 
         The code's check digit is verified and the boundary must be a valid geometry
         (422 with the reason otherwise). Households whose home lies inside and that had no
         municipality yet are attributed to it.
         """
-        return communities.create_municipality(current_actor(), **data)
+        return municipalities.create_municipality(current_actor(), **data)
 
 
 @blp.route("/<string(maxlength=32):code>")
 class MunicipalityByCodeViews(Resource):
     @blp.response(200, MunicipalitySchema)
     @blp.problem(404, "No municipality with this code.")
-    def get(self, code: str) -> communities.MunicipalityView:
+    def get(self, code: str) -> MunicipalityView:
         """A municipality, with its boundary"""
-        return communities.get_municipality(code)
+        return municipalities.get_municipality(code)

@@ -14,7 +14,7 @@ from otagai.domain.communities.geojson import (
     GeoJSONError,
     parse_polygonal,
 )
-from otagai.domain.communities.services import code_problem
+from otagai.domain.communities.municipalities import code_problem
 
 _POSITION = {
     "type": "array",

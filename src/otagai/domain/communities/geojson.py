@@ -1,7 +1,7 @@
 """GeoJSON polygons in from operators: the structure is checked here, in Python, so that
 nothing malformed ever reaches ``ST_GeomFromGeoJSON`` (whose parse errors would be
 database errors); geometric validity (self-intersection and the like) is then PostGIS's
-call, see ``services.geometry_problem``.
+call, see ``geometry.geometry_problem``.
 
 Coordinates are WGS 84 longitude/latitude (SRID 4326), as RFC 7946 requires.
 """

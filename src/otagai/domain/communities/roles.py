@@ -19,6 +19,9 @@ from otagai.domain.people.services import require_user
 from otagai.errors import NotFound, require
 from otagai.extensions.db import session
 
+# The role operators' actions are audited under.
+OPERATOR = "operator"
+
 
 def get_community(community_id: uuid.UUID) -> Community:
     community = session.get(Community, community_id)

@@ -1,28 +1,29 @@
-"""Municipalities, communities, membership and coordinators; which municipality a
-household belongs to. Services flush; the request commits.
+"""Communities, membership and coordinators. Services flush; the request commits.
 
-Boundaries and areas arrive as GeoJSON already checked for structure
+Areas arrive as GeoJSON already checked for structure
 (:mod:`otagai.domain.communities.geojson`); whether they are valid geometries is asked
-of PostGIS here, before anything is written.
+of PostGIS (:mod:`otagai.domain.communities.geometry`) before anything is written.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from geoalchemy2 import Geography, Geometry
-from sqlalchemy import ColumnElement, cast, delete, func, literal, select, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.exc import DBAPIError
+from geoalchemy2 import Geography
+from sqlalchemy import cast, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.actors import Actor
 from otagai.domain.audit.services import record
-from otagai.domain.communities.jis import check_digit, is_valid_code, is_well_formed
+from otagai.domain.communities.geometry import (
+    as_geojson,
+    loads_geojson,
+    point_geometry,
+    require_valid_geometry,
+    to_geometry,
+)
 from otagai.domain.communities.models import (
     ROLE_COORDINATOR,
     ROLE_MEMBER,
@@ -30,264 +31,23 @@ from otagai.domain.communities.models import (
     CommunityMember,
     Municipality,
 )
-from otagai.domain.communities.roles import get_community, require_operator, role_in
-from otagai.domain.people.models import USER_ACTIVE, Household, User
+
+# Re-exported for otagai.domain.people.services, which imports it from here; point that
+from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
+from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership, Page
+from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.people.services import require_user
-from otagai.errors import Conflict, NotFound, RuleViolation
+from otagai.domain.trust.departures import LEFT_COMMUNITY, revoke_on_departure
+from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
 from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
-OPERATOR = "operator"
 DEFAULT_RADIUS_M = 10_000
 MAX_RADIUS_M = 50_000
 # Offsets past this are not a page anyone scrolls to; it also keeps OFFSET in range.
 MAX_OFFSET = 10_000
 DISTANCE_STEP_M = 100
-
-
-# Views: what the API shows -------------------------------------------------------------
-
-
-@dataclass
-class MunicipalityView:
-    code: str
-    name_ja: str
-    name_en: str
-    created_at: datetime
-    boundary: dict[str, Any] | None = None
-
-
-@dataclass
-class CoordinatorRef:
-    id: uuid.UUID
-    display_name: str | None
-
-
-@dataclass
-class CommunityView:
-    id: uuid.UUID
-    municipality_code: str
-    name: str
-    description: str | None
-    member_count: int
-    my_role: str | None
-    created_at: datetime
-    distance_m: int | None = None
-    area: dict[str, Any] | None = None
-    coordinators: list[CoordinatorRef] = field(default_factory=list)
-
-
-@dataclass
-class Membership:
-    community_id: uuid.UUID
-    user_id: uuid.UUID
-    display_name: str | None
-    role: str
-    joined_at: datetime
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    next_cursor: str | None
-
-
-# Geometry ------------------------------------------------------------------------------
-
-
-def _geometry(geojson: dict[str, Any]) -> ColumnElement[Any]:
-    return func.ST_SetSRID(func.ST_GeomFromGeoJSON(json.dumps(geojson)), 4326)
-
-
-def geometry_problem(geojson: dict[str, Any]) -> str | None:
-    """PostGIS's reason why a (structurally sound) polygon is not a valid geometry, e.g.
-    ``Self-intersection[139.65 35.85]``; None when it is valid."""
-    geometry = _geometry(geojson)
-    try:
-        # A savepoint: should PostGIS still refuse the input, the transaction survives.
-        with session.begin_nested():
-            valid, reason = session.execute(
-                select(func.ST_IsValid(geometry), func.ST_IsValidReason(geometry))
-            ).one()
-    except DBAPIError:
-        return "not a valid geometry"
-    return None if valid else str(reason)
-
-
-def _require_valid_geometry(geojson: dict[str, Any], field_name: str) -> None:
-    reason = geometry_problem(geojson)
-    if reason is not None:
-        raise RuleViolation(
-            "validation_failed", errors={field_name: [f"Invalid geometry: {reason}."]}
-        )
-
-
-def _as_geojson(column: Any) -> ColumnElement[Any]:
-    return func.ST_AsGeoJSON(column)
-
-
-def _loads(value: str | None) -> dict[str, Any] | None:
-    return None if value is None else json.loads(value)
-
-
-def _point(point: LatLng) -> ColumnElement[Any]:
-    return func.ST_SetSRID(func.ST_MakePoint(point.lng, point.lat), 4326)
-
-
-# Municipalities ------------------------------------------------------------------------
-
-
-def code_problem(code: str) -> str | None:
-    """Why ``code`` is not a JIS local government code, for people; None if it is one."""
-    if not is_well_formed(code):
-        return "Must be 6 digits (JIS local government code)."
-    if not is_valid_code(code):
-        return f"Wrong check digit: expected {check_digit(code[:5])}."
-    return None
-
-
-def _municipality_query() -> Any:
-    return select(
-        Municipality.code,
-        Municipality.name_ja,
-        Municipality.name_en,
-        Municipality.created_at,
-    )
-
-
-def get_municipality(code: str) -> MunicipalityView:
-    row = session.execute(
-        _municipality_query()
-        .add_columns(_as_geojson(Municipality.boundary))
-        .where(Municipality.code == code)
-    ).one_or_none()
-    if row is None:
-        raise NotFound("municipality_not_found")
-    code_, name_ja, name_en, created_at, boundary = row
-    return MunicipalityView(code_, name_ja, name_en, created_at, boundary=_loads(boundary))
-
-
-def list_municipalities(*, limit: int, cursor: str | None) -> Page:
-    """By code (prefecture first, as JIS orders them); boundaries only in the detail."""
-    stmt = _municipality_query().order_by(Municipality.code).limit(limit + 1)
-    if cursor:
-        after = decode_cursor(cursor, 1)[0]
-        if not isinstance(after, str):
-            raise invalid_cursor()
-        stmt = stmt.where(Municipality.code > after)
-    items = [
-        MunicipalityView(row.code, row.name_ja, row.name_en, row.created_at)
-        for row in session.execute(stmt)
-    ]
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor([items[-1].code])
-    return Page(items, next_cursor)
-
-
-def create_municipality(
-    actor: Actor, *, code: str, name_ja: str, name_en: str, boundary: dict[str, Any]
-) -> MunicipalityView:
-    """Create a municipality, then attribute the households already living inside it."""
-    require_operator(actor)
-    problem = code_problem(code)
-    if problem is not None:
-        raise RuleViolation("validation_failed", errors={"code": [problem]})
-    _require_valid_geometry(boundary, "boundary")
-    inserted = session.execute(
-        insert(Municipality)
-        .values(
-            code=code,
-            name_ja=name_ja,
-            name_en=name_en,
-            boundary=func.ST_Multi(_geometry(boundary)),
-        )
-        # Concurrent creations of one code: the loser gets the 409, not a 500.
-        .on_conflict_do_nothing(index_elements=["code"])
-        .returning(Municipality.code)
-    ).first()
-    if inserted is None:
-        raise Conflict("municipality_exists")
-    attributed = attribute_households_in(code)
-    record(
-        actor,
-        role=OPERATOR,
-        action="municipality.create",
-        target_type="municipality",
-        target_id=code,
-        municipality_code=code,
-        details={"name_ja": name_ja, "name_en": name_en, "households_attributed": attributed},
-    )
-    return get_municipality(code)
-
-
-# Household attribution -----------------------------------------------------------------
-
-
-def _homes_by_household() -> Any:
-    """Each household's deciding home: of its active members with a home, the one
-    updated last (a member without a home does not un-attribute the household)."""
-    return (
-        select(User.household_id, User.home)
-        .where(User.status == USER_ACTIVE, User.home.is_not(None))
-        .ext(distinct_on(User.household_id))
-        .order_by(User.household_id, User.updated_at.desc(), User.id.desc())
-        .subquery()
-    )
-
-
-def attribute_household(household_id: uuid.UUID) -> str | None:
-    """Set the household's municipality to the one whose boundary covers its home (see
-    ``_homes_by_household``); NULL when no member has a home or no municipality covers it.
-    Call whenever a member's home changes."""
-    session.flush()
-    home = (
-        select(User.home)
-        .where(
-            User.household_id == household_id,
-            User.status == USER_ACTIVE,
-            User.home.is_not(None),
-        )
-        .order_by(User.updated_at.desc(), User.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    code = (
-        select(Municipality.code)
-        .where(func.ST_Covers(Municipality.boundary, cast(home, Geometry)))
-        # Boundaries should not overlap; if two drawn by hand do, the choice is stable.
-        .order_by(Municipality.code)
-        .limit(1)
-        .scalar_subquery()
-    )
-    result: str | None = session.execute(
-        update(Household)
-        .where(Household.id == household_id)
-        .values(municipality_code=code)
-        .returning(Household.municipality_code)
-        .execution_options(synchronize_session="fetch")
-    ).scalar_one_or_none()
-    return result
-
-
-def attribute_households_in(code: str) -> int:
-    """Attribute to a new municipality the unattributed households whose home it covers.
-    Returns how many."""
-    homes = _homes_by_household()
-    boundary = select(Municipality.boundary).where(Municipality.code == code).scalar_subquery()
-    result = session.execute(
-        update(Household)
-        .where(
-            Household.id == homes.c.household_id,
-            Household.municipality_code.is_(None),
-            func.ST_Covers(boundary, cast(homes.c.home, Geometry)),
-        )
-        .values(municipality_code=code)
-        .execution_options(synchronize_session="fetch")
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # Communities ---------------------------------------------------------------------------
@@ -356,9 +116,9 @@ def create_community(
         raise RuleViolation(
             "validation_failed", errors={"municipality_code": ["Unknown municipality."]}
         )
-    _require_valid_geometry(area, "area")
+    require_valid_geometry(area, "area")
     inside = session.scalar(
-        select(func.ST_CoveredBy(_geometry(area), Municipality.boundary)).where(
+        select(func.ST_CoveredBy(to_geometry(area), Municipality.boundary)).where(
             Municipality.code == municipality_code
         )
     )
@@ -371,7 +131,7 @@ def create_community(
         municipality_code=municipality_code,
         name=name,
         description=description,
-        area=_geometry(area),
+        area=to_geometry(area),
     )
     session.add(community)
     session.flush()
@@ -390,7 +150,7 @@ def create_community(
 
 def get_community_detail(actor: Actor, community_id: uuid.UUID) -> CommunityView:
     row = session.execute(
-        select(*_community_columns(actor), _as_geojson(Community.area).label("area")).where(
+        select(*_community_columns(actor), as_geojson(Community.area).label("area")).where(
             Community.id == community_id
         )
     ).one_or_none()
@@ -409,7 +169,7 @@ def get_community_detail(actor: Actor, community_id: uuid.UUID) -> CommunityView
             .order_by(CommunityMember.joined_at, User.id)
         )
     ]
-    return _community_view(row, area=_loads(row.area), coordinators=coordinators)
+    return _community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
 
 
 def _degrees_for(radius_m: int, lat: float) -> float:
@@ -429,7 +189,7 @@ def nearby_communities(
         offset = decode_cursor(cursor, 1)[0]
         if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:
             raise invalid_cursor()
-    here = _point(point)
+    here = point_geometry(point)
     distance = func.ST_Distance(cast(Community.area, Geography), cast(here, Geography))
     rows = session.execute(
         select(*_community_columns(actor), distance.label("distance"))
@@ -504,6 +264,9 @@ def leave_community(actor: Actor, community_id: uuid.UUID) -> None:
     ).first()
     if left is None:
         raise NotFound("not_a_member")
+    # A certification vouches for a member of this community; no longer one, no longer
+    # certified here (revoked with a history entry; a coordinator can certify again).
+    revoke_on_departure(user.id, reason=LEFT_COMMUNITY, community_id=community_id)
 
 
 # Coordinators --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from otagai.domain.actors import Actor
+from otagai.domain.communities.attribution import attribute_household
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.people.models import (
@@ -67,9 +68,7 @@ def upsert_profile(
         user.locale = locale
     if home is not UNSET:
         user.home = home.to_element() if isinstance(home, LatLng) else None
-        # Imported here: communities.services imports this module (require_user).
-        from otagai.domain.communities.services import attribute_household
-
+        session.flush()
         attribute_household(user.household_id)
     session.flush()
     return user, created
@@ -157,6 +156,8 @@ def delete_account(actor: Actor) -> None:
     user.status = USER_DELETED
     user.deleted_at = now
     session.flush()
+    if others:
+        attribute_household(user.household_id)
     actor.user = None
 
 
@@ -257,6 +258,7 @@ def join_household(actor: Actor, *, code: str) -> Household:
     invite.used_at = now
     invite.used_by_id = user.id
     session.flush()
+    attribute_household(invite.household_id)
     session.expire(user, ["household"])
     return session.get_one(Household, invite.household_id)
 

@@ -15,7 +15,6 @@ from sqlalchemy import delete, or_, select
 from otagai.domain.trust.models import (
     Block,
     Certification,
-    CertificationChange,
     Connection,
     ConnectionCode,
 )
@@ -37,18 +36,9 @@ def revoke_on_departure(
     now = datetime.now(UTC)
     certifications = list(session.scalars(query.with_for_update()))
     for certification in certifications:
-        certification.revoked_at = now
-        certification.revoked_by_id = user_id
-        certification.revoke_reason = reason
-        session.add(
-            CertificationChange(
-                certification_id=certification.id,
-                action="revoked",
-                actor_id=user_id,
-                at=now,
-                details={"reason": reason, "automatic": True},
-            )
-        )
+        change = certification.revoke(by=user_id, reason=reason, at=now)
+        change.details["automatic"] = True
+        session.add(change)
     session.flush()
     return len(certifications)
 

@@ -24,6 +24,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
 
 KINDS = ("pickup", "babysitting", "lending")
+# CertificationChange.action
+GRANTED = "granted"
+RENEWED = "renewed"
+REVOKED = "revoked"
 TOKYO = "Asia/Tokyo"
 
 
@@ -110,6 +114,19 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
 
+    def revoke(self, *, by: uuid.UUID, reason: str, at: datetime) -> CertificationChange:
+        """Mark revoked; answers the history row for the caller to add."""
+        self.revoked_at = at
+        self.revoked_by_id = by
+        self.revoke_reason = reason
+        return CertificationChange(
+            certification_id=self.id,
+            action=REVOKED,
+            actor_id=by,
+            at=at,
+            details={"reason": reason},
+        )
+
     @hybrid_method
     def valid_on(self, day: date) -> bool:
         """THE rule, used by matching and statistics alike: granted by ``day``, not revoked
@@ -139,7 +156,7 @@ class CertificationChange(UUIDPrimaryKey, Base):
     __tablename__ = "certification_changes"
 
     certification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certifications.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # granted | renewed | revoked
+    action: Mapped[str] = mapped_column(String(16))  # GRANTED | RENEWED | REVOKED
     actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(server_default=func.now())
     # The certification's terms after the change, and the reason for a revocation.

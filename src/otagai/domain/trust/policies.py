@@ -1,13 +1,15 @@
-"""The trust rules: who may connect with whom, and with which code. Small pure functions;
-services turn a no into the matching error."""
+"""The trust rules: who may connect with whom, and with which code; who may see
+certifications. Small pure functions; services turn a no into the matching error."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 
+from otagai.domain.actors import Actor
+from otagai.domain.communities.policies import can_coordinate, can_operate
 from otagai.domain.people.models import User
-from otagai.domain.trust.models import ConnectionCode
+from otagai.domain.trust.models import Certification, ConnectionCode
 
 # Shown as a QR and also typed by hand: six characters of an alphabet without 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -42,3 +44,14 @@ def can_tag_code_with_event(*, attending: bool, community_role: str | None) -> b
     """A code may say "made at this event" when its owner attended it, or belongs to the
     event's community (attendance is often recorded after people have met)."""
     return attending or community_role is not None
+
+
+def can_list_certifications(actor: Actor, role: str | None) -> bool:
+    """A community's certifications: its coordinators and operators."""
+    return can_coordinate(role) or can_operate(actor)
+
+
+def can_view_certification(actor: Actor, role: str | None, certification: Certification) -> bool:
+    """One certification: also the certified member themself."""
+    own = actor.user is not None and actor.user.id == certification.user_id
+    return own or can_list_certifications(actor, role)
