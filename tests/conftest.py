@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -158,3 +158,14 @@ def app_context(app: Any, connection: Connection) -> Iterator[None]:
     """For service-level tests: services use the session of the current app context."""
     with app.app_context():
         yield
+
+
+@pytest.fixture
+def forget_rate_limit_hits(engine: Engine) -> Iterator[None]:
+    """Failed code redemptions are counted outside the request's transaction, so they are
+    committed for real: remove them after the test."""
+    from otagai.domain.trust.models import RateLimitHit
+
+    yield
+    with engine.begin() as conn:
+        conn.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("connection-redeem:%")))

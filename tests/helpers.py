@@ -45,3 +45,9 @@ def assert_problem(response: Any, status: int, code: str | None = None) -> dict[
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def code_of(client_as: Any, user: Any) -> str:
+    """A fresh connection code of ``user`` (what their QR shows)."""
+    code: str = client_as(user).post("/v1/me/connection-codes", json={}).get_json()["code"]
+    return code

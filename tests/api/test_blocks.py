@@ -3,29 +3,19 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from otagai.domain.people.models import User
-from otagai.domain.trust.models import Block, Connection, ConnectionCode, RateLimitHit
+from otagai.domain.trust.models import Block, Connection, ConnectionCode
 from tests.factories import BlockFactory, ConnectionFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, code_of
 
-
-@pytest.fixture(autouse=True)
-def _forget_rate_limit_hits(engine):
-    # Failed redemptions are committed for real (outside the test's transaction).
-    yield
-    with engine.begin() as conn:
-        conn.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("connection-redeem:%")))
+pytestmark = pytest.mark.usefixtures("forget_rate_limit_hits")
 
 
 def _count(db, model) -> int:
     db.expire_all()
     return db.scalar(select(func.count()).select_from(model))
-
-
-def _code_of(client_as, user) -> str:
-    return client_as(user).post("/v1/me/connection-codes", json={}).get_json()["code"]
 
 
 def _block(client_as, blocker, blocked):
@@ -127,7 +117,7 @@ def test_list_connections_hides_blocked_pair_even_with_a_stray_row(client_as):
 def test_redeem_code_of_someone_who_blocked_me_is_404(client_as, db):
     me, blocker = UserFactory(), UserFactory()
     BlockFactory(blocker=blocker, blocked=me)
-    code = _code_of(client_as, blocker)
+    code = code_of(client_as, blocker)
     response = client_as(me).post("/v1/connections", json={"code": code})
     # Indistinguishable from an unknown code: the block is not revealed.
     assert_problem(response, 404, "connection_code_not_found")
@@ -138,7 +128,7 @@ def test_redeem_code_of_someone_who_blocked_me_is_404(client_as, db):
 def test_redeem_code_of_someone_i_blocked_is_404(client_as, db):
     me, blocked = UserFactory(), UserFactory()
     BlockFactory(blocker=me, blocked=blocked)
-    code = _code_of(client_as, blocked)
+    code = code_of(client_as, blocked)
     response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 404, "connection_code_not_found")
     assert _count(db, Connection) == 0
@@ -148,7 +138,7 @@ def test_redeem_code_after_unblock_is_201(client_as):
     me, other = UserFactory(), UserFactory()
     _block(client_as, me, other)
     client_as(me).delete(f"/v1/me/blocks/{other.id}")
-    response = client_as(other).post("/v1/connections", json={"code": _code_of(client_as, me)})
+    response = client_as(other).post("/v1/connections", json={"code": code_of(client_as, me)})
     assert response.status_code == 201
 
 

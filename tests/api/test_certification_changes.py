@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -14,23 +13,9 @@ from otagai.domain.trust.certification_rules import add_years
 from otagai.domain.trust.models import Certification
 from tests.factories import (
     CertificationFactory,
-    CommunityFactory,
-    CommunityMemberFactory,
-    MunicipalityFactory,
     UserFactory,
 )
 from tests.helpers import assert_problem
-
-
-@pytest.fixture
-def town(db):
-    municipality = MunicipalityFactory()
-    a, b = (CommunityFactory(municipality=municipality) for _ in range(2))
-    coordinator, member, other = UserFactory(), UserFactory(), UserFactory()
-    CommunityMemberFactory(community=a, user=coordinator, role="coordinator")
-    CommunityMemberFactory(community=b, user=other, role="coordinator")
-    CommunityMemberFactory(community=a, user=member)
-    return SimpleNamespace(a=a, coordinator=coordinator, member=member, other=other)
 
 
 @pytest.fixture

@@ -15,27 +15,17 @@ from otagai.domain.trust.certification_rules import add_years
 from otagai.domain.trust.models import Certification
 from tests.factories import (
     CertificationFactory,
-    CommunityFactory,
     CommunityMemberFactory,
-    MunicipalityFactory,
     UserFactory,
 )
 from tests.helpers import assert_problem
 
 
 @pytest.fixture
-def town(db):
-    municipality = MunicipalityFactory()
-    a, b = (CommunityFactory(municipality=municipality) for _ in range(2))
-    coordinator, member, other_coordinator = UserFactory(), UserFactory(), UserFactory()
-    CommunityMemberFactory(community=a, user=coordinator, role="coordinator")
-    CommunityMemberFactory(community=a, user=member)
-    CommunityMemberFactory(community=b, user=other_coordinator, role="coordinator")
-    CommunityMemberFactory(community=b, user=member)
-    return SimpleNamespace(
-        a=a, b=b, coordinator=coordinator, member=member, other=other_coordinator,
-        operator=UserFactory(),  # an operator with a profile, coordinating nothing
-    )  # fmt: skip
+def town(town):
+    """The shared town, with A's member also a member of B."""
+    CommunityMemberFactory(community=town.b, user=town.member)
+    return town
 
 
 def _body(user, **overrides):

@@ -4,24 +4,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from otagai.domain.people.models import User
-from otagai.domain.trust.models import Connection, ConnectionCode, RateLimitHit
+from otagai.domain.trust.models import Connection, ConnectionCode
 from tests.factories import ConnectionFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, code_of
 
-
-@pytest.fixture(autouse=True)
-def _forget_rate_limit_hits(engine):
-    # Failed redemptions are committed for real (outside the test's transaction).
-    yield
-    with engine.begin() as conn:
-        conn.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("connection-redeem:%")))
-
-
-def _code_of(client_as, user) -> str:
-    return client_as(user).post("/v1/me/connection-codes", json={}).get_json()["code"]
+pytestmark = pytest.mark.usefixtures("forget_rate_limit_hits")
 
 
 def _code_row(db, code: str) -> ConnectionCode:
@@ -53,7 +43,7 @@ def _listed_ids(api) -> list[str]:
 
 def test_redeem_code_is_201_with_code_owner(client_as, db):
     owner, me = UserFactory(), UserFactory()
-    code = _code_of(client_as, owner)
+    code = code_of(client_as, owner)
     response = client_as(me).post("/v1/connections", json={"code": code})
     assert response.status_code == 201
     body = response.get_json()
@@ -67,7 +57,7 @@ def test_redeem_code_is_201_with_code_owner(client_as, db):
 
 def test_redeem_code_connects_both_ways(client_as):
     owner, me = UserFactory(), UserFactory()
-    client_as(me).post("/v1/connections", json={"code": _code_of(client_as, owner)})
+    client_as(me).post("/v1/connections", json={"code": code_of(client_as, owner)})
     assert _listed_ids(client_as(me)) == [str(owner.id)]
     assert _listed_ids(client_as(owner)) == [str(me.id)]
 
@@ -75,7 +65,7 @@ def test_redeem_code_connects_both_ways(client_as):
 @pytest.mark.parametrize("typed", ["{lower}", " {a}-{b} ", "{fullwidth}"])
 def test_redeem_code_typed_loosely_is_201(client_as, typed):
     owner = UserFactory()
-    code = _code_of(client_as, owner)
+    code = code_of(client_as, owner)
     typed = typed.format(
         lower=code.lower(),
         a=code[:3],
@@ -93,14 +83,14 @@ def test_redeem_unknown_code_is_404(client_as, db):
 
 
 def test_redeem_code_aged_just_under_ten_minutes_is_201(client_as, db):
-    code = _code_of(client_as, UserFactory())
+    code = code_of(client_as, UserFactory())
     _age_code(db, code, timedelta(minutes=9, seconds=50))
     response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
     assert response.status_code == 201
 
 
 def test_redeem_code_aged_ten_minutes_is_404(client_as, db):
-    code = _code_of(client_as, UserFactory())
+    code = code_of(client_as, UserFactory())
     _age_code(db, code, timedelta(minutes=10))
     before = _connections_count(db)
     response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
@@ -110,7 +100,7 @@ def test_redeem_code_aged_ten_minutes_is_404(client_as, db):
 
 
 def test_redeem_used_code_is_409(client_as, db):
-    code = _code_of(client_as, UserFactory())
+    code = code_of(client_as, UserFactory())
     first = UserFactory()
     client_as(first).post("/v1/connections", json={"code": code})
     before = _connections_count(db)
@@ -122,7 +112,7 @@ def test_redeem_used_code_is_409(client_as, db):
 
 def test_redeem_own_code_is_422(client_as, db):
     me = UserFactory()
-    code = _code_of(client_as, me)
+    code = code_of(client_as, me)
     response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 422, "cannot_connect_to_self")
     assert _connections_count(db) == 0
@@ -132,7 +122,7 @@ def test_redeem_own_code_is_422(client_as, db):
 def test_redeem_code_when_already_connected_is_409_and_code_stays_unused(client_as, db):
     owner, me = UserFactory(), UserFactory()
     ConnectionFactory(a=owner, b=me)
-    code = _code_of(client_as, owner)
+    code = code_of(client_as, owner)
     response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 409, "already_connected")
     assert _connections_count(db) == 1
@@ -141,7 +131,7 @@ def test_redeem_code_when_already_connected_is_409_and_code_stays_unused(client_
 
 def test_redeem_code_of_deleted_account_is_404(client_as, db):
     owner = UserFactory()
-    code = _code_of(client_as, owner)
+    code = code_of(client_as, owner)
     assert client_as(owner).delete("/v1/me").status_code == 204
     response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
     assert_problem(response, 404, "connection_code_not_found")
@@ -149,7 +139,7 @@ def test_redeem_code_of_deleted_account_is_404(client_as, db):
 
 
 def test_redeem_without_profile_is_403(client_as, db):
-    code = _code_of(client_as, UserFactory())
+    code = code_of(client_as, UserFactory())
     response = client_as("no-profile-yet").post("/v1/connections", json={"code": code})
     assert_problem(response, 403, "profile_required")
     assert _code_row(db, code).used_at is None
@@ -164,7 +154,7 @@ def test_redeem_with_invalid_body_is_422(client_as, body):
 
 def test_redeem_replayed_with_idempotency_key_answers_same_201(client_as, db):
     owner, me = UserFactory(), UserFactory()
-    body = {"code": _code_of(client_as, owner)}
+    body = {"code": code_of(client_as, owner)}
     headers = {"Idempotency-Key": "redeem-1"}
     first = client_as(me).post("/v1/connections", json=body, headers=headers)
     again = client_as(me).post("/v1/connections", json=body, headers=headers)

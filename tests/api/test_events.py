@@ -15,7 +15,6 @@ from tests.factories import (
     CommunityFactory,
     CommunityMemberFactory,
     EventFactory,
-    MunicipalityFactory,
     UserFactory,
 )
 from tests.helpers import assert_problem
@@ -35,17 +34,6 @@ EVENT = {
     "place": {"lat": 35.8587, "lng": 139.6571},
     "place_name": "浦和コミュニティセンター",
 }
-
-
-@pytest.fixture
-def town(db):
-    municipality = MunicipalityFactory()
-    a, b = (CommunityFactory(municipality=municipality) for _ in range(2))
-    coordinator, member, other = UserFactory(), UserFactory(), UserFactory()
-    CommunityMemberFactory(community=a, user=coordinator, role="coordinator")
-    CommunityMemberFactory(community=a, user=member)
-    CommunityMemberFactory(community=b, user=other, role="coordinator")
-    return SimpleNamespace(a=a, b=b, coordinator=coordinator, member=member, other=other)
 
 
 def _create(api, community, **overrides):

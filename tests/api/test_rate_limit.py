@@ -5,24 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from otagai.domain.trust.models import Connection, ConnectionCode, RateLimitHit
 from otagai.domain.trust.ratelimit import REDEEM_LIMIT, REDEEM_WINDOW, redeem_bucket
 from tests.factories import UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, code_of
 
-
-@pytest.fixture(autouse=True)
-def _forget_rate_limit_hits(engine):
-    # Failed redemptions are committed for real (outside the test's transaction).
-    yield
-    with engine.begin() as conn:
-        conn.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("connection-redeem:%")))
-
-
-def _code_of(client_as, user) -> str:
-    return client_as(user).post("/v1/me/connection-codes", json={}).get_json()["code"]
+pytestmark = pytest.mark.usefixtures("forget_rate_limit_hits")
 
 
 def _fail(api, times: int) -> None:
@@ -52,7 +42,7 @@ def test_redeem_after_ten_failures_is_429_even_for_valid_code(client_as, db):
     me = UserFactory()
     api = client_as(me)
     _fail(api, 10)
-    code = _code_of(client_as, UserFactory())
+    code = code_of(client_as, UserFactory())
     response = api.post("/v1/connections", json={"code": code})
     assert_problem(response, 429, "too_many_attempts")
     assert db.scalar(select(func.count()).select_from(Connection)) == 0
@@ -62,7 +52,7 @@ def test_redeem_after_ten_failures_is_429_even_for_valid_code(client_as, db):
 def test_redeem_after_nine_failures_is_201(client_as):
     api = client_as(UserFactory())
     _fail(api, 9)
-    response = api.post("/v1/connections", json={"code": _code_of(client_as, UserFactory())})
+    response = api.post("/v1/connections", json={"code": code_of(client_as, UserFactory())})
     assert response.status_code == 201
 
 
@@ -75,16 +65,16 @@ def test_failed_redemptions_are_counted_although_rolled_back(client_as, db):
 def test_every_kind_of_failure_counts(client_as, db):
     me = UserFactory()
     api = client_as(me)
-    used = _code_of(client_as, UserFactory())
+    used = code_of(client_as, UserFactory())
     client_as(UserFactory()).post("/v1/connections", json={"code": used})
     assert api.post("/v1/connections", json={"code": used}).status_code == 409
-    assert api.post("/v1/connections", json={"code": _code_of(client_as, me)}).status_code == 422
+    assert api.post("/v1/connections", json={"code": code_of(client_as, me)}).status_code == 422
     assert _hits(db, me) == 2
 
 
 def test_successful_redemption_is_not_counted(client_as, db):
     me = UserFactory()
-    client_as(me).post("/v1/connections", json={"code": _code_of(client_as, UserFactory())})
+    client_as(me).post("/v1/connections", json={"code": code_of(client_as, UserFactory())})
     assert _hits(db, me) == 0
 
 
@@ -117,7 +107,7 @@ def test_429_attempts_are_not_counted(client_as, db):
 def test_failures_of_another_user_do_not_count(client_as):
     _fail(client_as(UserFactory()), 10)
     me = client_as(UserFactory())
-    response = me.post("/v1/connections", json={"code": _code_of(client_as, UserFactory())})
+    response = me.post("/v1/connections", json={"code": code_of(client_as, UserFactory())})
     assert response.status_code == 201
 
 
@@ -125,7 +115,7 @@ def test_failures_older_than_window_do_not_count(client_as, db):
     me = UserFactory()
     _add_hits(db, me, 10, age=REDEEM_WINDOW + timedelta(seconds=1))
     response = client_as(me).post(
-        "/v1/connections", json={"code": _code_of(client_as, UserFactory())}
+        "/v1/connections", json={"code": code_of(client_as, UserFactory())}
     )
     assert response.status_code == 201
 
@@ -134,7 +124,7 @@ def test_failures_just_inside_window_still_count(client_as, db):
     me = UserFactory()
     _add_hits(db, me, 10, age=REDEEM_WINDOW - timedelta(seconds=30))
     response = client_as(me).post(
-        "/v1/connections", json={"code": _code_of(client_as, UserFactory())}
+        "/v1/connections", json={"code": code_of(client_as, UserFactory())}
     )
     assert_problem(response, 429, "too_many_attempts")
 

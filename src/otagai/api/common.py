@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.extensions.geo import LatLng, within_bounds
+from otagai.extensions.geo import LatLng, latlng_of, within_bounds
 
 
 class StrictSchema(ma.Schema):
@@ -93,3 +93,20 @@ class LatLngSchema(StrictSchema):
     @ma.post_load
     def _to_point(self, data: dict[str, float], **_: Any) -> LatLng:
         return LatLng(lat=data["lat"], lng=data["lng"])
+
+
+class PointField(ma.fields.Field):
+    """A stored point shown as ``{"lat", "lng"}`` (only where its owner may see it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "object",
+            **({"nullable": True} if kwargs.get("allow_none") else {}),
+            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        point = latlng_of(value)
+        return None if point is None else {"lat": point.lat, "lng": point.lng}

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import marshmallow as ma
 
 from otagai.api.certifications.schemas import PersonSchema
-from otagai.api.common import LatLngSchema, StrictSchema, text
-from otagai.extensions.geo import latlng_of
+from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 # Far enough for any real query; keeps date arithmetic away from datetime's limits.
@@ -62,12 +60,6 @@ class EventQueryArgsSchema(PageQueryArgsSchema):
     )
 
 
-class PlaceField(ma.fields.Field):
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        point = latlng_of(value)
-        return None if point is None else {"lat": point.lat, "lng": point.lng}
-
-
 class EventSchema(ma.Schema):
     id = ma.fields.UUID()
     community_id = ma.fields.UUID()
@@ -76,12 +68,7 @@ class EventSchema(ma.Schema):
     description = ma.fields.String(allow_none=True)
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime(allow_none=True)
-    place = PlaceField(
-        metadata={
-            "type": "object",
-            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
-        }
-    )
+    place = PointField()
     place_name = ma.fields.String(allow_none=True)
     attendance_count = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()

@@ -6,10 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 
-from otagai.api.common import LatLngSchema, StrictSchema, text
+from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
 from otagai.domain.people.ages import is_child_birth_date, today_tokyo
 from otagai.domain.people.models import LOCALES
-from otagai.extensions.geo import latlng_of
 
 
 class ProfileUpdateSchema(StrictSchema):
@@ -23,12 +22,6 @@ class ProfileUpdateSchema(StrictSchema):
             "stored one, null to remove it."
         },
     )
-
-
-class HomeField(ma.fields.Field):
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        point = latlng_of(value)
-        return None if point is None else {"lat": point.lat, "lng": point.lng}
 
 
 class HouseholdMemberSchema(ma.Schema):
@@ -53,15 +46,7 @@ class ProfileSchema(ma.Schema):
     id = ma.fields.UUID(metadata={"description": "Your user id in Otagai (not the Firebase uid)."})
     display_name = ma.fields.String(allow_none=True)
     locale = ma.fields.String()
-    home = HomeField(
-        allow_none=True,
-        metadata={
-            "type": "object",
-            "nullable": True,
-            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
-            "description": "Only in your own profile.",
-        },
-    )
+    home = PointField(allow_none=True, metadata={"description": "Only in your own profile."})
     roles = ma.fields.List(ma.fields.String(metadata={"enum": ["operator", "coordinator"]}))
     household = ma.fields.Nested(HouseholdSummarySchema)
     communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema))
