@@ -4,7 +4,9 @@ from otagai.domain.audit.models import AuditEntry
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
+from otagai.domain.matches.models import Match
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
+from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.trust.models import (
     Block,
     Certification,
@@ -33,8 +35,12 @@ __all__ = [
     "Household",
     "HouseholdInvite",
     "IdempotencyRecord",
+    "Match",
     "Municipality",
+    "Offer",
     "RateLimitHit",
+    "ShareRequest",
+    "ShareRequestChild",
     "User",
     "metadata",
 ]

@@ -13,12 +13,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import CompoundSelect, and_, exists, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain.trust.models import Block, Connection
 from otagai.extensions.db import session
 
-UserId = uuid.UUID | ColumnElement[Any]
+UserId = uuid.UUID | ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 def connected_user_ids_clause(user_id: UserId) -> CompoundSelect:

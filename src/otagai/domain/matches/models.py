@@ -1,0 +1,42 @@
+"""成立: the accepted offer. Exactly one per request."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
+
+CONFIRMED, COMPLETED, CANCELLED = "confirmed", "completed", "cancelled"
+
+
+class Match(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "matches"
+    __table_args__ = (
+        CheckConstraint("status IN ('confirmed', 'completed', 'cancelled')", name="status"),
+        # The overlap rule (a supporter is not in two places at once) reads these.
+        Index("ix_matches_supporter_span", "supporter_id", "starts_at", "ends_at"),
+        Index("ix_matches_requester_span", "requester_id", "starts_at", "ends_at"),
+    )
+
+    # Unique: the database itself guarantees one match per request.
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), unique=True)
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offers.id"), unique=True)
+    requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    requester_household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"))
+    supporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # The request's span, copied so overlap checks need no join.
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(default=CONFIRMED, server_default=CONFIRMED)
+    # The insurance tag computed when the match was confirmed; never recomputed.
+    insurance: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None]

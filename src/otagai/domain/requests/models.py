@@ -1,0 +1,102 @@
+"""お願い: share requests and the offers supporters make on them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
+
+PICKUP, BABYSITTING, LENDING = "pickup", "babysitting", "lending"
+KINDS = (PICKUP, BABYSITTING, LENDING)
+AUDIENCE_CONNECTIONS, AUDIENCE_COMMUNITY = "connections", "community"
+
+OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED = (
+    "open", "matched", "completed", "cancelled", "expired"
+)  # fmt: skip
+OFFER_PENDING, OFFER_ACCEPTED, OFFER_DECLINED, OFFER_WITHDRAWN = (
+    "pending", "accepted", "declined", "withdrawn"
+)  # fmt: skip
+
+
+class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "share_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pickup', 'babysitting', 'lending')", name="kind"),
+        CheckConstraint("audience IN ('connections', 'community')", name="audience"),
+        CheckConstraint(
+            "status IN ('open', 'matched', 'completed', 'cancelled', 'expired')", name="status"
+        ),
+        CheckConstraint("ends_at > starts_at", name="span"),
+        CheckConstraint("radius_m BETWEEN 1 AND 20000", name="radius"),
+        # The feed looks for open requests near a supporter: spatial, restricted to open.
+        Index(
+            "ix_share_requests_open_location",
+            "location",
+            postgresql_using="gist",
+            postgresql_where="status = 'open'",
+        ),
+        Index("ix_share_requests_requester", "requester_id", "created_at", "id"),
+    )
+
+    requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(100))
+    details: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    # Where the help happens (pickup: where the child is picked up). Shown exactly only to
+    # the requester's household and, after the match, the supporter.
+    location: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    dropoff: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    item_category: Mapped[str | None] = mapped_column(String(32))
+    item_description: Mapped[str | None] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(16))
+    radius_m: Mapped[int] = mapped_column(Integer)
+    intended_thank_you_jpy: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=OPEN, server_default=OPEN)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ShareRequestChild(Base):
+    __tablename__ = "share_request_children"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), primary_key=True)
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), primary_key=True)
+
+
+class Offer(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'declined', 'withdrawn')", name="status"
+        ),
+        # One live offer per supporter and request.
+        Index(
+            "uq_offers_live",
+            "request_id",
+            "supporter_id",
+            unique=True,
+            postgresql_where="status IN ('pending', 'accepted')",
+        ),
+        Index("ix_offers_supporter", "supporter_id"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), index=True)
+    supporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(16), default=OFFER_PENDING, server_default=OFFER_PENDING
+    )
+    decided_at: Mapped[datetime | None]
