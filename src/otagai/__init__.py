@@ -17,8 +17,11 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.communities.routes import blp as communities_blp
     from otagai.api.events.routes import blp as events_blp
     from otagai.api.households.routes import blp as households_blp
+    from otagai.api.matching.routes import blp as matching_blp
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.municipalities.routes import blp as municipalities_blp
+    from otagai.api.offers.routes import blp as offers_blp
+    from otagai.api.share_requests.routes import blp as share_requests_blp
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, logs
@@ -53,6 +56,9 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         certifications_blp,
         events_blp,
         audit_blp,
+        share_requests_blp,
+        matching_blp,
+        offers_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api

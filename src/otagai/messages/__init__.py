@@ -95,9 +95,17 @@ DETAILS: dict[str, tuple[str, str]] = {
 
 def _merge_areas() -> None:
     # Each area keeps its own codes in a module of this package.
-    from otagai.messages import certifications, communities, events, trust
+    from otagai.messages import (
+        certifications,
+        communities,
+        events,
+        matching,
+        offers,
+        requests,
+        trust,
+    )
 
-    for module in (communities, trust, certifications, events):
+    for module in (communities, trust, certifications, events, requests, matching, offers):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"
         DETAILS.update(module.DETAILS)
