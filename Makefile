@@ -12,12 +12,13 @@ PORT ?= 5000
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
 
-.PHONY: help install db run serve test lint spec migrate seed db-stop clean
+.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench
 
 help:
 	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
 	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
+	@echo "make bench  - time the matching queries on a 1,000,000-user database (built once)"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
 
 $(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
@@ -47,6 +48,12 @@ test: install
 	$(BIN)/ruff format --check src tests migrations; \
 	$(BIN)/mypy; \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: builds (once) and reuses the otagai_bench database.
+bench: install
+	@url=$$(scripts/ensure-postgres.sh); \
+	export DATABASE_URL="$$url"; \
+	$(BIN)/python tests/benchmarks/bench_matching.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix src tests migrations

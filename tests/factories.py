@@ -192,3 +192,140 @@ class EventFactory(BaseFactory):
     class Params:
         community = factory.SubFactory(CommunityFactory)
         created_by = factory.SubFactory(UserFactory)
+
+
+# Share requests ------------------------------------------------------------------------
+
+from otagai.domain.matches.models import Match  # noqa: E402
+from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild  # noqa: E402
+
+NOT_COVERED = {"covered": False, "reasons": ["no_active_policy"], "children": []}
+
+
+class ShareRequestFactory(BaseFactory):
+    """An open pickup of ``requester`` in ``community``, tomorrow for 90 minutes, at Urawa
+    station, radius 2 km. ``children=[child, ...]`` links children (of the requester's
+    household). The requester is not made a member: arrange that when it matters."""
+
+    class Meta:
+        model = ShareRequest
+
+    id = factory.LazyFunction(uuid.uuid4)
+    requester_id = factory.LazyAttribute(lambda o: o.requester.id)
+    household_id = factory.LazyAttribute(lambda o: o.requester.household_id)
+    community_id = factory.LazyAttribute(lambda o: o.community.id)
+    kind = "pickup"
+    title = factory.Sequence(lambda n: f"お迎えのお願い{n}")
+    details = None
+    starts_at = factory.LazyFunction(
+        lambda: dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(days=1)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(minutes=90))
+    location = factory.LazyFunction(lambda: URAWA.to_element())
+    dropoff = factory.LazyAttribute(
+        lambda o: LatLng(35.8601, 139.6555).to_element() if o.kind == "pickup" else None
+    )
+    item_category = factory.LazyAttribute(lambda o: "stroller" if o.kind == "lending" else None)
+    item_description = factory.LazyAttribute(
+        lambda o: "A型ベビーカー" if o.kind == "lending" else None
+    )
+    audience = "community"
+    radius_m = factory.LazyAttribute(lambda o: 5000 if o.kind == "lending" else 2000)
+    intended_thank_you_jpy = 1000
+    status = "open"
+
+    class Params:
+        requester = factory.SubFactory(UserFactory)
+        community = factory.SubFactory(CommunityFactory)
+
+    @factory.post_generation
+    def children(
+        obj: ShareRequest, create: bool, extracted: list[Child] | None, **_: object
+    ) -> None:
+        if not create or not extracted:
+            return
+        session = ShareRequestFactory._meta.sqlalchemy_session
+        session.add_all(ShareRequestChild(request_id=obj.id, child_id=c.id) for c in extracted)
+        session.flush()
+
+
+def add_offer(request: ShareRequest, supporter: User, *, status: str = "pending") -> Offer:
+    """An offer of ``supporter`` on ``request``."""
+    session = ShareRequestFactory._meta.sqlalchemy_session
+    offer = Offer(id=uuid.uuid4(), request_id=request.id, supporter_id=supporter.id, status=status)
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def add_match(request: ShareRequest, supporter: User, *, status: str = "confirmed") -> Match:
+    """``supporter``'s accepted offer and the match made of it; the request becomes
+    ``matched`` (``completed`` with a completed match)."""
+    session = ShareRequestFactory._meta.sqlalchemy_session
+    offer = add_offer(request, supporter, status="accepted")
+    match = Match(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        offer_id=offer.id,
+        requester_id=request.requester_id,
+        requester_household_id=request.household_id,
+        supporter_id=supporter.id,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        status=status,
+        insurance=NOT_COVERED,
+    )
+    request.status = "completed" if status == "completed" else "matched"
+    session.add(match)
+    session.flush()
+    return match
+
+
+# Offers and matches --------------------------------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+
+def offer_world(
+    *,
+    supporters: int = 2,
+    birth_dates: tuple[dt.date, ...] = (dt.date(2021, 4, 1),),
+    **request_kwargs: object,
+) -> SimpleNamespace:
+    """A community; a member parent with a child per birth date; ``supporters`` supporters
+    certified for pickup and babysitting, living where the help happens; and the parent's
+    open pickup of the children (``ShareRequestFactory``: tomorrow unless ``starts_at`` and
+    ``ends_at`` say otherwise), so every supporter is a candidate."""
+    community = CommunityFactory()
+    parent = UserFactory()
+    CommunityMemberFactory(community=community, user=parent)
+    children = [ChildFactory(household=parent.household, birth_date=b) for b in birth_dates]
+    helpers = [UserFactory() for _ in range(supporters)]
+    for helper in helpers:
+        CertificationFactory(community=community, user=helper)
+    request = ShareRequestFactory(
+        requester=parent, community=community, children=children, **request_kwargs
+    )
+    return SimpleNamespace(
+        community=community,
+        parent=parent,
+        children=children,
+        child=children[0] if children else None,
+        supporters=helpers,
+        request=request,
+    )
+
+
+COORDINATE_KEYS = frozenset({"lat", "lng", "location", "dropoff", "home", "coordinates"})
+
+
+def coordinate_keys_in(body: object) -> set[str]:
+    """Keys anywhere in a JSON answer that would carry a point (should be none)."""
+    if isinstance(body, dict):
+        found = {k for k in body if k in COORDINATE_KEYS}
+        for value in body.values():
+            found |= coordinate_keys_in(value)
+        return found
+    if isinstance(body, list):
+        return set().union(*(coordinate_keys_in(v) for v in body)) if body else set()
+    return set()

@@ -13,8 +13,11 @@ from sqlalchemy import func, select, text
 
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
+from otagai.domain.matches.models import Match
 from otagai.domain.people.ages import age_on, today_tokyo
 from otagai.domain.people.models import Child, Household, User
+from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
+from otagai.domain.requests.status import effective_status
 from otagai.domain.trust.models import Block, Certification, CertificationChange, Connection
 from otagai.extensions.db import session
 from otagai.seeding import default_seeds_dir, load_seeds
@@ -32,6 +35,10 @@ MODELS = {
     "event_attendances": EventAttendance,
     "connections": Connection,
     "blocks": Block,
+    "share_requests": ShareRequest,
+    "share_request_children": ShareRequestChild,
+    "offers": Offer,
+    "matches": Match,
 }
 # seeds/households.yaml states its ages as of this day.
 REFERENCE_DAY = dt.date(2026, 11, 23)
@@ -66,6 +73,17 @@ def _trust_counts(trust: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def _request_counts(data: dict[str, Any]) -> dict[str, int]:
+    requests = data["requests"]
+    return {
+        "share_requests": len(requests),
+        "share_request_children": sum(len(r.get("children") or []) for r in requests),
+        # listed offers, plus the accepted offer behind each match
+        "offers": sum(len(r.get("offers") or []) + bool(r.get("match")) for r in requests),
+        "matches": sum(1 for r in requests if r.get("match")),
+    }
+
+
 @pytest.fixture
 def seeded(app_context, db) -> dict[str, int]:
     """Loads the seeds once; answers what the load created."""
@@ -89,6 +107,7 @@ def test_load_seeds_creates_every_row_of_the_files(app_context, db):
         ),
         "children": sum(len(h.get("children") or []) for h in households),
         **_trust_counts(_yaml("trust.yaml")),
+        **_request_counts(_yaml("requests.yaml")),
     }
     after = _counts(db)
     assert {kind: after[kind] - before[kind] for kind in MODELS} == created
@@ -198,3 +217,14 @@ def test_seeded_events_include_past_and_upcoming(seeded, db):
     now = dt.datetime.now(dt.UTC)
     starts = db.scalars(select(Event.starts_at)).all()
     assert any(s < now for s in starts) and any(s > now for s in starts)
+
+
+def test_seeded_requests_show_every_state_today(seeded, db):
+    statuses = {effective_status(r) for r in db.scalars(select(ShareRequest))}
+    assert statuses == {"open", "matched", "completed", "cancelled", "expired"}
+
+
+def test_seeded_matches_carry_an_insurance_tag(seeded, db):
+    tags = db.scalars(select(Match.insurance)).all()
+    assert tags and all(t["covered"] is False for t in tags)
+    assert all(t["reasons"] == ["no_active_policy"] for t in tags)

@@ -1,4 +1,5 @@
-"""Commands: ``flask seed``, ``flask dev-token``, ``flask idempotency purge``.
+"""Commands: ``flask seed``, ``flask dev-token``, ``flask idempotency purge``,
+``flask expire-requests``.
 
 Commands commit once at their end; the services they call only flush.
 """
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(dev_token)
     app.cli.add_command(idempotency)
+    app.cli.add_command(expire_requests)
 
 
 @click.command()
@@ -82,3 +84,20 @@ def purge() -> None:
     result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
     session.commit()
     click.echo(f"purged {getattr(result, 'rowcount', 0)} idempotency records")
+
+
+@click.command("expire-requests")
+@with_appcontext
+def expire_requests() -> None:
+    """Mark open requests whose start has passed as expired (run from cron).
+
+    Readers already see them as expired; this writes it down and declines their pending
+    offers, in one statement and one commit.
+    """
+    from otagai.domain.requests.services import expire_requests as expire
+
+    result = expire()
+    session.commit()
+    click.echo(
+        f"expired {result.requests} requests (declined {result.offers_declined} pending offers)"
+    )

@@ -54,12 +54,14 @@ class DatabaseState:
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     # JIT off: PostGIS functions declare high costs and JIT compilation added ~300 ms to
-    # spatial queries that otherwise take a millisecond.
+    # spatial queries that otherwise take a millisecond. Custom plans always: psycopg
+    # prepares a statement after 5 runs, and a generic plan of the lending candidate query
+    # took 5.4 s instead of 20 ms (make bench --plan-cache-mode force_generic_plan).
     return create_engine(
         url,
         pool_size=pool_size,
         pool_pre_ping=True,
-        connect_args={"options": "-c jit=off -c timezone=UTC"},
+        connect_args={"options": "-c jit=off -c timezone=UTC -c plan_cache_mode=force_custom_plan"},
     )
 
 

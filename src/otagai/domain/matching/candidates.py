@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,15 +41,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from otagai.domain.actors import Actor
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.people.ages import TOKYO
 from otagai.domain.people.models import USER_ACTIVE, User
+from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
+from otagai.domain.requests.status import is_effectively_open
 from otagai.domain.trust.models import Certification, Connection
 from otagai.domain.trust.queries import blocked_either_way
+from otagai.errors import Conflict, NotFound
 from otagai.extensions.db import session
+from otagai.extensions.geo import LatLng, latlng_of
 
 MAX_CANDIDATES = 50
 # Lending to any member: how many of the nearest members the KNN scan hands on to the
@@ -80,12 +85,16 @@ def round_up_100(meters: float) -> int:
     return max(100, math.ceil(meters / 100) * 100)
 
 
-def _certified(request: ShareRequest) -> ColumnElement[bool]:
+def _valid_in_community(request: ShareRequest) -> ColumnElement[bool]:
+    """A certification in the request's community, valid on its activity day."""
     return and_(
         Certification.community_id == request.community_id,
         Certification.valid_on(activity_day(request)),
-        Certification.kinds.contains([request.kind]),
     )
+
+
+def _certified(request: ShareRequest) -> ColumnElement[bool]:
+    return and_(_valid_in_community(request), Certification.kinds.contains([request.kind]))
 
 
 def _trusted(request: ShareRequest, only_user: uuid.UUID | None) -> Select[Any]:
@@ -124,8 +133,19 @@ def _trusted(request: ShareRequest, only_user: uuid.UUID | None) -> Select[Any]:
     ).group_by(trusted.c.user_id)
 
 
-def _request_location(request: ShareRequest) -> ColumnElement[object]:
-    return select(ShareRequest.location).where(ShareRequest.id == request.id).scalar_subquery()
+def geography_point(point: LatLng) -> ColumnElement[Any]:
+    """A point as a geography value: an immutable function of a bound string, which the
+    planner folds into a constant. A constant lets PostgreSQL estimate how many homes lie
+    within the radius from the index statistics (a subquery's value is unknown when the
+    plan is made, and the guess made it scan every home in the radius)."""
+    return func.ST_GeogFromText(f"SRID=4326;POINT({point.lng!r} {point.lat!r})")
+
+
+def _request_location(request: ShareRequest) -> ColumnElement[Any]:
+    location = latlng_of(request.location)
+    if location is None:  # pragma: no cover - the column is NOT NULL
+        raise ValueError("a share request without a location")
+    return geography_point(location)
 
 
 def _busy(request: ShareRequest) -> ColumnElement[bool]:
@@ -159,9 +179,11 @@ def candidates_query(
         )
         .scalar_subquery()
     )
+    # Every kind they are certified for here (a connection certified for babysitting is
+    # worth knowing about on a pickup too), not only this request's kind.
     kinds = (
         select(Certification.kinds)
-        .where(Certification.user_id == User.id, _certified(request))
+        .where(Certification.user_id == User.id, _valid_in_community(request))
         .limit(1)
         .scalar_subquery()
     )
@@ -219,3 +241,21 @@ def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
 def count_candidates(request: ShareRequest) -> int:
     sub = candidates_query(request, limit=MAX_CANDIDATES).subquery()
     return session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def list_candidates(
+    actor: Actor, request_id: uuid.UUID, now: datetime | None = None
+) -> list[Candidate]:
+    """The ranked candidates of a request of my household, while it is open (at most
+    MAX_CANDIDATES: the list is never paged). Anybody outside the household gets 404,
+    like any request they may not see; a request no longer open 409."""
+    user = require_user(actor)
+    request = session.get(ShareRequest, request_id)
+    # The household rule of requests/visibility.py (viewer_of), which imports this module.
+    if request is None or (
+        user.id != request.requester_id and user.household_id != request.household_id
+    ):
+        raise NotFound("share_request_not_found")
+    if not is_effectively_open(request, now):
+        raise Conflict("share_request_not_open")
+    return find_candidates(request)

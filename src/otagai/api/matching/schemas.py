@@ -1,0 +1,116 @@
+"""Answers of the candidate list and the supporters' feed, and the feed's query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+
+from otagai.api.certifications.schemas import PersonSchema
+from otagai.api.share_requests.schemas import (
+    RecommendedThankYouSchema,
+    RequestCommunitySchema,
+    RequestItemViewSchema,
+)
+from otagai.domain.matching.candidates import TIERS
+from otagai.domain.requests.models import KINDS
+from otagai.domain.requests.visibility import AGE_BANDS
+from otagai.extensions.geo import LatLng, within_bounds
+from otagai.extensions.pagination import PageQueryArgsSchema
+
+ROUNDED = "Rounded up to 100 m: never closer than the truth."
+
+
+class CandidateSchema(ma.Schema):
+    user_id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+    trust_tier = ma.fields.String(
+        metadata={
+            "enum": list(TIERS),
+            "description": "Your connection and certified for this kind, your connection, "
+            "certified for this kind in the community, or (lending) a member.",
+        }
+    )
+    certified_kinds = ma.fields.List(
+        ma.fields.String(metadata={"enum": list(KINDS)}),
+        metadata={"description": "Kinds of their certification in this community, valid on "
+                  "the request's day (empty when not certified)."},
+    )  # fmt: skip
+    completed_shares = ma.fields.Integer(
+        metadata={"description": "Shares they completed with your household."}
+    )
+    distance_m = ma.fields.Integer(
+        metadata={"description": "From their home to the request's location. " + ROUNDED}
+    )
+
+
+class FeedQueryArgsSchema(PageQueryArgsSchema):
+    lat = ma.fields.Float(
+        allow_nan=False,
+        validate=ma.validate.Range(min=-90, max=90),
+        metadata={
+            "example": 35.8617,
+            "description": "Where you are now (with lng): distances and order from here "
+            "instead of your home. Who you may help is always judged from your home.",
+        },
+    )
+    lng = ma.fields.Float(
+        allow_nan=False,
+        validate=ma.validate.Range(min=-180, max=180),
+        metadata={"example": 139.6455, "description": "With lat."},
+    )
+
+    @ma.validates_schema
+    def _both_inside_service_area(self, data: dict[str, Any], **_: Any) -> None:
+        given = [k for k in ("lat", "lng") if k in data]
+        if len(given) == 1:
+            missing = "lng" if given == ["lat"] else "lat"
+            raise ma.ValidationError({missing: ["Missing data for required field."]})
+        if not given:
+            return
+        bounds = current_app.config["OTAGAI"].home_bounds
+        if not within_bounds(LatLng(data["lat"], data["lng"]), bounds):
+            raise ma.ValidationError({"lat": ["Outside Japan."], "lng": ["Outside Japan."]})
+
+
+class FeedChildrenSchema(ma.Schema):
+    count = ma.fields.Integer()
+    age_bands = ma.fields.List(
+        ma.fields.String(metadata={"enum": list(AGE_BANDS)}),
+        metadata={"description": "Age on the request's day, youngest first."},
+    )
+
+
+class FeedItemSchema(ma.Schema):
+    """An open request you may offer on, as a candidate sees it (no coordinates, children
+    only as a count and age bands)."""
+
+    id = ma.fields.UUID()
+    kind = ma.fields.String(metadata={"enum": list(KINDS)})
+    title = ma.fields.String()
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    distance_m = ma.fields.Integer(
+        metadata={"description": "From lat/lng if given, else from your home. " + ROUNDED}
+    )
+    requester = ma.fields.Nested(PersonSchema)
+    community = ma.fields.Nested(RequestCommunitySchema)
+    trust_tier = ma.fields.String(
+        metadata={
+            "enum": list(TIERS),
+            "description": "Why you may help: the requester's connection and certified, "
+            "their connection, certified for this kind in the community, or (lending) a "
+            "member of it.",
+        }
+    )
+    children = ma.fields.Nested(FeedChildrenSchema)
+    item = ma.fields.Nested(
+        RequestItemViewSchema, allow_none=True, metadata={"description": "Lending only."}
+    )
+    intended_thank_you_jpy = ma.fields.Integer(allow_none=True)
+    recommended_thank_you = ma.fields.Nested(
+        RecommendedThankYouSchema,
+        allow_none=True,
+        metadata={"description": "Pickup and babysitting; null for lending."},
+    )

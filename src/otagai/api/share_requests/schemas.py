@@ -1,0 +1,250 @@
+"""Request and response bodies of share requests (お願い)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.certifications.schemas import PersonSchema
+from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
+from otagai.domain.requests.models import (
+    AUDIENCE_COMMUNITY,
+    AUDIENCE_CONNECTIONS,
+    CANCELLED,
+    COMPLETED,
+    EXPIRED,
+    KINDS,
+    MATCHED,
+    OPEN,
+)
+from otagai.domain.requests.validation import (
+    ITEM_CATEGORIES,
+    MAX_RADIUS_M,
+    MAX_THANK_YOU_JPY,
+    MIN_RADIUS_M,
+)
+from otagai.domain.requests.visibility import AGE_BANDS, VIEWER_ROLES
+from otagai.extensions.pagination import PageQueryArgsSchema
+
+STATUSES = (OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED)
+AUDIENCES = (AUDIENCE_CONNECTIONS, AUDIENCE_COMMUNITY)
+
+# Far enough for any real request; keeps date arithmetic away from datetime's limits.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> None:
+    if not EARLIEST <= value < LATEST:
+        raise ma.ValidationError("Must be between 2000 and 2100.")
+
+
+class StrictInteger(ma.fields.Integer):
+    """A JSON integer: marshmallow would also take "1000", 1000.0 or true."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ma.ValidationError("Not a valid integer (a JSON integer is required).")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class RequestItemSchema(StrictSchema):
+    category = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(ITEM_CATEGORIES),
+        metadata={"example": "stroller"},
+    )
+    description = text(
+        max_length=1000, required=True, multiline=True, metadata={"example": "A型ベビーカー"}
+    )
+
+
+class ShareRequestCreateSchema(StrictSchema):
+    kind = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(KINDS), metadata={"example": "pickup"}
+    )
+    community_id = ma.fields.UUID(
+        required=True, metadata={"description": "A community you are a member of."}
+    )
+    title = text(
+        max_length=100, required=True, metadata={"example": "保育園のお迎えをお願いしたいです"}
+    )
+    details = text(max_length=2000, allow_none=True, multiline=True)
+    starts_at = ma.fields.AwareDateTime(
+        required=True,
+        validate=_in_range,
+        metadata={
+            "example": "2026-12-03T17:00:00+09:00",
+            "description": "With an offset; in the future, at most a year ahead.",
+        },
+    )
+    ends_at = ma.fields.AwareDateTime(
+        required=True,
+        validate=_in_range,
+        metadata={
+            "example": "2026-12-03T18:30:00+09:00",
+            "description": "After starts_at: at most 12 hours later for pickup and "
+            "babysitting, 30 days for lending.",
+        },
+    )
+    location = ma.fields.Nested(
+        LatLngSchema,
+        required=True,
+        metadata={
+            "description": "Where the help happens (pickup: where the child is picked up). "
+            "Shown exactly only to your household and, after the match, the supporter."
+        },
+    )
+    dropoff = ma.fields.Nested(
+        LatLngSchema, allow_none=True, metadata={"description": "Pickup only, and required."}
+    )
+    child_ids = ma.fields.List(
+        ma.fields.UUID(),
+        allow_none=True,
+        metadata={
+            "description": "Children of your household (pickup and babysitting: at least one)."
+        },
+    )
+    item = ma.fields.Nested(
+        RequestItemSchema, allow_none=True, metadata={"description": "Lending only, and required."}
+    )
+    audience = ma.fields.String(
+        load_default=AUDIENCE_COMMUNITY,
+        validate=ma.validate.OneOf(AUDIENCES),
+        metadata={
+            "description": "`connections`: your acquaintances only; `community` (default): "
+            "acquaintances plus the community's certified supporters (for lending, any member)."
+        },
+    )
+    radius_m = StrictInteger(
+        allow_none=True,
+        validate=ma.validate.Range(min=MIN_RADIUS_M, max=MAX_RADIUS_M),
+        metadata={"description": "Default 2000 for pickup and babysitting, 5000 for lending."},
+    )
+    intended_thank_you_jpy = StrictInteger(
+        allow_none=True,
+        validate=ma.validate.Range(min=0, max=MAX_THANK_YOU_JPY),
+        metadata={"example": 1000},
+    )
+
+
+class MyShareRequestsQueryArgsSchema(PageQueryArgsSchema):
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(STATUSES),
+        metadata={"description": "Effective status (an open request past its start is expired)."},
+    )
+
+
+class ShareRequestCancelSchema(StrictSchema):
+    reason = text(
+        max_length=500, required=True, multiline=True, metadata={"example": "予定が変わりました"}
+    )
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+class RequestCommunitySchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String(allow_none=True)
+
+
+class RequestItemViewSchema(ma.Schema):
+    category = ma.fields.String(metadata={"enum": list(ITEM_CATEGORIES)})
+    description = ma.fields.String()
+
+
+class RecommendedThankYouSchema(ma.Schema):
+    min_jpy = ma.fields.Integer(metadata={"example": 1000})
+    max_jpy = ma.fields.Integer(metadata={"example": 1400})
+
+
+class RequestChildSchema(ma.Schema):
+    id = ma.fields.UUID()
+    nickname = ma.fields.String(allow_none=True)
+    birth_date = ma.fields.Date(allow_none=True, metadata={"description": "Household only."})
+    age = ma.fields.Integer(allow_none=True, metadata={"description": "On the activity day."})
+    age_band = ma.fields.String(allow_none=True, metadata={"enum": list(AGE_BANDS)})
+    notes = ma.fields.String(allow_none=True)
+
+
+class RequestChildrenSchema(ma.Schema):
+    count = ma.fields.Integer()
+    age_bands = ma.fields.List(ma.fields.String(metadata={"enum": list(AGE_BANDS)}))
+    # "list", not "items": marshmallow would read a dict's missing "items" as dict.items.
+    children_list = ma.fields.List(
+        ma.fields.Nested(RequestChildSchema),
+        data_key="list",
+        attribute="list",
+        metadata={"description": "Only for the household and the matched supporter."},
+    )
+
+
+FULL_ONLY = "Only for the requester's household and the matched supporter."
+HOUSEHOLD_ONLY = "Only for the requester's household."
+
+
+class ShareRequestSchema(ma.Schema):
+    """A share request at the caller's visibility (``viewer_role``)."""
+
+    id = ma.fields.UUID()
+    viewer_role = ma.fields.String(
+        metadata={
+            "enum": list(VIEWER_ROLES),
+            "description": "How you relate to it: `household` (yours), `supporter` (you "
+            "help with it), `candidate` (you may offer help), `past_supporter` "
+            "(your match with it was cancelled).",
+        }
+    )
+    kind = ma.fields.String(metadata={"enum": list(KINDS)})
+    status = ma.fields.String(
+        metadata={
+            "enum": list(STATUSES),
+            "description": "Effective: an open request past its start reads as expired.",
+        }
+    )
+    title = ma.fields.String()
+    details = ma.fields.String(allow_none=True)
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    item = ma.fields.Nested(RequestItemViewSchema, allow_none=True)
+    audience = ma.fields.String(metadata={"enum": list(AUDIENCES)})
+    intended_thank_you_jpy = ma.fields.Integer(allow_none=True)
+    recommended_thank_you = ma.fields.Nested(
+        RecommendedThankYouSchema,
+        allow_none=True,
+        metadata={
+            "description": "500–700 JPY per started hour for pickup and babysitting; "
+            "null for lending."
+        },
+    )
+    requester = ma.fields.Nested(PersonSchema)
+    community = ma.fields.Nested(RequestCommunitySchema)
+    children = ma.fields.Nested(RequestChildrenSchema)
+    created_at = ma.fields.AwareDateTime()
+    location = PointField(metadata={"description": FULL_ONLY})
+    dropoff = PointField(allow_none=True, metadata={"description": FULL_ONLY})
+    match_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "For the household and the supporter."}
+    )
+    distance_m = ma.fields.Integer(
+        metadata={"description": "Candidates only: from your home, rounded up to 100 m."}
+    )
+    radius_m = ma.fields.Integer(metadata={"description": HOUSEHOLD_ONLY})
+    offers_count = ma.fields.Integer(
+        metadata={"description": HOUSEHOLD_ONLY + " Offers awaiting your decision."}
+    )
+    supporter = ma.fields.Nested(
+        PersonSchema, allow_none=True, metadata={"description": HOUSEHOLD_ONLY}
+    )
+    candidate_count = ma.fields.Integer(
+        metadata={
+            "description": HOUSEHOLD_ONLY + " While open: how many people may help (up to 50)."
+        }
+    )
+    cancel_reason = ma.fields.String(allow_none=True, metadata={"description": HOUSEHOLD_ONLY})
+    cancelled_at = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": HOUSEHOLD_ONLY}
+    )

@@ -1,0 +1,265 @@
+"""The supporters' feed: effectively open requests I am a candidate for, nearest first.
+
+The same five rules as ``candidates.py``, read from the supporter's side, as ONE query
+driven from the small side: the open requests near my home come from the partial GiST
+index ``ix_share_requests_open_location`` (``status = 'open'``) within the largest radius a
+request may have (20 km); each of those few is then checked against its own radius and
+the other rules: my connections are listed once (a hashed set), my certification in its
+community, my membership, blocks and my confirmed matches are index probes. No scan of
+users at all: the caller is one known person.
+
+Rules, per request (PRODUCT.md, "Who may help"; ``candidate(request, me)`` must agree —
+tests/api/test_feed.py checks it on a hand-built neighbourhood):
+1. not mine, not my household's;
+2. neither the requester nor I blocked the other (I am active: the service checks);
+3. my home within the request's radius of its location;
+4. trusted: connected to the requester; or (audience ``community``) certified for its kind
+   in its community on its activity day (Tokyo); or (lending, audience ``community``) a
+   member of its community;
+5. no confirmed match of mine (either side) overlapping its span;
+and effectively open (``status = 'open'`` and not yet started).
+
+Distances are shown rounded up to 100 m, and the list is ordered by that rounded
+distance, then id: the cursor carries only what the page already shows, never the exact
+distance (which, with a movable origin, would pinpoint the request's location).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from otagai.domain.actors import Actor
+from otagai.domain.communities.models import CommunityMember
+from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.matches.models import CONFIRMED, Match
+from otagai.domain.matching.candidates import TIERS, geography_point
+from otagai.domain.people.models import User
+from otagai.domain.people.services import require_user
+from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
+from otagai.domain.requests.status import effectively_open_clause
+from otagai.domain.requests.validation import MAX_RADIUS_M
+from otagai.domain.requests.visibility import children_summaries
+from otagai.domain.thanks.recommend import recommended_thank_you
+from otagai.domain.trust.models import TOKYO, Certification
+from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
+from otagai.errors import Forbidden
+from otagai.extensions.db import session
+from otagai.extensions.geo import LatLng, latlng_of
+from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+
+R = ShareRequest
+# No two points on Earth are farther apart (half the equator, rounded up): bounds cursors.
+FARTHEST_M = 20_040_000
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _rounded(meters: ColumnElement[Any]) -> ColumnElement[int]:
+    """SQL twin of ``candidates.round_up_100`` (same double arithmetic, same result)."""
+    return cast(func.greatest(100, func.ceil(meters / 100) * 100), Integer)
+
+
+def _activity_day() -> ColumnElement[Any]:
+    """SQL twin of ``candidates.activity_day``: the Tokyo calendar day the help starts."""
+    return func.date(func.timezone(TOKYO, R.starts_at))
+
+
+def _connected(me: uuid.UUID) -> ColumnElement[bool]:
+    """The requester is one of my connections: my few connections are listed once (a hashed
+    set), not looked up again for every request near me."""
+    return R.requester_id.in_(connected_user_ids_clause(me))
+
+
+def _certified(me: uuid.UUID) -> ColumnElement[bool]:
+    """Audience community, and I hold a certification for its kind in its community that is
+    valid on its activity day."""
+    return and_(
+        R.audience == AUDIENCE_COMMUNITY,
+        exists()
+        .where(
+            Certification.user_id == me,
+            Certification.community_id == R.community_id,
+            R.kind == Certification.kinds.any_(),
+            # The hybrid's SQL form takes a column too (typed for the Python form).
+            Certification.valid_on(_activity_day()),  # type: ignore[arg-type]
+        )
+        .correlate(R),
+    )
+
+
+def _member(me: uuid.UUID) -> ColumnElement[bool]:
+    """Lending to the community: any member may help."""
+    return and_(
+        R.audience == AUDIENCE_COMMUNITY,
+        R.kind == LENDING,
+        exists()
+        .where(CommunityMember.community_id == R.community_id, CommunityMember.user_id == me)
+        .correlate(R),
+    )
+
+
+def _busy(me: uuid.UUID) -> ColumnElement[bool]:
+    """A confirmed match of mine (either side) overlapping the request's span."""
+    return (
+        exists()
+        .where(
+            or_(Match.supporter_id == me, Match.requester_id == me),
+            Match.status == CONFIRMED,
+            Match.starts_at < R.ends_at,
+            Match.ends_at > R.starts_at,
+        )
+        .correlate(R)
+    )
+
+
+def feed_query(
+    user_id: uuid.UUID,
+    household_id: uuid.UUID,
+    home: LatLng,
+    *,
+    origin: LatLng | None = None,
+    now: datetime | None = None,
+    after: tuple[int, uuid.UUID] | None = None,
+    limit: int = 20,
+) -> Select[Any]:
+    """Rows ``(ShareRequest, tier, distance_m)`` of the requests ``user_id`` (living at
+    ``home``) is a candidate for, by rounded distance from ``origin`` (default: home), then
+    id; ``after`` is the (distance_m, id) of the last row of the previous page."""
+    me = user_id
+    home_point = geography_point(home)
+    distance = _rounded(func.ST_Distance(geography_point(origin or home), R.location))
+    connected, certified = _connected(me), _certified(me)
+    tier = case(
+        (and_(connected, certified), 0),
+        (connected, 1),
+        (certified, 2),
+        else_=3,
+    )
+    query = (
+        select(R, tier.label("tier"), distance.label("distance_m"))
+        .where(
+            # The literal matches the partial index's predicate, so the planner may use
+            # ix_share_requests_open_location whatever plan it caches.
+            R.status == literal_column("'open'"),
+            effectively_open_clause(now or datetime.now(UTC)),
+            func.ST_DWithin(R.location, home_point, MAX_RADIUS_M),
+            # Argument order as in candidates.py: the same rounding at the same boundary.
+            func.ST_DWithin(home_point, R.location, R.radius_m),
+            R.requester_id != me,
+            R.household_id != household_id,
+            ~blocked_either_way(R.requester_id, me),
+            or_(connected, certified, _member(me)),
+            ~_busy(me),
+        )
+        .order_by(distance, R.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(distance, R.id) > tuple_(*after))
+    return query
+
+
+def _after(cursor: str | None) -> tuple[int, uuid.UUID] | None:
+    if not cursor:
+        return None
+    distance, ident = decode_cursor(cursor, 2)
+    if isinstance(distance, bool) or not isinstance(distance, int):
+        raise invalid_cursor()
+    if not 0 <= distance <= FARTHEST_M:
+        raise invalid_cursor()
+    try:
+        return distance, uuid.UUID(ident)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise invalid_cursor() from exc
+
+
+def supporter_feed(
+    actor: Actor,
+    *,
+    position: LatLng | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> FeedPage:
+    """Open requests I may offer on, nearest first. Candidacy is always judged from my home;
+    ``position`` (where I am now) only changes the distances shown and the order."""
+    user = require_user(actor)
+    home = latlng_of(user.home)
+    if home is None:
+        raise Forbidden("home_required")
+    rows = session.execute(
+        feed_query(
+            user.id,
+            user.household_id,
+            home,
+            origin=position,
+            now=now,
+            after=_after(cursor),
+            limit=limit + 1,
+        )
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].distance_m, rows[-1].ShareRequest.id])
+    return FeedPage(feed_views(rows), next_cursor)
+
+
+def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """What a candidate may see of each request: no coordinates, no children's names."""
+    requests = [row.ShareRequest for row in rows]
+    people = people_by_id(r.requester_id for r in requests)
+    names = community_names(r.community_id for r in requests)
+    children = children_summaries(requests)
+    views = []
+    for row in rows:
+        r: ShareRequest = row.ShareRequest
+        requester: User | None = people.get(r.requester_id)
+        views.append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "title": r.title,
+                "starts_at": r.starts_at,
+                "ends_at": r.ends_at,
+                "distance_m": row.distance_m,
+                "requester": {
+                    "id": r.requester_id,
+                    "display_name": requester.display_name if requester else None,
+                },
+                "community": {"id": r.community_id, "name": names.get(r.community_id)},
+                "trust_tier": TIERS[row.tier],
+                "children": children[r.id],
+                "item": (
+                    {"category": r.item_category, "description": r.item_description}
+                    if r.item_category is not None
+                    else None
+                ),
+                "intended_thank_you_jpy": r.intended_thank_you_jpy,
+                "recommended_thank_you": recommended_thank_you(r.kind, r.starts_at, r.ends_at),
+            }
+        )
+    return views

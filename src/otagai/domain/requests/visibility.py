@@ -1,0 +1,277 @@
+"""Who may read a share request, and what each of them sees.
+
+- the requester and their household: everything (exact points, the children's details,
+  offers awaiting a decision, the match);
+- the supporter of its confirmed or completed match: exact points and the children's
+  nickname, age and notes (they are looking after them);
+- a candidate, while the request is effectively open: a limited view — no coordinates
+  (a distance rounded up to 100 m instead), children only as a count and age bands;
+- everybody else: nothing (the service answers 404, not 403: ids are not probeable).
+
+A supporter whose match was cancelled no longer needs the children's notes or the exact
+points: they get the limited view.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
+from otagai.domain.matches.models import Match
+from otagai.domain.matching.candidates import Candidate, activity_day, candidate, count_candidates
+from otagai.domain.people.ages import age_on
+from otagai.domain.people.models import Child, User
+from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest, ShareRequestChild
+from otagai.domain.requests.status import effective_status, is_effectively_open
+from otagai.domain.thanks.recommend import recommended_thank_you
+from otagai.extensions.db import session
+
+HOUSEHOLD, SUPPORTER, CANDIDATE = "household", "supporter", "candidate"
+PAST_SUPPORTER = "past_supporter"
+VIEWER_ROLES = (HOUSEHOLD, SUPPORTER, CANDIDATE, PAST_SUPPORTER)
+
+# Children are shown to anybody but their household and the matched supporter only as
+# age bands (age on the activity day, Tokyo).
+AGE_BANDS = ("0", "1-2", "3-5", "6-11", "12-18")
+
+
+def age_band(age: int) -> str:
+    if age <= 0:
+        return "0"
+    if age <= 2:
+        return "1-2"
+    if age <= 5:
+        return "3-5"
+    if age <= 11:
+        return "6-11"
+    return "12-18"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """How the reader relates to the request."""
+
+    role: str
+    candidate: Candidate | None = None
+    match: Match | None = None
+
+    @property
+    def sees_exact(self) -> bool:
+        return self.role in (HOUSEHOLD, SUPPORTER)
+
+
+def match_of(request_id: uuid.UUID) -> Match | None:
+    return session.scalar(select(Match).where(Match.request_id == request_id))
+
+
+def viewer_of(user: User, request: ShareRequest, now: datetime | None = None) -> Viewer | None:
+    """The reader's relation to the request, or None when they may not see it."""
+    if user.id == request.requester_id or user.household_id == request.household_id:
+        return Viewer(HOUSEHOLD, match=match_of(request.id))
+    match = match_of(request.id)
+    if match is not None and match.supporter_id == user.id:
+        return Viewer(PAST_SUPPORTER if match.status == MATCH_CANCELLED else SUPPORTER, match=match)
+    if is_effectively_open(request, now):
+        found = candidate(request, user.id)
+        if found is not None:
+            return Viewer(CANDIDATE, candidate=found)
+    return None
+
+
+# --- views (plain data; the API schema renders them) -------------------------------------
+
+
+@dataclass(frozen=True)
+class _RequestChild:
+    id: uuid.UUID
+    nickname: str | None
+    birth_date: date | None
+    notes: str | None
+
+
+def _children_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_RequestChild]]:
+    """The live children of each request (a child removed since is not shown)."""
+    ids = set(request_ids)
+    out: dict[uuid.UUID, list[_RequestChild]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = session.execute(
+        select(ShareRequestChild.request_id, Child)
+        .join(Child, Child.id == ShareRequestChild.child_id)
+        .where(ShareRequestChild.request_id.in_(ids), Child.deleted_at.is_(None))
+        .order_by(Child.birth_date, Child.id)
+    )
+    for request_id, child in rows:
+        out[request_id].append(
+            _RequestChild(child.id, child.nickname, child.birth_date, child.notes)
+        )
+    return out
+
+
+def _ages(request: ShareRequest, children: Sequence[_RequestChild]) -> list[int]:
+    day = activity_day(request)
+    return [age_on(c.birth_date, day) for c in children if c.birth_date is not None]
+
+
+def children_summary(request: ShareRequest, children: Sequence[_RequestChild]) -> dict[str, Any]:
+    """``{count, age_bands}``: what non-matched readers may know about the children."""
+    return {
+        "count": len(children),
+        "age_bands": [age_band(a) for a in sorted(_ages(request, children))],
+    }
+
+
+def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict[str, Any]]:
+    """``{count, age_bands}`` per request, in one query (for lists such as the feed)."""
+    children = _children_of(r.id for r in requests)
+    return {r.id: children_summary(r, children.get(r.id, [])) for r in requests}
+
+
+def _children_detail(
+    request: ShareRequest, children: Sequence[_RequestChild], *, household: bool
+) -> dict[str, Any]:
+    day = activity_day(request)
+    items = []
+    for c in children:
+        age = age_on(c.birth_date, day) if c.birth_date is not None else None
+        item: dict[str, Any] = {
+            "id": c.id,
+            "nickname": c.nickname,
+            "age": age,
+            "age_band": age_band(age) if age is not None else None,
+            "notes": c.notes,
+        }
+        if household:
+            item["birth_date"] = c.birth_date
+        items.append(item)
+    return {**children_summary(request, children), "list": items}
+
+
+def _pending_offer_counts(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    ids = set(request_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Offer.request_id, func.count())
+        .where(Offer.request_id.in_(ids), Offer.status == OFFER_PENDING)
+        .group_by(Offer.request_id)
+    )
+    return {request_id: n for request_id, n in rows}
+
+
+def _matches_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Match]:
+    ids = set(request_ids)
+    if not ids:
+        return {}
+    return {
+        m.request_id: m for m in session.scalars(select(Match).where(Match.request_id.in_(ids)))
+    }
+
+
+def _person(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> dict[str, Any]:
+    user = users.get(user_id)
+    return {"id": user_id, "display_name": user.display_name if user else None}
+
+
+def _item(request: ShareRequest) -> dict[str, Any] | None:
+    if request.item_category is None:
+        return None
+    return {"category": request.item_category, "description": request.item_description}
+
+
+def _common(
+    request: ShareRequest,
+    role: str,
+    users: dict[uuid.UUID, User],
+    names: dict[uuid.UUID, str],
+    now: datetime | None,
+) -> dict[str, Any]:
+    """What every reader sees."""
+    recommended = recommended_thank_you(request.kind, request.starts_at, request.ends_at)
+    return {
+        "id": request.id,
+        "viewer_role": role,
+        "kind": request.kind,
+        "status": effective_status(request, now),
+        "title": request.title,
+        "details": request.details,
+        "starts_at": request.starts_at,
+        "ends_at": request.ends_at,
+        "item": _item(request),
+        "audience": request.audience,
+        "intended_thank_you_jpy": request.intended_thank_you_jpy,
+        "recommended_thank_you": recommended,
+        "requester": _person(users, request.requester_id),
+        "community": {"id": request.community_id, "name": names.get(request.community_id)},
+        "created_at": request.created_at,
+    }
+
+
+def household_views(
+    requests: Sequence[ShareRequest],
+    *,
+    now: datetime | None = None,
+    with_candidate_count: bool = False,
+) -> list[dict[str, Any]]:
+    """Full views for the requester's household, batched for a page of requests."""
+    ids = [r.id for r in requests]
+    children = _children_of(ids)
+    matches = _matches_of(ids)
+    offers = _pending_offer_counts(ids)
+    users = people_by_id(
+        [r.requester_id for r in requests] + [m.supporter_id for m in matches.values()]
+    )
+    names = community_names(r.community_id for r in requests)
+    views = []
+    for r in requests:
+        match = matches.get(r.id)
+        view = {
+            **_common(r, HOUSEHOLD, users, names, now),
+            "location": r.location,
+            "dropoff": r.dropoff,
+            "radius_m": r.radius_m,
+            "children": _children_detail(r, children.get(r.id, []), household=True),
+            "offers_count": offers.get(r.id, 0),
+            "match_id": match.id if match else None,
+            "supporter": _person(users, match.supporter_id) if match else None,
+            "cancel_reason": r.cancel_reason,
+            "cancelled_at": r.cancelled_at,
+        }
+        if with_candidate_count and is_effectively_open(r, now):
+            view["candidate_count"] = count_candidates(r)
+        views.append(view)
+    return views
+
+
+def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = None) -> Any:
+    """One request as ``viewer`` may see it."""
+    if viewer.role == HOUSEHOLD:
+        return household_views([request], now=now, with_candidate_count=True)[0]
+    users = people_by_id([request.requester_id])
+    names = community_names([request.community_id])
+    children = _children_of([request.id]).get(request.id, [])
+    view = _common(request, viewer.role, users, names, now)
+    if viewer.role == SUPPORTER:
+        assert viewer.match is not None
+        view.update(
+            location=request.location,
+            dropoff=request.dropoff,
+            children=_children_detail(request, children, household=False),
+            match_id=viewer.match.id,
+        )
+    else:
+        view["children"] = children_summary(request, children)
+        if viewer.role == PAST_SUPPORTER:
+            assert viewer.match is not None
+            view["match_id"] = viewer.match.id
+        if viewer.candidate is not None:
+            view["distance_m"] = viewer.candidate.distance_m
+    return view

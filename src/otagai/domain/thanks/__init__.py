@@ -1,0 +1,1 @@
+"""Thank-you fees (謝礼): the recommended range, records and payments."""

@@ -1,0 +1,267 @@
+"""Concurrency of offers and matches, for real: a database of this module's own, real
+commits, and requests fired together from threads (each with its own test client),
+released at once by a barrier. Every race runs ten times on fresh data.
+
+What must hold whoever wins:
+- two accepts on one request: exactly one match, the other caller gets 409;
+- accept against the requester's cancel: never a confirmed match on a cancelled request;
+- accept against withdraw of the same offer: one or the other, never both;
+- one supporter accepted on two overlapping requests at once: one match, one 409;
+- one supporter offering twice at once: one offer, one 409 (never a 500).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import firebase_admin
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from otagai import create_app
+from otagai.config import Settings
+from otagai.domain.communities.models import Community, CommunityMember, Municipality
+from otagai.domain.matches.models import Match
+from otagai.domain.people.models import Household, User
+from otagai.domain.requests.models import Offer, ShareRequest
+from otagai.domain.trust.models import Connection
+from otagai.extensions.db import EXTENSION_KEY
+from tests.conftest import temporary_database
+from tests.factories import SAITAMA_BOX, URAWA, URAWA_BOX
+from tests.helpers import ApiClient
+
+ATTEMPTS = range(10)
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[Any]:
+    with temporary_database("otagai_races", migrated=True) as url:
+        app = create_app(Settings.from_env(database_url=url, env="test"))
+        try:
+            yield app
+        finally:
+            app.extensions[EXTENSION_KEY].engine.dispose()
+            firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+
+
+@pytest.fixture(scope="module")
+def engine(app: Any) -> Any:
+    return app.extensions[EXTENSION_KEY].engine
+
+
+@pytest.fixture(scope="module")
+def community_id(engine: Any) -> uuid.UUID:
+    with Session(engine) as s:
+        s.add(Municipality(code="111007", name_ja="さいたま市", name_en="Saitama",
+                           boundary=SAITAMA_BOX))  # fmt: skip
+        s.flush()
+        community = Community(id=uuid.uuid4(), municipality_code="111007", name="浦和",
+                              area=URAWA_BOX)  # fmt: skip
+        s.add(community)
+        s.commit()
+        return community.id
+
+
+def _user(s: Session) -> User:
+    household = Household(id=uuid.uuid4())
+    s.add(household)
+    s.flush()
+    user = User(
+        id=uuid.uuid4(),
+        firebase_uid=f"race-{uuid.uuid4().hex}",
+        display_name="利用者",
+        household_id=household.id,
+        home=URAWA.to_element(),
+    )
+    s.add(user)
+    s.flush()
+    return user
+
+
+def _request(s: Session, community_id: uuid.UUID, parent: User, starts_at: datetime) -> uuid.UUID:
+    request = ShareRequest(
+        id=uuid.uuid4(),
+        requester_id=parent.id,
+        household_id=parent.household_id,
+        community_id=community_id,
+        kind="pickup",
+        title="お迎えのお願い",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=90),
+        location=URAWA.to_element(),
+        dropoff=URAWA.to_element(),
+        audience="connections",
+        radius_m=2000,
+        status="open",
+    )
+    s.add(request)
+    s.flush()
+    return request.id
+
+
+def _offer(s: Session, request_id: uuid.UUID, supporter: User) -> uuid.UUID:
+    offer = Offer(id=uuid.uuid4(), request_id=request_id, supporter_id=supporter.id)
+    s.add(offer)
+    s.flush()
+    return offer.id
+
+
+def _arrange(engine: Any, community_id: uuid.UUID, *, parents: int = 1, supporters: int = 2,
+             offers: bool = True) -> SimpleNamespace:  # fmt: skip
+    """Fresh people: ``parents`` members, each with an open pickup tomorrow at the same
+    time, and ``supporters`` connected to every parent (so candidates of every request),
+    each with a pending offer on every request unless ``offers=False``. Committed."""
+    starts_at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
+    with Session(engine, expire_on_commit=False) as s:
+        people = [_user(s) for _ in range(parents)]
+        helpers = [_user(s) for _ in range(supporters)]
+        for parent in people:
+            s.add(CommunityMember(community_id=community_id, user_id=parent.id))
+            for helper in helpers:
+                low, high = sorted((parent.id, helper.id))
+                s.add(Connection(user_low_id=low, user_high_id=high))
+        requests = [_request(s, community_id, p, starts_at) for p in people]
+        offer_ids = {
+            (r, h.id): _offer(s, r, h) for r in requests for h in helpers if offers
+        }  # fmt: skip
+        s.commit()
+    return SimpleNamespace(parents=people, supporters=helpers, requests=requests,
+                           offers=offer_ids)  # fmt: skip
+
+
+def _race(
+    app: Any, *calls: tuple[User, str, dict[str, Any] | None], stagger: float = 0.0
+) -> list[Any]:
+    """POST every ``(user, path, body)`` at the same moment (the last one ``stagger``
+    seconds later); the answers, in order."""
+    project = app.config["OTAGAI"].firebase_project_id
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(i: int, user: User, path: str, body: dict[str, Any] | None) -> None:
+        try:
+            client = ApiClient(app.test_client(), user.firebase_uid or "", project)
+            barrier.wait(timeout=10)
+            if i == len(calls) - 1 and stagger:
+                time.sleep(stagger)
+            answers[i] = client.post(path, json=body)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, *c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return answers
+
+
+def _codes(answers: list[Any]) -> list[tuple[int, str | None]]:
+    return [(a.status_code, (a.get_json() or {}).get("code")) for a in answers]
+
+
+def _state(engine: Any, request_id: uuid.UUID) -> SimpleNamespace:
+    with Session(engine) as s:
+        offers = s.execute(select(Offer.id, Offer.status).where(Offer.request_id == request_id))
+        matches = s.execute(
+            select(Match.offer_id, Match.status).where(Match.request_id == request_id)
+        )
+        return SimpleNamespace(
+            request=s.get_one(ShareRequest, request_id).status,
+            offers={offer_id: status for offer_id, status in offers},
+            matches=[(offer_id, status) for offer_id, status in matches],
+        )
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_two_accepts_on_one_request_make_exactly_one_match(app, engine, community_id, attempt):
+    w = _arrange(engine, community_id, supporters=2)
+    parent, [request] = w.parents[0], w.requests
+    first, second = w.offers.values()
+    answers = _race(app, (parent, f"/v1/offers/{first}/accept", None),
+                    (parent, f"/v1/offers/{second}/accept", None))  # fmt: skip
+    assert sorted(_codes(answers)) == [(201, None), (409, "share_request_not_open")]
+    winner = first if answers[0].status_code == 201 else second
+    loser = second if winner == first else first
+    state = _state(engine, request)
+    assert state.request == "matched"
+    assert state.matches == [(winner, "confirmed")]
+    assert state.offers == {winner: "accepted", loser: "declined"}
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_accept_racing_cancel_leaves_no_confirmed_match_on_cancelled_request(
+    app, engine, community_id, attempt
+):
+    w = _arrange(engine, community_id, supporters=1)
+    parent, [request], [offer] = w.parents[0], w.requests, w.offers.values()
+    # The cancel locks the request sooner than the accept does; starting it a little later
+    # on some attempts sweeps the interleavings, so both outcomes are seen.
+    accept, cancel = _race(app, (parent, f"/v1/offers/{offer}/accept", None),
+                           (parent, f"/v1/share-requests/{request}/cancel",
+                            {"reason": "予定が変わりました"}),
+                           stagger=attempt * 0.0005)  # fmt: skip
+    # Cancelling a matched request is allowed (its match is cancelled with it), so the
+    # cancel always succeeds; the accept succeeds only if it got the request first.
+    assert cancel.status_code == 200, cancel.get_json()
+    state = _state(engine, request)
+    assert state.request == "cancelled"
+    if accept.status_code == 201:
+        assert state.matches == [(offer, "cancelled")]
+        assert state.offers == {offer: "accepted"}
+    else:
+        assert _codes([accept]) == [(409, "share_request_not_open")]
+        assert state.matches == []
+        assert state.offers == {offer: "declined"}
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_accept_racing_withdraw_of_same_offer_one_wins(app, engine, community_id, attempt):
+    w = _arrange(engine, community_id, supporters=1)
+    parent, supporter = w.parents[0], w.supporters[0]
+    [request], [offer] = w.requests, w.offers.values()
+    accept, withdraw = _race(app, (parent, f"/v1/offers/{offer}/accept", None),
+                             (supporter, f"/v1/offers/{offer}/withdraw", None))  # fmt: skip
+    state = _state(engine, request)
+    if accept.status_code == 201:
+        assert _codes([withdraw]) == [(409, "offer_not_pending")]
+        assert (state.request, state.offers) == ("matched", {offer: "accepted"})
+        assert state.matches == [(offer, "confirmed")]
+    else:
+        assert _codes([accept, withdraw]) == [(409, "offer_not_pending"), (200, None)]
+        assert (state.request, state.offers) == ("open", {offer: "withdrawn"})
+        assert state.matches == []
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_one_supporter_accepted_on_two_overlapping_requests_gets_one_match(
+    app, engine, community_id, attempt
+):
+    w = _arrange(engine, community_id, parents=2, supporters=1)
+    supporter = w.supporters[0]
+    calls = [(p, f"/v1/offers/{w.offers[(r, supporter.id)]}/accept", None)
+             for p, r in zip(w.parents, w.requests, strict=True)]  # fmt: skip
+    answers = _race(app, *calls)
+    assert sorted(_codes(answers)) == [(201, None), (409, "supporter_unavailable")]
+    states = [_state(engine, r) for r in w.requests]
+    assert sorted(s.request for s in states) == ["matched", "open"]
+    assert sum(len(s.matches) for s in states) == 1
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_one_supporter_offering_twice_at_once_makes_one_offer(app, engine, community_id, attempt):
+    w = _arrange(engine, community_id, supporters=1, offers=False)
+    supporter, [request] = w.supporters[0], w.requests
+    path = f"/v1/share-requests/{request}/offers"
+    answers = _race(app, (supporter, path, {"note": "a"}), (supporter, path, {"note": "b"}))
+    assert sorted(_codes(answers)) == [(201, None), (409, "already_offered")]
+    assert list(_state(engine, request).offers.values()) == ["pending"]
