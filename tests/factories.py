@@ -263,18 +263,7 @@ def add_match(request: ShareRequest, supporter: User, *, status: str = "confirme
     ``matched`` (``completed`` with a completed match)."""
     session = ShareRequestFactory._meta.sqlalchemy_session
     offer = add_offer(request, supporter, status="accepted")
-    match = Match(
-        id=uuid.uuid4(),
-        request_id=request.id,
-        offer_id=offer.id,
-        requester_id=request.requester_id,
-        requester_household_id=request.household_id,
-        supporter_id=supporter.id,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
-        status=status,
-        insurance=NOT_COVERED,
-    )
+    match = Match.of_offer(request, offer, insurance=NOT_COVERED, status=status)
     request.status = "completed" if status == "completed" else "matched"
     session.add(match)
     session.flush()

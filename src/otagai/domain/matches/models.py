@@ -40,3 +40,21 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str | None]
+
+    @classmethod
+    def of_offer(
+        cls, request: Any, offer: Any, *, insurance: dict[str, Any], status: str = CONFIRMED
+    ) -> Match:
+        """The match an accepted offer makes, with the request's parties and span."""
+        return cls(
+            id=uuid.uuid4(),
+            request_id=request.id,
+            offer_id=offer.id,
+            requester_id=request.requester_id,
+            requester_household_id=request.household_id,
+            supporter_id=offer.supporter_id,
+            starts_at=request.starts_at,
+            ends_at=request.ends_at,
+            status=status,
+            insurance=insurance,
+        )

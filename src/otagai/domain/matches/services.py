@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
-from otagai.domain.matches.models import CONFIRMED, Match
+from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import candidate
 from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
@@ -30,7 +30,8 @@ from otagai.domain.requests.models import (
     OFFER_PENDING,
     Offer,
 )
-from otagai.domain.requests.offers import lock_offer, request_children, visible_offer
+from otagai.domain.requests.offers import lock_offer, visible_offer
+from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import is_effectively_open
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import session
@@ -70,16 +71,9 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
     if candidate(request, offer.supporter_id) is None:
         raise Conflict("supporter_unavailable")
     children = request_children([request.id]).get(request.id, [])
-    match = Match(
-        id=uuid.uuid4(),
-        request_id=request.id,
-        offer_id=offer.id,
-        requester_id=request.requester_id,
-        requester_household_id=request.household_id,
-        supporter_id=offer.supporter_id,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
-        status=CONFIRMED,
+    match = Match.of_offer(
+        request,
+        offer,
         insurance=coverage_tag(request, offer.supporter_id, children=children, computed_at=at),
     )
     offer.status = OFFER_ACCEPTED

@@ -16,8 +16,7 @@ Who sees an offer: the requester's household and the offering supporter; anybody
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +27,7 @@ from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
 from otagai.domain.matching.candidates import candidate
-from otagai.domain.people.models import Child, User
+from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
     EXPIRED,
@@ -38,8 +37,8 @@ from otagai.domain.requests.models import (
     OFFER_WITHDRAWN,
     Offer,
     ShareRequest,
-    ShareRequestChild,
 )
+from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.requests.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
@@ -66,23 +65,6 @@ def effective_offer_status(offer: Offer, request: ShareRequest, now: datetime | 
     if offer.status == OFFER_PENDING and effective_status(request, now) == EXPIRED:
         return OFFER_DECLINED
     return offer.status
-
-
-def request_children(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Child]]:
-    """The live children of each request (a child removed since is not there any more)."""
-    ids = set(request_ids)
-    out: dict[uuid.UUID, list[Child]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = session.execute(
-        select(ShareRequestChild.request_id, Child)
-        .join(Child, Child.id == ShareRequestChild.child_id)
-        .where(ShareRequestChild.request_id.in_(ids), Child.deleted_at.is_(None))
-        .order_by(Child.birth_date, Child.id)
-    )
-    for request_id, child in rows:
-        out[request_id].append(child)
-    return out
 
 
 def lock_request(request_id: uuid.UUID, *, shared: bool = False) -> ShareRequest | None:

@@ -15,7 +15,6 @@ points: they get the limited view.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,8 +27,9 @@ from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import Candidate, activity_day, candidate, count_candidates
 from otagai.domain.people.ages import age_on
-from otagai.domain.people.models import Child, User
-from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest, ShareRequestChild
+from otagai.domain.people.models import User
+from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
+from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.extensions.db import session
@@ -99,21 +99,10 @@ class _RequestChild:
 
 def _children_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_RequestChild]]:
     """The live children of each request (a child removed since is not shown)."""
-    ids = set(request_ids)
-    out: dict[uuid.UUID, list[_RequestChild]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = session.execute(
-        select(ShareRequestChild.request_id, Child)
-        .join(Child, Child.id == ShareRequestChild.child_id)
-        .where(ShareRequestChild.request_id.in_(ids), Child.deleted_at.is_(None))
-        .order_by(Child.birth_date, Child.id)
-    )
-    for request_id, child in rows:
-        out[request_id].append(
-            _RequestChild(child.id, child.nickname, child.birth_date, child.notes)
-        )
-    return out
+    return {
+        request_id: [_RequestChild(c.id, c.nickname, c.birth_date, c.notes) for c in children]
+        for request_id, children in request_children(request_ids).items()
+    }
 
 
 def _ages(request: ShareRequest, children: Sequence[_RequestChild]) -> list[int]:
