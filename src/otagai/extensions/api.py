@@ -21,10 +21,12 @@ from otagai.extensions.db import transactional
 from otagai.extensions.idempotency import add_idempotency_doc
 from otagai.extensions.problems import (
     PROBLEM_MIMETYPE,
+    STATUS_CODES,
     ProblemSchema,
     handle_domain_error,
     handle_http_exception,
 )
+from otagai.messages import detail_for, title_for_status
 
 SECURITY_SCHEME = "firebase"
 SWAGGER_STATIC = "/docs/static/swagger-ui/"
@@ -128,10 +130,22 @@ class Blueprint(flask_smorest.Blueprint):
             doc.setdefault("responses", {}).setdefault("401", "UNAUTHORIZED")
         return doc
 
-    def problem(self, status: int, description: str) -> Any:
-        """Document an error answer of one operation (problem+json)."""
+    def problem(self, status: int, description: str, code: str | None = None) -> Any:
+        """Document an error answer of one operation (problem+json), with an example."""
+        code = code or STATUS_CODES.get(status, "bad_request")
+        example = {
+            "type": f"urn:otagai:problem:{code}",
+            "title": title_for_status(status, "ja"),
+            "status": status,
+            "detail": detail_for(code, "ja") or description,
+            "code": code,
+        }
         return self.alt_response(
-            status, schema=ProblemSchema, description=description, content_type=PROBLEM_MIMETYPE
+            status,
+            schema=ProblemSchema,
+            description=description,
+            content_type=PROBLEM_MIMETYPE,
+            example=example,
         )
 
 
