@@ -318,3 +318,29 @@ def coordinate_keys_in(body: object) -> set[str]:
     if isinstance(body, list):
         return set().union(*(coordinate_keys_in(v) for v in body)) if body else set()
     return set()
+
+
+# Insurance policies --------------------------------------------------------------------
+
+from otagai.domain.insurance.models import InsurancePolicy  # noqa: E402
+
+
+class InsurancePolicyFactory(BaseFactory):
+    """Version 1 of a policy in force from a year ago to a year ahead, covering pickup and
+    babysitting of children aged 1 to 18."""
+
+    class Meta:
+        model = InsurancePolicy
+
+    id = factory.LazyFunction(uuid.uuid4)
+    version = 1
+    insurer = "テスト損害保険"
+    policy_number = factory.Sequence(lambda n: f"TEST-{n:04d}")
+    name = "子育てシェア賠償責任保険"
+    valid_from = factory.LazyFunction(lambda: today_tokyo() - dt.timedelta(days=365))
+    valid_to = factory.LazyFunction(lambda: today_tokyo() + dt.timedelta(days=365))
+    kinds = factory.LazyFunction(lambda: ["pickup", "babysitting"])
+    min_child_age = 1
+    max_child_age = 18
+    limits = factory.LazyFunction(lambda: {"bodily_injury_jpy": 100_000_000})
+    created_by_id = None

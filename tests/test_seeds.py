@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
+from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.people.ages import age_on, today_tokyo
 from otagai.domain.people.models import Child, Household, User
@@ -35,6 +36,7 @@ MODELS = {
     "event_attendances": EventAttendance,
     "connections": Connection,
     "blocks": Block,
+    "insurance_policies": InsurancePolicy,
     "share_requests": ShareRequest,
     "share_request_children": ShareRequestChild,
     "offers": Offer,
@@ -108,6 +110,7 @@ def test_load_seeds_creates_every_row_of_the_files(app_context, db):
         "children": sum(len(h.get("children") or []) for h in households),
         **_trust_counts(_yaml("trust.yaml")),
         **_request_counts(_yaml("requests.yaml")),
+        "insurance_policies": len(_yaml("insurance.yaml")["policies"]),
     }
     after = _counts(db)
     assert {kind: after[kind] - before[kind] for kind in MODELS} == created
@@ -224,7 +227,19 @@ def test_seeded_requests_show_every_state_today(seeded, db):
     assert statuses == {"open", "matched", "completed", "cancelled", "expired"}
 
 
-def test_seeded_matches_carry_an_insurance_tag(seeded, db):
-    tags = db.scalars(select(Match.insurance)).all()
-    assert tags and all(t["covered"] is False for t in tags)
-    assert all(t["reasons"] == ["no_active_policy"] for t in tags)
+def test_seeded_matches_carry_an_insurance_tag_of_the_demo_policy(seeded, db):
+    demo = db.scalars(select(InsurancePolicy)).one()
+    tags = db.execute(
+        select(ShareRequest.kind, Match.insurance).join(
+            ShareRequest, ShareRequest.id == Match.request_id
+        )
+    ).all()
+    assert tags and all(t["policy_id"] == str(demo.id) for _, t in tags)
+    assert all(t["policy_version"] == demo.version for _, t in tags)
+    # lending is not in the demo policy; the other seeded matches are covered
+    assert {kind: t["covered"] for kind, t in tags} == {
+        "pickup": True,
+        "babysitting": True,
+        "lending": False,
+    }
+    assert all(t["reasons"] == ["kind_not_covered"] for kind, t in tags if kind == "lending")

@@ -4,6 +4,7 @@ from otagai.domain.audit.models import AuditEntry
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
+from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
@@ -35,6 +36,7 @@ __all__ = [
     "Household",
     "HouseholdInvite",
     "IdempotencyRecord",
+    "InsurancePolicy",
     "Match",
     "Municipality",
     "Offer",

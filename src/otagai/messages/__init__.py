@@ -99,13 +99,23 @@ def _merge_areas() -> None:
         certifications,
         communities,
         events,
+        insurance,
         matching,
         offers,
         requests,
         trust,
     )
 
-    for module in (communities, trust, certifications, events, requests, matching, offers):
+    for module in (
+        communities,
+        trust,
+        certifications,
+        events,
+        requests,
+        matching,
+        offers,
+        insurance,
+    ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"
         DETAILS.update(module.DETAILS)

@@ -21,6 +21,7 @@ from otagai.domain.people.models import Child, Household, User
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
 from otagai.seeding.base import SeedReport, geojson, insert_once, load_yaml, seed_id
+from otagai.seeding.insurance import load_insurance
 from otagai.seeding.requests import load_requests
 from otagai.seeding.trust import load_trust
 
@@ -110,6 +111,9 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
     if trust_file.exists():
         load_trust(report, load_yaml(trust_file), communities)
         session.flush()
+    insurance_file = directory / "insurance.yaml"
+    if insurance_file.exists():
+        load_insurance(report, load_yaml(insurance_file))
     requests_file = directory / "requests.yaml"
     if requests_file.exists():
         load_requests(report, load_yaml(requests_file), communities)
