@@ -344,3 +344,42 @@ class InsurancePolicyFactory(BaseFactory):
     max_child_age = 18
     limits = factory.LazyFunction(lambda: {"bodily_injury_jpy": 100_000_000})
     created_by_id = None
+
+
+# Match lifecycle and thank-yous ----------------------------------------------------------
+
+from otagai.domain.thanks.models import ThankYou  # noqa: E402
+
+
+def match_world(
+    *, started: bool = True, status: str = "confirmed", **kwargs: object
+) -> SimpleNamespace:
+    """``offer_world`` with one supporter whose offer was accepted: ``world.match``
+    (``status``) and ``world.supporter``. ``started``: the request began an hour ago and
+    lasts 90 minutes; otherwise it is tomorrow."""
+    if started:
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+        kwargs.setdefault("starts_at", start)
+        kwargs.setdefault("ends_at", start + dt.timedelta(minutes=90))
+    world = offer_world(supporters=1, **kwargs)
+    world.supporter = world.supporters[0]
+    world.match = add_match(world.request, world.supporter, status=status)
+    return world
+
+
+def add_thank_you(
+    match: Match, *, amount_jpy: int = 1000, method: str = "cash", status: str = "recorded"
+) -> ThankYou:
+    """A thank-you of ``match``'s requester."""
+    session = ShareRequestFactory._meta.sqlalchemy_session
+    thank_you = ThankYou(
+        id=uuid.uuid4(),
+        match_id=match.id,
+        amount_jpy=amount_jpy,
+        method=method,
+        status=status,
+        created_by_id=match.requester_id,
+    )
+    session.add(thank_you)
+    session.flush()
+    return thank_you

@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.offers.routes import blp as offers_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
     from otagai.api.system.routes import blp as system_blp
+    from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         matching_blp,
         offers_blp,
         insurance_blp,
+        thanks_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api

@@ -6,8 +6,10 @@ from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
+from otagai.domain.notifications.models import OutboxEvent
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
+from otagai.domain.thanks.models import ThankYou
 from otagai.domain.trust.models import (
     Block,
     Certification,
@@ -40,9 +42,11 @@ __all__ = [
     "Match",
     "Municipality",
     "Offer",
+    "OutboxEvent",
     "RateLimitHit",
     "ShareRequest",
     "ShareRequestChild",
+    "ThankYou",
     "User",
     "metadata",
 ]

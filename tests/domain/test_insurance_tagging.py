@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from otagai.domain.insurance.tagging import (
@@ -105,8 +105,12 @@ def test_compute_tag_child_covered_iff_age_within_range(day, years, bounds):
 
 
 @given(day=days)
+@example(day=date(2024, 2, 29))
 def test_compute_tag_nineteen_year_old_is_over_max_age(day):
-    tag = compute_tag(_facts(day, births=[_birthday(day, 19)]), _policy())
+    # Born 19 years ago (on 28 Feb when the day is 29 Feb and that year had none): 19 today.
+    birth = _birthday(day, 19) if (day.month, day.day) != (2, 29) else date(day.year - 19, 2, 28)
+    tag = compute_tag(_facts(day, births=[birth]), _policy())
+    assert tag["children"][0]["age_on_activity_date"] == 19
     assert tag["children"][0]["covered"] is False
     assert tag["reasons"] == ["child_over_max_age"]
 

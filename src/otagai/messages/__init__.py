@@ -103,6 +103,7 @@ def _merge_areas() -> None:
         matching,
         offers,
         requests,
+        thanks,
         trust,
     )
 
@@ -115,6 +116,7 @@ def _merge_areas() -> None:
         matching,
         offers,
         insurance,
+        thanks,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"

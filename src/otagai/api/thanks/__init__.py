@@ -1,0 +1,1 @@
+"""Match lifecycle (complete, cancel) and thank-yous (謝礼)."""

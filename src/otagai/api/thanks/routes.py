@@ -1,0 +1,133 @@
+"""The match lifecycle (complete, cancel) and thank-yous (謝礼)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from otagai.api.offers.schemas import MatchSchema
+from otagai.api.thanks.schemas import MatchCancelSchema, ThankYouCreateSchema, ThankYouSchema
+from otagai.domain.matches import lifecycle
+from otagai.domain.matches.services import match_view
+from otagai.domain.thanks import services as thanks
+from otagai.domain.thanks.models import ThankYou
+from otagai.extensions.api import Blueprint, Resource
+from otagai.extensions.auth import current_actor
+from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import paginate
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
+
+blp = Blueprint("thanks", __name__, description="Match lifecycle and thank-yous (謝礼)")
+
+MATCH_NOT_VISIBLE = "No such match, or you are not a party to it."
+
+
+@blp.route("/matches/<uuid:match_id>/complete")
+class MatchCompleteViews(Resource):
+    @blp.response(200, MatchSchema)
+    @blp.problem(403, "Only the requester may complete the match (or no profile).")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409,
+        "The match is not confirmed (`match_not_confirmed`: already completed or "
+        "cancelled), or its start time has not come yet (`match_not_started`).",
+    )
+    def post(self, match_id: uuid.UUID) -> dict[str, Any]:
+        """Mark the help done
+
+        The requester completes a confirmed match once its start time has passed; the
+        request becomes `completed` too, and both parties are told.
+        """
+        return match_view(lifecycle.complete_match(current_actor(), match_id))
+
+
+@blp.route("/matches/<uuid:match_id>/cancel")
+class MatchCancelViews(Resource):
+    @blp.arguments(
+        MatchCancelSchema,
+        examples={"reason": {"value": {"reason": "子どもが熱を出したため、今日はお休みします。"}}},
+    )
+    @blp.response(200, MatchSchema)
+    @blp.problem(403, "Only the requester and the supporter may cancel (or no profile).")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(409, "The match is not confirmed (already completed or cancelled).")
+    @blp.problem(422, "The reason is missing, blank or longer than 500 characters.")
+    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+        """Cancel a match
+
+        Either party cancels a confirmed match with a reason. The request is cancelled
+        with it (the requester may post it again), and both parties are told.
+        """
+        match = lifecycle.cancel_match(current_actor(), match_id, reason=data["reason"])
+        return match_view(match)
+
+
+@blp.route("/matches/<uuid:match_id>/thank-yous")
+class MatchThankYousViews(Resource):
+    @idempotent
+    @blp.arguments(
+        ThankYouCreateSchema,
+        examples={
+            "cash": {"value": {"amount_jpy": 1000, "method": "cash"}},
+            "nothing": {"value": {"amount_jpy": 0, "method": "cash"}},
+        },
+    )
+    @blp.response(201, ThankYouSchema)
+    @blp.problem(403, "Only the requester may record the thank-you (or no profile).")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409,
+        "The match was cancelled (`match_cancelled`), or it already has a thank-you "
+        "(`thank_you_exists`).",
+    )
+    @blp.problem(
+        422,
+        "amount_jpy is not a JSON integer from 0 to 100,000, method is not cash or card, "
+        "or the Idempotency-Key was used with another request.",
+    )
+    @blp.problem(503, "Card payments are not configured (`card_payments_unavailable`).")
+    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+        """Record the thank-you (謝礼)
+
+        The requester records what they give the supporter, once the match is confirmed
+        (or completed). One thank-you per match. The answer shows the recommended range
+        beside it. Cash is `recorded` until the supporter acknowledges it.
+        """
+        thank_you = thanks.record_thank_you(
+            current_actor(), match_id, amount_jpy=data["amount_jpy"], method=data["method"]
+        )
+        return thanks.thank_you_views([thank_you])[0]
+
+    @blp.arguments(PageQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(ThankYouSchema))
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    def get(self, args: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+        """A match's thank-yous, oldest first
+
+        For the parties to the match (and the requester's household).
+        """
+        page = paginate(
+            thanks.match_thank_yous(current_actor(), match_id),
+            created=ThankYou.created_at,
+            ident=ThankYou.id,
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
+        page["items"] = thanks.thank_you_views(page["items"])
+        return page
+
+
+@blp.route("/thank-yous/<uuid:thank_you_id>/acknowledge")
+class ThankYouAcknowledgeViews(Resource):
+    @blp.response(200, ThankYouSchema)
+    @blp.problem(403, "Only the supporter who receives it may acknowledge (or no profile).")
+    @blp.problem(404, "No such thank-you, or you are not a party to its match.")
+    @blp.problem(409, "Not a recorded cash thank-you (already acknowledged, or a card payment).")
+    def post(self, thank_you_id: uuid.UUID) -> dict[str, Any]:
+        """Acknowledge a cash thank-you
+
+        The supporter confirms they received it: `recorded` → `acknowledged`.
+        """
+        thank_you = thanks.acknowledge_thank_you(current_actor(), thank_you_id)
+        return thanks.thank_you_views([thank_you])[0]

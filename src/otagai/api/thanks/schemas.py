@@ -1,0 +1,59 @@
+"""Request and response bodies of the match lifecycle and thank-yous."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from otagai.api.common import StrictSchema, text
+from otagai.api.share_requests.schemas import RecommendedThankYouSchema, StrictInteger
+from otagai.domain.thanks.models import MAX_AMOUNT_JPY, METHODS, STATUSES
+
+
+class MatchCancelSchema(StrictSchema):
+    reason = text(
+        max_length=500,
+        required=True,
+        multiline=True,
+        metadata={"example": "子どもが熱を出したため、今日はお休みします。"},
+    )
+
+
+class ThankYouCreateSchema(StrictSchema):
+    amount_jpy = StrictInteger(
+        required=True,
+        validate=ma.validate.Range(min=0, max=MAX_AMOUNT_JPY),
+        metadata={"description": "A JSON integer, 0 to 100,000 (JPY).", "example": 1000},
+    )
+    method = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(METHODS),
+        metadata={
+            "example": "cash",
+            "description": "`card` is refused with 503 `card_payments_unavailable` until "
+            "card payments are configured.",
+        },
+    )
+
+
+class ThankYouSchema(ma.Schema):
+    id = ma.fields.UUID()
+    match_id = ma.fields.UUID()
+    amount_jpy = ma.fields.Integer()
+    method = ma.fields.String(metadata={"enum": list(METHODS)})
+    status = ma.fields.String(
+        metadata={
+            "enum": list(STATUSES),
+            "description": "cash: recorded → acknowledged (by the supporter); "
+            "card: pending_payment → paid | failed.",
+        }
+    )
+    created_at = ma.fields.AwareDateTime()
+    acknowledged_at = ma.fields.AwareDateTime(allow_none=True)
+    recommended_thank_you = ma.fields.Nested(
+        RecommendedThankYouSchema,
+        allow_none=True,
+        metadata={
+            "description": "The recommended range for the match's request: 500–700 JPY "
+            "per started hour for pickup and babysitting; null for lending."
+        },
+    )

@@ -1,0 +1,88 @@
+"""A match after it is made: the requester completes it, either party cancels it; the
+request follows, and both parties are told (an outbox event, same transaction).
+
+Locks, in the order accepting and cancelling a request take them: the request row, then
+the match row. So a request cancel and a match cancel/complete of the same match wait for
+each other, and the second sees what the first did.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from otagai.domain.actors import Actor
+from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
+from otagai.domain.matches.services import get_match
+from otagai.domain.notifications.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
+from otagai.domain.people.services import require_user
+from otagai.domain.requests import models as requests
+from otagai.domain.requests.models import ShareRequest
+from otagai.domain.requests.offers import lock_request
+from otagai.errors import Conflict, require
+from otagai.extensions.db import session
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def lock_match(match: Match) -> tuple[Match, ShareRequest]:
+    """The match's request and then the match, locked and read afresh."""
+    request = lock_request(match.request_id)
+    assert request is not None  # a match's request is never deleted
+    locked = session.get(Match, match.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    return locked, request
+
+
+def complete_match(actor: Actor, match_id: uuid.UUID, now: datetime | None = None) -> Match:
+    """The requester marks the help done: a confirmed match whose start has passed becomes
+    ``completed``, and so does its request."""
+    user = require_user(actor)
+    at = _now(now)
+    match = get_match(actor, match_id)
+    require(user.id == match.requester_id, "requester_only")
+    match, request = lock_match(match)
+    if match.status != CONFIRMED:
+        raise Conflict("match_not_confirmed")
+    if match.starts_at > at:
+        raise Conflict("match_not_started")
+    match.status = COMPLETED
+    match.completed_at = at
+    request.status = requests.COMPLETED
+    enqueue(
+        MATCH_COMPLETED,
+        {"match_id": match.id, "request_id": match.request_id},
+        [match.requester_id, match.supporter_id],
+    )
+    session.flush()
+    return match
+
+
+def cancel_match(
+    actor: Actor, match_id: uuid.UUID, *, reason: str, now: datetime | None = None
+) -> Match:
+    """Either party cancels a confirmed match, with a reason; the request is cancelled
+    with it (the requester may post it again)."""
+    user = require_user(actor)
+    at = _now(now)
+    match = get_match(actor, match_id)
+    require(user.id in (match.requester_id, match.supporter_id), "match_party_only")
+    match, request = lock_match(match)
+    if match.status != CONFIRMED:
+        raise Conflict("match_not_confirmed")
+    match.status = CANCELLED
+    match.cancelled_at = at
+    match.cancelled_by_id = user.id
+    match.cancel_reason = reason
+    request.status = requests.CANCELLED
+    request.cancelled_at = at
+    request.cancel_reason = reason
+    enqueue(
+        MATCH_CANCELLED,
+        {"match_id": match.id, "request_id": match.request_id, "cancelled_by_id": user.id},
+        [match.requester_id, match.supporter_id],
+    )
+    session.flush()
+    return match

@@ -1,0 +1,1 @@
+"""Notifications: for now the outbox that the notifications issue will deliver from."""

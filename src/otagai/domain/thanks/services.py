@@ -1,0 +1,161 @@
+"""Thank-yous (謝礼): the requester records one per match, after it is confirmed; the
+supporter acknowledges a cash one. Card payments (Stripe) are not configured yet: a card
+thank-you is refused with 503 ``card_payments_unavailable`` and nothing is written.
+
+One live thank-you per match: a second one is 409 ``thank_you_exists`` (only a failed
+card payment does not count, so it can be tried again). The match row is locked while
+recording, so two concurrent records of one match cannot both pass that check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from otagai.domain.actors import Actor
+from otagai.domain.matches.lifecycle import lock_match
+from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
+from otagai.domain.matches.models import Match
+from otagai.domain.matches.services import get_match
+from otagai.domain.notifications.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
+from otagai.domain.people.services import require_user
+from otagai.domain.requests.models import ShareRequest
+from otagai.domain.thanks.models import (
+    ACKNOWLEDGED,
+    CARD,
+    CASH,
+    FAILED,
+    RECORDED,
+    ThankYou,
+)
+from otagai.domain.thanks.recommend import RecommendedThankYou, recommended_thank_you
+from otagai.errors import Conflict, NotFound, ServiceUnavailable, require
+from otagai.extensions.db import session
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def card_payments_enabled() -> bool:
+    """Stripe is not wired in yet; the payments work replaces this with its configuration
+    check (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET set)."""
+    return False
+
+
+def record_thank_you(
+    actor: Actor, match_id: uuid.UUID, *, amount_jpy: int, method: str
+) -> ThankYou:
+    """The requester records the thank-you of a confirmed or completed match."""
+    user = require_user(actor)
+    match = get_match(actor, match_id)
+    require(user.id == match.requester_id, "requester_only")
+    match, _ = lock_match(match)
+    if match.status == MATCH_CANCELLED:
+        raise Conflict("match_cancelled")
+    if _live_thank_you(match.id) is not None:
+        raise Conflict("thank_you_exists")
+    if method == CARD and not card_payments_enabled():
+        raise ServiceUnavailable("card_payments_unavailable")
+    thank_you = ThankYou(
+        id=uuid.uuid4(),
+        match_id=match.id,
+        amount_jpy=amount_jpy,
+        method=CASH,
+        status=RECORDED,
+        created_by_id=user.id,
+    )
+    try:
+        # The lock above makes this unreachable; the partial unique index is the last word.
+        with session.begin_nested():
+            session.add(thank_you)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("thank_you_exists") from exc
+    enqueue(
+        THANK_YOU_RECORDED,
+        {"thank_you_id": thank_you.id, "match_id": match.id},
+        [match.supporter_id],
+    )
+    session.refresh(thank_you)
+    return thank_you
+
+
+def _live_thank_you(match_id: uuid.UUID) -> ThankYou | None:
+    return session.scalars(
+        select(ThankYou).where(ThankYou.match_id == match_id, ThankYou.status != FAILED)
+    ).first()
+
+
+def acknowledge_thank_you(
+    actor: Actor, thank_you_id: uuid.UUID, now: datetime | None = None
+) -> ThankYou:
+    """The supporter confirms they received a cash thank-you: recorded → acknowledged."""
+    user = require_user(actor)
+    found = session.get(ThankYou, thank_you_id)
+    if found is None:
+        raise NotFound("thank_you_not_found")
+    try:
+        match = get_match(actor, found.match_id)
+    except NotFound as exc:
+        raise NotFound("thank_you_not_found") from exc
+    require(user.id == match.supporter_id, "thank_you_supporter_only")
+    thank_you = session.get(ThankYou, found.id, with_for_update=True, populate_existing=True)
+    assert thank_you is not None
+    if thank_you.method != CASH or thank_you.status != RECORDED:
+        raise Conflict("thank_you_not_recorded")
+    thank_you.status = ACKNOWLEDGED
+    thank_you.acknowledged_at = _now(now)
+    enqueue(
+        THANK_YOU_ACKNOWLEDGED,
+        {"thank_you_id": thank_you.id, "match_id": match.id},
+        [match.requester_id],
+    )
+    session.flush()
+    return thank_you
+
+
+def match_thank_yous(actor: Actor, match_id: uuid.UUID) -> Select[Any]:
+    """A match's thank-yous, for its parties (and the requester's household)."""
+    match = get_match(actor, match_id)
+    return select(ThankYou).where(ThankYou.match_id == match.id)
+
+
+def recommended_for(match: Match) -> RecommendedThankYou | None:
+    request = session.get(ShareRequest, match.request_id)
+    assert request is not None
+    return recommended_thank_you(request.kind, request.starts_at, request.ends_at)
+
+
+def thank_you_view(thank_you: ThankYou, recommended: RecommendedThankYou | None) -> dict[str, Any]:
+    return {
+        "id": thank_you.id,
+        "match_id": thank_you.match_id,
+        "amount_jpy": thank_you.amount_jpy,
+        "method": thank_you.method,
+        "status": thank_you.status,
+        "created_at": thank_you.created_at,
+        "acknowledged_at": thank_you.acknowledged_at,
+        "recommended_thank_you": (
+            {"min_jpy": recommended.min_jpy, "max_jpy": recommended.max_jpy}
+            if recommended
+            else None
+        ),
+    }
+
+
+def thank_you_views(thank_yous: list[ThankYou]) -> list[dict[str, Any]]:
+    """Thank-yous as the API shows them, each with its match's recommended range."""
+    ranges: dict[uuid.UUID, RecommendedThankYou | None] = {}
+    views = []
+    for thank_you in thank_yous:
+        if thank_you.match_id not in ranges:
+            match = session.get(Match, thank_you.match_id)
+            assert match is not None
+            ranges[match.id] = recommended_for(match)
+        views.append(thank_you_view(thank_you, ranges[thank_you.match_id]))
+    return views
