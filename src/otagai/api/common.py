@@ -110,3 +110,17 @@ class PointField(ma.fields.Field):
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         point = latlng_of(value)
         return None if point is None else {"lat": point.lat, "lng": point.lng}
+
+
+class PersonSchema(ma.Schema):
+    """Somebody as others may see them: id and display name, nothing else."""
+
+    id = ma.fields.UUID()
+    display_name = ma.fields.String(allow_none=True)
+
+
+def reason_field(example: str, **metadata: str) -> ma.fields.String:
+    """Why a cancellation or revocation happened: required, 1–500 characters."""
+    return text(
+        max_length=500, required=True, multiline=True, metadata={"example": example, **metadata}
+    )

@@ -12,7 +12,10 @@ from flask import Flask, current_app
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, create_engine, func, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+
+from otagai.errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,6 +93,18 @@ def init_app(app: Flask, url: str, pool_size: int) -> DatabaseState:
         session.remove()
 
     return state
+
+
+def insert_unique(obj: Any, conflict_code: str) -> None:
+    """Insert ``obj``; if a unique index says it already exists (a concurrent request
+    won the race past the service's own check), answer 409 ``conflict_code`` — never a
+    500, and the rest of the transaction carries on."""
+    try:
+        with session.begin_nested():
+            session.add(obj)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict_code) from exc
 
 
 F = TypeVar("F", bound=Callable[..., Any])

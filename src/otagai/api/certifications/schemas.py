@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from otagai.api.common import StrictSchema, text
+from otagai.api.common import PersonSchema, StrictSchema, reason_field
 from otagai.domain.trust.certification_rules import STATUSES
 from otagai.domain.trust.models import KINDS
 from otagai.extensions.pagination import PageQueryArgsSchema
@@ -72,12 +72,7 @@ class CertificationRenewSchema(StrictSchema):
 
 
 class CertificationRevokeSchema(StrictSchema):
-    reason = text(
-        max_length=500,
-        required=True,
-        multiline=True,
-        metadata={"example": "活動を休止するため", "description": "Kept in the history."},
-    )
+    reason = reason_field("活動を休止するため", description="Kept in the history.")
 
 
 class CertificationQueryArgsSchema(PageQueryArgsSchema):
@@ -90,11 +85,6 @@ class CertificationQueryArgsSchema(PageQueryArgsSchema):
 
 class MyCertificationQueryArgsSchema(PageQueryArgsSchema):
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
-
-
-class PersonSchema(ma.Schema):
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
 
 
 class CertificationChangeSchema(ma.Schema):

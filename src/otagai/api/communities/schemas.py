@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import StrictSchema, text
+from otagai.api.common import PersonSchema, StrictSchema, text
 from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
 from otagai.domain.communities.geojson import POLYGON
 from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
@@ -63,11 +63,6 @@ class CommunityQueryArgsSchema(PageQueryArgsSchema):
             raise ma.ValidationError({"lat": ["Outside Japan."], "lng": ["Outside Japan."]})
 
 
-class CoordinatorRefSchema(ma.Schema):
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-
-
 _MY_ROLE = {
     "enum": [*ROLES, None],
     "description": "My role in it; null when I am not a member.",
@@ -93,7 +88,7 @@ class CommunitySchema(ma.Schema):
     description = ma.fields.String(allow_none=True)
     area = ma.fields.Dict(metadata=geojson_doc(POLYGON, description="The community's area."))
     member_count = ma.fields.Integer()
-    coordinators = ma.fields.List(ma.fields.Nested(CoordinatorRefSchema))
+    coordinators = ma.fields.List(ma.fields.Nested(PersonSchema))
     my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE)
     created_at = ma.fields.AwareDateTime()
 

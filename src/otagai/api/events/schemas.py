@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 
-from otagai.api.certifications.schemas import PersonSchema
-from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
+from otagai.api.common import LatLngSchema, PersonSchema, PointField, StrictSchema, text
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 # Far enough for any real query; keeps date arithmetic away from datetime's limits.

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.certifications.schemas import PersonSchema
+from otagai.api.common import PersonSchema
 from otagai.api.share_requests.schemas import (
     RecommendedThankYouSchema,
     RequestCommunitySchema,

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
+from otagai.api.common import LatLngSchema, PersonSchema, PointField, StrictSchema, text
 from otagai.domain.people.ages import is_child_birth_date, today_tokyo
 from otagai.domain.people.models import LOCALES
 
@@ -24,14 +24,9 @@ class ProfileUpdateSchema(StrictSchema):
     )
 
 
-class HouseholdMemberSchema(ma.Schema):
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-
-
 class HouseholdSummarySchema(ma.Schema):
     id = ma.fields.UUID()
-    members = ma.fields.List(ma.fields.Nested(HouseholdMemberSchema))
+    members = ma.fields.List(ma.fields.Nested(PersonSchema))
     children_count = ma.fields.Integer()
 
 

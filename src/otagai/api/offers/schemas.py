@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.certifications.schemas import PersonSchema
-from otagai.api.common import StrictSchema, text
+from otagai.api.common import PersonSchema, StrictSchema, text
 from otagai.domain.insurance.coverage import REASONS
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED
 from otagai.domain.requests.offers import OFFER_STATUSES

@@ -7,8 +7,14 @@ from typing import Any
 
 import marshmallow as ma
 
-from otagai.api.certifications.schemas import PersonSchema
-from otagai.api.common import LatLngSchema, PointField, StrictSchema, text
+from otagai.api.common import (
+    LatLngSchema,
+    PersonSchema,
+    PointField,
+    StrictSchema,
+    reason_field,
+    text,
+)
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
     AUDIENCE_CONNECTIONS,
@@ -138,9 +144,7 @@ class MyShareRequestsQueryArgsSchema(PageQueryArgsSchema):
 
 
 class ShareRequestCancelSchema(StrictSchema):
-    reason = text(
-        max_length=500, required=True, multiline=True, metadata={"example": "予定が変わりました"}
-    )
+    reason = reason_field("予定が変わりました")
 
 
 # --- answers -----------------------------------------------------------------------------

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.common import StrictSchema, text
+from otagai.api.common import StrictSchema, reason_field
 from otagai.api.share_requests.schemas import RecommendedThankYouSchema, StrictInteger
 from otagai.domain.thanks.models import MAX_AMOUNT_JPY, METHODS, STATUSES
 
 
 class MatchCancelSchema(StrictSchema):
-    reason = text(
-        max_length=500,
-        required=True,
-        multiline=True,
-        metadata={"example": "子どもが熱を出したため、今日はお休みします。"},
-    )
+    reason = reason_field("子どもが熱を出したため、今日はお休みします。")
 
 
 class ThankYouCreateSchema(StrictSchema):

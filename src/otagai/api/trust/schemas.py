@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.common import StrictSchema
+from otagai.api.common import PersonSchema, StrictSchema
 
 
 class ConnectionCodeCreateSchema(StrictSchema):
@@ -40,13 +40,8 @@ class ConnectionCreateSchema(StrictSchema):
     )
 
 
-class ConnectedUserSchema(ma.Schema):
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-
-
 class NewConnectionSchema(ma.Schema):
-    user = ma.fields.Nested(ConnectedUserSchema, metadata={"description": "The code's owner."})
+    user = ma.fields.Nested(PersonSchema, metadata={"description": "The code's owner."})
     connected_at = ma.fields.AwareDateTime()
     event_id = ma.fields.UUID(allow_none=True)
 

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.actors import Actor
 from otagai.domain.audit.services import record
@@ -19,8 +18,8 @@ from otagai.domain.insurance.models import (
     DEFAULT_MIN_CHILD_AGE,
     InsurancePolicy,
 )
-from otagai.errors import Conflict, NotFound, RuleViolation
-from otagai.extensions.db import session
+from otagai.errors import NotFound, RuleViolation
+from otagai.extensions.db import insert_unique, session
 from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
 OPERATOR = "operator"
@@ -88,13 +87,8 @@ def _latest(policy_id: uuid.UUID) -> InsurancePolicy:
 
 def _add_version(actor: Actor, values: dict[str, Any]) -> InsurancePolicy:
     policy = InsurancePolicy(**values, created_by_id=actor.user.id if actor.user else None)
-    try:
-        with session.begin_nested():
-            session.add(policy)
-            session.flush()
-    except IntegrityError:
-        # Two edits of one policy at once: the other one took this version number.
-        raise Conflict("insurance_policy_edit_conflict") from None
+    # Two edits of one policy at once: the other one took this version number.
+    insert_unique(policy, "insurance_policy_edit_conflict")
     return policy
 
 

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
@@ -34,7 +33,7 @@ from otagai.domain.requests.offers import lock_offer, visible_offer
 from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import is_effectively_open
 from otagai.errors import Conflict, NotFound, require
-from otagai.extensions.db import session
+from otagai.extensions.db import insert_unique, session
 
 
 def _now(now: datetime | None) -> datetime:
@@ -88,13 +87,8 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
         )
         .values(status=OFFER_DECLINED, decided_at=at)
     )
-    try:
-        # The lock above makes this unreachable; the unique index is the last word.
-        with session.begin_nested():
-            session.add(match)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("share_request_not_open") from exc
+    # The lock above makes a clash unreachable; the unique index is the last word.
+    insert_unique(match, "share_request_not_open")
     session.refresh(match)
     return match
 

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, false, select
-from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
@@ -42,7 +41,7 @@ from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.requests.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
-from otagai.extensions.db import session
+from otagai.extensions.db import insert_unique, session
 
 OFFER_STATUSES = (OFFER_PENDING, OFFER_ACCEPTED, OFFER_DECLINED, OFFER_WITHDRAWN)
 LIVE = (OFFER_PENDING, OFFER_ACCEPTED)
@@ -113,14 +112,9 @@ def make_offer(
         note=note,
         status=OFFER_PENDING,
     )
-    try:
-        # Two offers of one person racing each other: the partial unique index
-        # (uq_offers_live) lets one in; the other is the same 409 as the check above.
-        with session.begin_nested():
-            session.add(offer)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("already_offered") from exc
+    # Two offers of one person racing each other: the partial unique index
+    # (uq_offers_live) lets one in; the other is the same 409 as the check above.
+    insert_unique(offer, "already_offered")
     session.refresh(offer)
     return offer
 

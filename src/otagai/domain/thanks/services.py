@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.actors import Actor
 from otagai.domain.matches.lifecycle import lock_match
@@ -34,7 +33,7 @@ from otagai.domain.thanks.models import (
 )
 from otagai.domain.thanks.recommend import RecommendedThankYou, recommended_thank_you
 from otagai.errors import Conflict, NotFound, ServiceUnavailable, require
-from otagai.extensions.db import session
+from otagai.extensions.db import insert_unique, session
 
 
 def _now(now: datetime | None) -> datetime:
@@ -69,13 +68,8 @@ def record_thank_you(
         status=RECORDED,
         created_by_id=user.id,
     )
-    try:
-        # The lock above makes this unreachable; the partial unique index is the last word.
-        with session.begin_nested():
-            session.add(thank_you)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("thank_you_exists") from exc
+    # The lock above makes a clash unreachable; the partial unique index is the last word.
+    insert_unique(thank_you, "thank_you_exists")
     enqueue(
         THANK_YOU_RECORDED,
         {"thank_you_id": thank_you.id, "match_id": match.id},

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.actors import Actor
 from otagai.domain.audit import services as audit
@@ -36,7 +35,7 @@ from otagai.domain.trust.models import (
 )
 from otagai.domain.trust.policies import can_list_certifications, can_view_certification
 from otagai.errors import Conflict, NotFound, RuleViolation, require
-from otagai.extensions.db import session
+from otagai.extensions.db import insert_unique, session
 
 # Field messages (English; Japanese in otagai.messages.certifications.FIELD_MESSAGES_JA).
 NOT_A_MEMBER = "Not a member of this community."
@@ -130,13 +129,8 @@ def certify_member(
         granted_by_id=coordinator.id,
         granted_at=at,
     )
-    try:
-        # A concurrent grant for the same member loses on the partial unique index.
-        with session.begin_nested():
-            session.add(certification)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("certification_exists") from exc
+    # A concurrent grant for the same member loses on the partial unique index.
+    insert_unique(certification, "certification_exists")
     _log(
         actor,
         coordinator,
