@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from otagai.extensions.auth import mint_emulator_token
@@ -51,3 +54,28 @@ def code_of(client_as: Any, user: Any) -> str:
     """A fresh connection code of ``user`` (what their QR shows)."""
     code: str = client_as(user).post("/v1/me/connection-codes", json={}).get_json()["code"]
     return code
+
+
+def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
+    """Run every call in its own thread, released at the same moment by a barrier (the
+    last one ``stagger`` seconds later); their results, in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            if i == len(calls) - 1 and stagger:
+                time.sleep(stagger)
+            answers[i] = call()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return answers

@@ -12,11 +12,8 @@ What must hold whoever wins:
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,15 +24,13 @@ from sqlalchemy.orm import Session
 
 from otagai import create_app
 from otagai.config import Settings
-from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.matches.models import Match
-from otagai.domain.people.models import Household, User
+from otagai.domain.people.models import User
 from otagai.domain.requests.models import Offer, ShareRequest
-from otagai.domain.trust.models import Connection
 from otagai.extensions.db import EXTENSION_KEY
 from tests.conftest import temporary_database
-from tests.factories import SAITAMA_BOX, URAWA, URAWA_BOX
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, together
+from tests.race_world import arrange, make_community
 
 ATTEMPTS = range(10)
 
@@ -58,82 +53,7 @@ def engine(app: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def community_id(engine: Any) -> uuid.UUID:
-    with Session(engine) as s:
-        s.add(Municipality(code="111007", name_ja="さいたま市", name_en="Saitama",
-                           boundary=SAITAMA_BOX))  # fmt: skip
-        s.flush()
-        community = Community(id=uuid.uuid4(), municipality_code="111007", name="浦和",
-                              area=URAWA_BOX)  # fmt: skip
-        s.add(community)
-        s.commit()
-        return community.id
-
-
-def _user(s: Session) -> User:
-    household = Household(id=uuid.uuid4())
-    s.add(household)
-    s.flush()
-    user = User(
-        id=uuid.uuid4(),
-        firebase_uid=f"race-{uuid.uuid4().hex}",
-        display_name="利用者",
-        household_id=household.id,
-        home=URAWA.to_element(),
-    )
-    s.add(user)
-    s.flush()
-    return user
-
-
-def _request(s: Session, community_id: uuid.UUID, parent: User, starts_at: datetime) -> uuid.UUID:
-    request = ShareRequest(
-        id=uuid.uuid4(),
-        requester_id=parent.id,
-        household_id=parent.household_id,
-        community_id=community_id,
-        kind="pickup",
-        title="お迎えのお願い",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=90),
-        location=URAWA.to_element(),
-        dropoff=URAWA.to_element(),
-        audience="connections",
-        radius_m=2000,
-        status="open",
-    )
-    s.add(request)
-    s.flush()
-    return request.id
-
-
-def _offer(s: Session, request_id: uuid.UUID, supporter: User) -> uuid.UUID:
-    offer = Offer(id=uuid.uuid4(), request_id=request_id, supporter_id=supporter.id)
-    s.add(offer)
-    s.flush()
-    return offer.id
-
-
-def _arrange(engine: Any, community_id: uuid.UUID, *, parents: int = 1, supporters: int = 2,
-             offers: bool = True) -> SimpleNamespace:  # fmt: skip
-    """Fresh people: ``parents`` members, each with an open pickup tomorrow at the same
-    time, and ``supporters`` connected to every parent (so candidates of every request),
-    each with a pending offer on every request unless ``offers=False``. Committed."""
-    starts_at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
-    with Session(engine, expire_on_commit=False) as s:
-        people = [_user(s) for _ in range(parents)]
-        helpers = [_user(s) for _ in range(supporters)]
-        for parent in people:
-            s.add(CommunityMember(community_id=community_id, user_id=parent.id))
-            for helper in helpers:
-                low, high = sorted((parent.id, helper.id))
-                s.add(Connection(user_low_id=low, user_high_id=high))
-        requests = [_request(s, community_id, p, starts_at) for p in people]
-        offer_ids = {
-            (r, h.id): _offer(s, r, h) for r in requests for h in helpers if offers
-        }  # fmt: skip
-        s.commit()
-    return SimpleNamespace(parents=people, supporters=helpers, requests=requests,
-                           offers=offer_ids)  # fmt: skip
+    return make_community(engine)
 
 
 def _race(
@@ -142,27 +62,12 @@ def _race(
     """POST every ``(user, path, body)`` at the same moment (the last one ``stagger``
     seconds later); the answers, in order."""
     project = app.config["OTAGAI"].firebase_project_id
-    barrier = threading.Barrier(len(calls))
-    answers: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
 
-    def run(i: int, user: User, path: str, body: dict[str, Any] | None) -> None:
-        try:
-            client = ApiClient(app.test_client(), user.firebase_uid or "", project)
-            barrier.wait(timeout=10)
-            if i == len(calls) - 1 and stagger:
-                time.sleep(stagger)
-            answers[i] = client.post(path, json=body)
-        except BaseException as exc:
-            errors.append(exc)
+    def poster(user: User, path: str, body: dict[str, Any] | None) -> Any:
+        client = ApiClient(app.test_client(), user.firebase_uid or "", project)
+        return lambda: client.post(path, json=body)
 
-    threads = [threading.Thread(target=run, args=(i, *c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return answers
+    return together(*(poster(*call) for call in calls), stagger=stagger)
 
 
 def _codes(answers: list[Any]) -> list[tuple[int, str | None]]:
@@ -184,7 +89,7 @@ def _state(engine: Any, request_id: uuid.UUID) -> SimpleNamespace:
 
 @pytest.mark.parametrize("attempt", ATTEMPTS)
 def test_two_accepts_on_one_request_make_exactly_one_match(app, engine, community_id, attempt):
-    w = _arrange(engine, community_id, supporters=2)
+    w = arrange(engine, community_id, supporters=2)
     parent, [request] = w.parents[0], w.requests
     first, second = w.offers.values()
     answers = _race(app, (parent, f"/v1/offers/{first}/accept", None),
@@ -202,7 +107,7 @@ def test_two_accepts_on_one_request_make_exactly_one_match(app, engine, communit
 def test_accept_racing_cancel_leaves_no_confirmed_match_on_cancelled_request(
     app, engine, community_id, attempt
 ):
-    w = _arrange(engine, community_id, supporters=1)
+    w = arrange(engine, community_id, supporters=1)
     parent, [request], [offer] = w.parents[0], w.requests, w.offers.values()
     # The cancel locks the request sooner than the accept does; starting it a little later
     # on some attempts sweeps the interleavings, so both outcomes are seen.
@@ -226,7 +131,7 @@ def test_accept_racing_cancel_leaves_no_confirmed_match_on_cancelled_request(
 
 @pytest.mark.parametrize("attempt", ATTEMPTS)
 def test_accept_racing_withdraw_of_same_offer_one_wins(app, engine, community_id, attempt):
-    w = _arrange(engine, community_id, supporters=1)
+    w = arrange(engine, community_id, supporters=1)
     parent, supporter = w.parents[0], w.supporters[0]
     [request], [offer] = w.requests, w.offers.values()
     accept, withdraw = _race(app, (parent, f"/v1/offers/{offer}/accept", None),
@@ -246,7 +151,7 @@ def test_accept_racing_withdraw_of_same_offer_one_wins(app, engine, community_id
 def test_one_supporter_accepted_on_two_overlapping_requests_gets_one_match(
     app, engine, community_id, attempt
 ):
-    w = _arrange(engine, community_id, parents=2, supporters=1)
+    w = arrange(engine, community_id, parents=2, supporters=1)
     supporter = w.supporters[0]
     calls = [(p, f"/v1/offers/{w.offers[(r, supporter.id)]}/accept", None)
              for p, r in zip(w.parents, w.requests, strict=True)]  # fmt: skip
@@ -259,7 +164,7 @@ def test_one_supporter_accepted_on_two_overlapping_requests_gets_one_match(
 
 @pytest.mark.parametrize("attempt", ATTEMPTS)
 def test_one_supporter_offering_twice_at_once_makes_one_offer(app, engine, community_id, attempt):
-    w = _arrange(engine, community_id, supporters=1, offers=False)
+    w = arrange(engine, community_id, supporters=1, offers=False)
     supporter, [request] = w.supporters[0], w.requests
     path = f"/v1/share-requests/{request}/offers"
     answers = _race(app, (supporter, path, {"note": "a"}), (supporter, path, {"note": "b"}))
