@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ os.environ["OTAGAI_ENV"] = "test"
 from otagai import create_app
 from otagai.config import Settings, normalize_database_url
 from otagai.extensions.db import EXTENSION_KEY
-from tests import factories
+from tests import factories, stripe_local
 from tests.helpers import ApiClient
+from tests.stripe_local import LocalStripe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,8 +92,29 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings.from_env(database_url=database_url, env="test")
+def stripe_server() -> Iterator[LocalStripe]:
+    """The local Stripe stand-in the app's SDK calls (see tests/stripe_local.py)."""
+    stand_in, server = stripe_local.serve()
+    yield stand_in
+    server.shutdown()
+
+
+@pytest.fixture
+def stripe_api(stripe_server: LocalStripe) -> LocalStripe:
+    """The stand-in, emptied for this test."""
+    stripe_server.reset()
+    return stripe_server
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, stripe_server: LocalStripe) -> Settings:
+    return Settings.from_env(
+        database_url=database_url,
+        env="test",
+        stripe_secret_key=stripe_local.SECRET_KEY,
+        stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
+        stripe_api_base=stripe_server.url,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -100,14 +123,21 @@ def app(settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
+def app_without_stripe(settings: Settings) -> Any:
+    """The service as deployed without Stripe secrets: card thank-yous are off."""
+    return create_app(
+        replace(settings, stripe_secret_key=None, stripe_webhook_secret=None, stripe_api_base=None)
+    )
+
+
+@pytest.fixture(scope="session")
 def engine(app: Any) -> Engine:
     return app.extensions[EXTENSION_KEY].engine
 
 
-@pytest.fixture
-def connection(app: Any, engine: Engine) -> Iterator[Connection]:
-    conn = engine.connect()
-    outer = conn.begin()
+@contextmanager
+def bound_to(app: Any, conn: Connection) -> Iterator[None]:
+    """The app's sessions join ``conn``'s transaction with savepoints for the block."""
     state = app.extensions[EXTENSION_KEY]
     saved = state.session_options
     state.session_options = {
@@ -115,9 +145,20 @@ def connection(app: Any, engine: Engine) -> Iterator[Connection]:
         "join_transaction_mode": "create_savepoint",
         "expire_on_commit": False,
     }
+    try:
+        yield
+    finally:
+        state.session_options = saved
+
+
+@pytest.fixture
+def connection(app: Any, engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
     factories.TestSession.configure(bind=conn, join_transaction_mode="create_savepoint")
     try:
-        yield conn
+        with bound_to(app, conn):
+            yield conn
     finally:
         try:
             factories.TestSession.remove()
@@ -125,7 +166,6 @@ def connection(app: Any, engine: Engine) -> Iterator[Connection]:
             # A service session of the same test rolled back to an earlier savepoint,
             # taking this session's with it; the outer rollback below undoes it all.
             factories.TestSession.registry.clear()
-        state.session_options = saved
         outer.rollback()
         conn.close()
 
@@ -146,11 +186,24 @@ def client_as(app: Any, client: Any, settings: Settings) -> Any:
     """``client_as(user)`` or ``client_as("uid", operator=True)``: a test client whose
     requests carry a real emulator ID token, minted the way ``flask dev-token`` does."""
 
+    return _clients_of(client, settings)
+
+
+def _clients_of(test_client: Any, settings: Settings) -> Any:
     def make(user_or_uid: Any, **claims: Any) -> ApiClient:
         uid = user_or_uid if isinstance(user_or_uid, str) else user_or_uid.firebase_uid
-        return ApiClient(client, uid, settings.firebase_project_id, **claims)
+        return ApiClient(test_client, uid, settings.firebase_project_id, **claims)
 
     return make
+
+
+@pytest.fixture
+def client_without_stripe(
+    app_without_stripe: Any, connection: Connection, settings: Settings
+) -> Any:
+    """``client_without_stripe(user)``: like ``client_as``, on the app without Stripe."""
+    with bound_to(app_without_stripe, connection):
+        yield _clients_of(app_without_stripe.test_client(), settings)
 
 
 @pytest.fixture

@@ -22,12 +22,16 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.municipalities.routes import blp as municipalities_blp
     from otagai.api.offers.routes import blp as offers_blp
+    from otagai.api.payments.pages import pages as payout_pages
+    from otagai.api.payments.routes import blp as payments_blp
+    from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
+    from otagai.integrations import stripe_gateway
 
     settings = settings or Settings.from_env()
     settings.check()
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     guards.init_app(app)
     db.init_app(app, settings.database_url, settings.db_pool_size)
     auth.init_app(app, settings)
+    stripe_gateway.init_app(app, settings)
 
     api = Api(app, spec_kwargs={"marshmallow_plugin": make_marshmallow_plugin()})
     api.register_blueprint(system_blp)
@@ -63,9 +68,12 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         offers_blp,
         insurance_blp,
         thanks_blp,
+        payments_blp,
+        stripe_webhook_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api
+    app.register_blueprint(payout_pages)
 
     cli.init_app(app)
     return app

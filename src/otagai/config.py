@@ -55,11 +55,23 @@ class Settings:
     household_invite_ttl_hours: int = 48
     token_cache_size: int = 10_000
     seeds_dir: str | None = None
+    # Card thank-yous through Stripe Connect: both secrets, or neither (card then 503s).
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    # Where the SDK sends API calls; tests and local development point it at a stand-in.
+    stripe_api_base: str | None = None
+    # Where Stripe's onboarding sends the supporter back (app links or web pages).
+    stripe_connect_return_url: str | None = None
+    stripe_connect_refresh_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def emulator_mode(self) -> bool:
         return bool(self.firebase_auth_emulator_host)
+
+    @property
+    def card_payments_configured(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -89,6 +101,14 @@ class Settings:
             values["token_cache_size"] = int(env["TOKEN_CACHE_SIZE"])
         if "SEEDS_DIR" in env:
             values["seeds_dir"] = env["SEEDS_DIR"]
+        for name in (
+            "STRIPE_SECRET_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "STRIPE_API_BASE",
+            "STRIPE_CONNECT_RETURN_URL",
+            "STRIPE_CONNECT_REFRESH_URL",
+        ):
+            values[name.lower()] = env.get(name) or None
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -112,3 +132,7 @@ class Settings:
                 "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
                 "can be reached by mistake"
             )
+        if bool(self.stripe_secret_key) != bool(self.stripe_webhook_secret):
+            # Half a configuration would take card payments whose outcome (the webhook)
+            # could never be verified, or verify webhooks for payments never made.
+            raise ConfigError("set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither")

@@ -7,6 +7,7 @@ from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.notifications.models import OutboxEvent
+from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.thanks.models import ThankYou
@@ -43,9 +44,11 @@ __all__ = [
     "Municipality",
     "Offer",
     "OutboxEvent",
+    "PayoutAccount",
     "RateLimitHit",
     "ShareRequest",
     "ShareRequestChild",
+    "StripeWebhookEvent",
     "ThankYou",
     "User",
     "metadata",

@@ -1,5 +1,5 @@
-"""Thank-yous (謝礼): the requester records one per match (cash for now; card is refused
-with 503 until Stripe is configured), the supporter acknowledges receipt of cash."""
+"""Thank-yous (謝礼): the requester records one per match, the supporter acknowledges
+receipt of cash. Card payments through Stripe are in test_card_payments.py."""
 
 from __future__ import annotations
 
@@ -99,11 +99,15 @@ def test_record_invalid_body_is_422_and_writes_nothing(client_as, db, world, bod
     assert _count(db, OutboxEvent) == 0
 
 
-def test_record_card_is_503_and_writes_nothing(client_as, db, world):
-    response = _post(client_as, world, {"amount_jpy": 1000, "method": "card"})
+def test_card_without_stripe_configured_is_503_and_cash_still_works(
+    client_without_stripe, db, world
+):
+    response = _post(client_without_stripe, world, {"amount_jpy": 1000, "method": "card"})
     assert_problem(response, 503, "card_payments_unavailable")
+    assert response.headers["Retry-After"]
     assert _count(db, ThankYou) == 0
     assert _count(db, OutboxEvent) == 0
+    assert _post(client_without_stripe, world).status_code == 201
 
 
 def test_record_on_cancelled_match_is_409(client_as, db):

@@ -102,6 +102,7 @@ def _merge_areas() -> None:
         insurance,
         matching,
         offers,
+        payments,
         requests,
         thanks,
         trust,
@@ -117,6 +118,7 @@ def _merge_areas() -> None:
         offers,
         insurance,
         thanks,
+        payments,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"

@@ -69,6 +69,7 @@ class MatchThankYousViews(Resource):
         ThankYouCreateSchema,
         examples={
             "cash": {"value": {"amount_jpy": 1000, "method": "cash"}},
+            "card": {"value": {"amount_jpy": 1400, "method": "card"}},
             "nothing": {"value": {"amount_jpy": 0, "method": "cash"}},
         },
     )
@@ -77,26 +78,36 @@ class MatchThankYousViews(Resource):
     @blp.problem(404, MATCH_NOT_VISIBLE)
     @blp.problem(
         409,
-        "The match was cancelled (`match_cancelled`), or it already has a thank-you "
-        "(`thank_you_exists`).",
+        "The match was cancelled (`match_cancelled`), it already has a thank-you "
+        "(`thank_you_exists`), the supporter has no payout account ready for card "
+        "(`supporter_cannot_receive_card`), or an earlier card payment went through "
+        "(`thank_you_payment_succeeded`).",
     )
     @blp.problem(
         422,
         "amount_jpy is not a JSON integer from 0 to 100,000, method is not cash or card, "
-        "or the Idempotency-Key was used with another request.",
+        "a card amount is below 50 JPY (`card_amount_below_minimum`), or the "
+        "Idempotency-Key was used with another request.",
     )
-    @blp.problem(503, "Card payments are not configured (`card_payments_unavailable`).")
+    @blp.problem(
+        503,
+        "Card payments are not configured (`card_payments_unavailable`), or Stripe did "
+        "not answer (`payment_provider_unavailable`; nothing was recorded, retry later).",
+    )
     def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
         """Record the thank-you (謝礼)
 
         The requester records what they give the supporter, once the match is confirmed
         (or completed). One thank-you per match. The answer shows the recommended range
-        beside it. Cash is `recorded` until the supporter acknowledges it.
+        beside it. Cash is `recorded` until the supporter acknowledges it. Card is
+        `pending_payment` with a Stripe PaymentIntent (JPY, paid to the supporter's
+        payout account in full, no platform fee): pay it with `payment.client_secret`;
+        it becomes `paid` or `failed` when Stripe's webhook says so.
         """
-        thank_you = thanks.record_thank_you(
+        recorded = thanks.record_thank_you(
             current_actor(), match_id, amount_jpy=data["amount_jpy"], method=data["method"]
         )
-        return thanks.thank_you_views([thank_you])[0]
+        return thanks.recorded_view(recorded)
 
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ThankYouSchema))
@@ -116,6 +127,34 @@ class MatchThankYousViews(Resource):
         )
         page["items"] = thanks.thank_you_views(page["items"])
         return page
+
+
+@blp.route("/thank-yous/<uuid:thank_you_id>/payment")
+class ThankYouPaymentViews(Resource):
+    @blp.response(200, ThankYouSchema)
+    @blp.problem(403, "Only the requester pays (or no profile).")
+    @blp.problem(404, "No such thank-you, or you are not a party to its match.")
+    @blp.problem(
+        409,
+        "Not a card thank-you (`thank_you_not_card`), already paid "
+        "(`thank_you_already_paid`), or replaced by a later thank-you "
+        "(`thank_you_replaced`, `thank_you_exists`).",
+    )
+    @blp.problem(
+        503,
+        "Card payments are not configured (`card_payments_unavailable`), or Stripe did "
+        "not answer (`payment_provider_unavailable`).",
+    )
+    def post(self, thank_you_id: uuid.UUID) -> dict[str, Any]:
+        """Pay a card thank-you again
+
+        For a card thank-you that is still `pending_payment` (the app lost the client
+        secret) or `failed` (the card was declined; it goes back to `pending_payment`):
+        answers the same PaymentIntent's client secret. Never a second PaymentIntent, so
+        never a second charge.
+        """
+        recorded = thanks.resume_card_payment(current_actor(), thank_you_id)
+        return thanks.recorded_view(recorded)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/acknowledge")

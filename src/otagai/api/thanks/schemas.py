@@ -24,9 +24,17 @@ class ThankYouCreateSchema(StrictSchema):
         validate=ma.validate.OneOf(METHODS),
         metadata={
             "example": "cash",
-            "description": "`card` is refused with 503 `card_payments_unavailable` until "
-            "card payments are configured.",
+            "description": "`card` needs the supporter's payout account to be ready and "
+            "at least 50 JPY; it is refused with 503 `card_payments_unavailable` where "
+            "card payments are not configured.",
         },
+    )
+
+
+class CardPaymentSchema(ma.Schema):
+    payment_intent_id = ma.fields.String(metadata={"example": "pi_3QabcDEF"})
+    client_secret = ma.fields.String(
+        metadata={"description": "For Stripe's payment sheet in the app; keep it private."}
     )
 
 
@@ -44,6 +52,15 @@ class ThankYouSchema(ma.Schema):
     )
     created_at = ma.fields.AwareDateTime()
     acknowledged_at = ma.fields.AwareDateTime(allow_none=True)
+    paid_at = ma.fields.AwareDateTime(allow_none=True)
+    payment = ma.fields.Nested(
+        CardPaymentSchema,
+        allow_none=True,
+        metadata={
+            "description": "Card only, and only in the answer to the requester who records "
+            "or pays: the PaymentIntent to pay."
+        },
+    )
     recommended_thank_you = ma.fields.Nested(
         RecommendedThankYouSchema,
         allow_none=True,

@@ -14,6 +14,8 @@ MATCH_COMPLETED = "match.completed"
 MATCH_CANCELLED = "match.cancelled"
 THANK_YOU_RECORDED = "thank_you.recorded"
 THANK_YOU_ACKNOWLEDGED = "thank_you.acknowledged"
+THANK_YOU_PAID = "thank_you.paid"
+THANK_YOU_PAYMENT_FAILED = "thank_you.payment_failed"
 
 PayloadValue = uuid.UUID | str | int | None
 

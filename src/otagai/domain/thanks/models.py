@@ -47,3 +47,7 @@ class ThankYou(UUIDPrimaryKey, CreatedAt, Base):
     acknowledged_at: Mapped[datetime | None]
     # Card only: the PaymentIntent made for it (its idempotency key derives from our id).
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The Stripe time of the last payment event applied: an older event arriving late
+    # (Stripe does not promise order) changes nothing.
+    payment_event_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]

@@ -1,6 +1,7 @@
 """Thank-yous (謝礼): the requester records one per match, after it is confirmed; the
-supporter acknowledges a cash one. Card payments (Stripe) are not configured yet: a card
-thank-you is refused with 503 ``card_payments_unavailable`` and nothing is written.
+supporter acknowledges a cash one. A card one is paid through Stripe (``payments.card``):
+without Stripe configured it is refused with 503 ``card_payments_unavailable`` and
+nothing is written.
 
 One live thank-you per match: a second one is 409 ``thank_you_exists`` (only a failed
 card payment does not count, so it can be tried again). The match row is locked while
@@ -10,6 +11,7 @@ recording, so two concurrent records of one match cannot both pass that check.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +23,8 @@ from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matches.services import get_match
 from otagai.domain.notifications.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
+from otagai.domain.payments import card as card_payments
+from otagai.domain.payments.card import CardPayment
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.thanks.models import (
@@ -28,11 +32,12 @@ from otagai.domain.thanks.models import (
     CARD,
     CASH,
     FAILED,
+    PENDING_PAYMENT,
     RECORDED,
     ThankYou,
 )
 from otagai.domain.thanks.recommend import RecommendedThankYou, recommended_thank_you
-from otagai.errors import Conflict, NotFound, ServiceUnavailable, require
+from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
 
 
@@ -40,15 +45,15 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def card_payments_enabled() -> bool:
-    """Stripe is not wired in yet; the payments work replaces this with its configuration
-    check (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET set)."""
-    return False
+@dataclass(frozen=True)
+class Recorded:
+    thank_you: ThankYou
+    payment: CardPayment | None = None  # card: what the app pays with
 
 
 def record_thank_you(
     actor: Actor, match_id: uuid.UUID, *, amount_jpy: int, method: str
-) -> ThankYou:
+) -> Recorded:
     """The requester records the thank-you of a confirmed or completed match."""
     user = require_user(actor)
     match = get_match(actor, match_id)
@@ -58,25 +63,44 @@ def record_thank_you(
         raise Conflict("match_cancelled")
     if _live_thank_you(match.id) is not None:
         raise Conflict("thank_you_exists")
-    if method == CARD and not card_payments_enabled():
-        raise ServiceUnavailable("card_payments_unavailable")
+    if method == CARD:
+        stripe, destination = card_payments.check_card_possible(match, amount_jpy)
+    card_payments.retire_failed_payments(match.id)
     thank_you = ThankYou(
         id=uuid.uuid4(),
         match_id=match.id,
         amount_jpy=amount_jpy,
-        method=CASH,
-        status=RECORDED,
+        method=method,
+        status=PENDING_PAYMENT if method == CARD else RECORDED,
         created_by_id=user.id,
     )
     # The lock above makes a clash unreachable; the partial unique index is the last word.
     insert_unique(thank_you, "thank_you_exists")
-    enqueue(
-        THANK_YOU_RECORDED,
-        {"thank_you_id": thank_you.id, "match_id": match.id},
-        [match.supporter_id],
-    )
+    payment = None
+    if method == CARD:
+        # The supporter hears of a card thank-you when it is paid (the webhook), not now.
+        payment = card_payments.start_payment(stripe, thank_you, destination)
+    else:
+        enqueue(
+            THANK_YOU_RECORDED,
+            {"thank_you_id": thank_you.id, "match_id": match.id},
+            [match.supporter_id],
+        )
     session.refresh(thank_you)
-    return thank_you
+    return Recorded(thank_you, payment)
+
+
+def resume_card_payment(actor: Actor, thank_you_id: uuid.UUID) -> Recorded:
+    """The requester pays a card thank-you again (app restarted, or the card failed): the
+    same PaymentIntent's client secret, never a second intent."""
+    user = require_user(actor)
+    thank_you, match = _visible_thank_you(actor, thank_you_id)
+    require(user.id == match.requester_id, "requester_only")
+    lock_match(match)
+    locked = session.get(ThankYou, thank_you.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    payment = card_payments.resume_payment(locked)
+    return Recorded(locked, payment)
 
 
 def _live_thank_you(match_id: uuid.UUID) -> ThankYou | None:
@@ -90,13 +114,7 @@ def acknowledge_thank_you(
 ) -> ThankYou:
     """The supporter confirms they received a cash thank-you: recorded → acknowledged."""
     user = require_user(actor)
-    found = session.get(ThankYou, thank_you_id)
-    if found is None:
-        raise NotFound("thank_you_not_found")
-    try:
-        match = get_match(actor, found.match_id)
-    except NotFound as exc:
-        raise NotFound("thank_you_not_found") from exc
+    found, match = _visible_thank_you(actor, thank_you_id)
     require(user.id == match.supporter_id, "thank_you_supporter_only")
     thank_you = session.get(ThankYou, found.id, with_for_update=True, populate_existing=True)
     assert thank_you is not None
@@ -113,6 +131,18 @@ def acknowledge_thank_you(
     return thank_you
 
 
+def _visible_thank_you(actor: Actor, thank_you_id: uuid.UUID) -> tuple[ThankYou, Match]:
+    """A thank-you and its match, for whoever may see the match; else 404."""
+    found = session.get(ThankYou, thank_you_id)
+    if found is None:
+        raise NotFound("thank_you_not_found")
+    try:
+        match = get_match(actor, found.match_id)
+    except NotFound as exc:
+        raise NotFound("thank_you_not_found") from exc
+    return found, match
+
+
 def match_thank_yous(actor: Actor, match_id: uuid.UUID) -> Select[Any]:
     """A match's thank-yous, for its parties (and the requester's household)."""
     match = get_match(actor, match_id)
@@ -125,7 +155,11 @@ def recommended_for(match: Match) -> RecommendedThankYou | None:
     return recommended_thank_you(request.kind, request.starts_at, request.ends_at)
 
 
-def thank_you_view(thank_you: ThankYou, recommended: RecommendedThankYou | None) -> dict[str, Any]:
+def thank_you_view(
+    thank_you: ThankYou,
+    recommended: RecommendedThankYou | None,
+    payment: CardPayment | None = None,
+) -> dict[str, Any]:
     return {
         "id": thank_you.id,
         "match_id": thank_you.match_id,
@@ -134,6 +168,15 @@ def thank_you_view(thank_you: ThankYou, recommended: RecommendedThankYou | None)
         "status": thank_you.status,
         "created_at": thank_you.created_at,
         "acknowledged_at": thank_you.acknowledged_at,
+        "paid_at": thank_you.paid_at,
+        "payment": (
+            {
+                "payment_intent_id": payment.payment_intent_id,
+                "client_secret": payment.client_secret,
+            }
+            if payment
+            else None
+        ),
         "recommended_thank_you": (
             {"min_jpy": recommended.min_jpy, "max_jpy": recommended.max_jpy}
             if recommended
@@ -153,3 +196,10 @@ def thank_you_views(thank_yous: list[ThankYou]) -> list[dict[str, Any]]:
             ranges[match.id] = recommended_for(match)
         views.append(thank_you_view(thank_you, ranges[thank_you.match_id]))
     return views
+
+
+def recorded_view(recorded: Recorded) -> dict[str, Any]:
+    """The answer to the requester who records or pays: with the client secret, if any."""
+    match = session.get(Match, recorded.thank_you.match_id)
+    assert match is not None
+    return thank_you_view(recorded.thank_you, recommended_for(match), recorded.payment)

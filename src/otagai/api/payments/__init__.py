@@ -1,0 +1,1 @@
+"""Stripe Connect onboarding for supporters, and Stripe's webhook."""

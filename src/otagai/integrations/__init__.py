@@ -1,0 +1,1 @@
+"""Adapters to outside services, each the only place its SDK is imported."""
