@@ -105,6 +105,14 @@ def test_onboarding_makes_one_express_account_and_fresh_links(client_as, stripe_
     assert links[0].params["refresh_url"] == "http://localhost/payout-account/refresh"
 
 
+def test_onboarding_needs_a_signed_in_member(client, client_as, stripe_api):
+    assert_problem(client.post("/v1/me/payout-account"), 401)
+    assert_problem(
+        client_as("no-profile-yet").post("/v1/me/payout-account"), 403, "profile_required"
+    )
+    assert stripe_api.requests == []
+
+
 def test_onboarding_return_pages_are_plain_html(client):
     for path in ("/payout-account/return", "/payout-account/refresh"):
         response = client.get(path)

@@ -83,6 +83,18 @@ def test_accept_child_whose_first_birthday_is_the_activity_date_is_covered(clien
     assert tag["covered"] is True and tag["children"][0]["covered"] is True
 
 
+def test_accept_pickup_of_nineteen_year_old_is_not_covered_for_that_child(client_as, db, policy):
+    """Registered at 18 (the most the API takes), 19 by the activity day."""
+    world = offer_world()
+    world.child.birth_date = _years_before(activity_day(world.request), 19)
+    db.flush()
+    tag = _accept(client_as, world)["insurance"]
+    assert tag["covered"] is False
+    assert tag["reasons"] == ["child_over_max_age"]
+    assert tag["children"][0]["age_on_activity_date"] == 19
+    assert tag["children"][0]["covered"] is False
+
+
 def test_accept_kind_not_in_policy_is_kind_not_covered(client_as, db):
     InsurancePolicyFactory(kinds=["babysitting"])
     tag = _accept(client_as, offer_world())["insurance"]
