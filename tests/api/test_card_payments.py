@@ -223,6 +223,12 @@ def test_failed_webhook_marks_failed_and_tells_the_requester(client, db, stripe_
     assert failed.recipients == [world.parent.id]
 
 
+def test_intent_cancelled_at_stripe_marks_failed(client, db, stripe_api, paying):
+    intent = stripe_api.settle(paying["intent"]["payment_intent_id"], "canceled")
+    deliver(client, stripe_api.event("payment_intent.canceled", intent))
+    assert db.get(ThankYou, paying["body"]["id"]).status == "failed"
+
+
 def test_second_attempt_after_failure_reuses_the_payment_intent(
     client, client_as, db, stripe_api, world, paying
 ):
@@ -420,7 +426,7 @@ def test_replacing_a_failed_card_thank_you_cancels_its_intent(
     assert cash.status_code == 201
     assert stripe_api.intents[pi]["status"] == "canceled"
     again = client_as(world.parent).post(f"/v1/thank-yous/{paying['body']['id']}/payment")
-    assert_problem(again, 409, "thank_you_replaced")
+    assert_problem(again, 409, "thank_you_payment_cancelled")
 
 
 def test_replacing_a_failed_one_that_succeeded_meanwhile_is_409(

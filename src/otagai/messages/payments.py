@@ -25,9 +25,9 @@ DETAILS: dict[str, tuple[str, str]] = {
         "この謝礼はすでに支払われています。",
         "This thank-you has already been paid.",
     ),
-    "thank_you_replaced": (
-        "この謝礼は新しい記録に置き換えられています。",
-        "This thank-you was replaced by a later one.",
+    "thank_you_payment_cancelled": (
+        "この支払いは取り消されています。必要なら謝礼を記録し直してください。",
+        "This payment was cancelled; record the thank-you again if needed.",
     ),
     "invalid_webhook_signature": (
         "Webhook の署名が正しくありません。",

@@ -137,8 +137,9 @@ class ThankYouPaymentViews(Resource):
     @blp.problem(
         409,
         "Not a card thank-you (`thank_you_not_card`), already paid "
-        "(`thank_you_already_paid`), or replaced by a later thank-you "
-        "(`thank_you_replaced`, `thank_you_exists`).",
+        "(`thank_you_already_paid`), its payment was cancelled "
+        "(`thank_you_payment_cancelled`), or a later thank-you replaced it "
+        "(`thank_you_exists`).",
     )
     @blp.problem(
         503,

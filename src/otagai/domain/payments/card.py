@@ -105,7 +105,7 @@ def resume_payment(thank_you: ThankYou) -> CardPayment:
         # Paid; the webhook saying so is on its way and will settle the record.
         raise Conflict("thank_you_already_paid")
     if intent.status == "canceled":
-        raise Conflict("thank_you_replaced")
+        raise Conflict("thank_you_payment_cancelled")
     if thank_you.status == FAILED:
         try:
             with session.begin_nested():

@@ -53,7 +53,8 @@ def handle_event(event: dict[str, Any]) -> str:
         return DUPLICATE
     if kind == "payment_intent.succeeded":
         card.payment_succeeded(obj["id"], at)
-    elif kind == "payment_intent.payment_failed":
+    elif kind in {"payment_intent.payment_failed", "payment_intent.canceled"}:
+        # Cancelled outside the app (say, in Stripe's dashboard): it will never be paid.
         card.payment_failed(obj["id"], at)
     elif kind == "account.updated":
         payouts.account_updated(obj["id"])
