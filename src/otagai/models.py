@@ -6,7 +6,7 @@ from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
-from otagai.domain.notifications.models import OutboxEvent
+from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
@@ -42,6 +42,8 @@ __all__ = [
     "InsurancePolicy",
     "Match",
     "Municipality",
+    "Notification",
+    "NotificationSettings",
     "Offer",
     "OutboxEvent",
     "PayoutAccount",

@@ -82,7 +82,8 @@ def cancel_match(
     enqueue(
         MATCH_CANCELLED,
         {"match_id": match.id, "request_id": match.request_id, "cancelled_by_id": user.id},
-        [match.requester_id, match.supporter_id],
+        # The one who cancelled knows; the other party is told.
+        [match.supporter_id if user.id == match.requester_id else match.requester_id],
     )
     session.flush()
     return match

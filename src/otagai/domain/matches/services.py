@@ -20,6 +20,7 @@ from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import candidate
+from otagai.domain.notifications import outbox
 from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
@@ -78,7 +79,7 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
     offer.status = OFFER_ACCEPTED
     offer.decided_at = at
     request.status = MATCHED
-    session.execute(
+    declined = session.scalars(
         update(Offer)
         .where(
             Offer.request_id == request.id,
@@ -86,9 +87,17 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
             Offer.id != offer.id,
         )
         .values(status=OFFER_DECLINED, decided_at=at)
-    )
+        .returning(Offer.supporter_id)
+    ).all()
     # The lock above makes a clash unreachable; the unique index is the last word.
     insert_unique(match, "share_request_not_open")
+    outbox.enqueue(
+        outbox.OFFER_ACCEPTED,
+        {"offer_id": offer.id, "request_id": request.id, "match_id": match.id},
+        [offer.supporter_id],
+    )
+    if declined:
+        outbox.enqueue(outbox.OFFER_DECLINED, {"request_id": request.id}, declined)
     session.refresh(match)
     return match
 

@@ -1,17 +1,27 @@
 """The one hook for telling people about a change: ``enqueue`` an outbox event in the
-caller's transaction (committed with the change, or not at all). The notifications issue
-delivers them (push, then sets ``processed_at``)."""
+caller's transaction (committed with the change, or not at all). The notification worker
+turns each event into pushes (``fanout``) and sets ``processed_at``."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy.dialects.postgresql import insert
+
 from otagai.domain.notifications.models import OutboxEvent
 from otagai.extensions.db import session
 
+SHARE_REQUEST_CREATED = "share_request.created"  # recipients: found by the worker
+OFFER_CREATED = "offer.created"
+OFFER_ACCEPTED = "offer.accepted"
+OFFER_DECLINED = "offer.declined"
 MATCH_COMPLETED = "match.completed"
 MATCH_CANCELLED = "match.cancelled"
+MATCH_REMINDER = "match.reminder"
+CERTIFICATION_GRANTED = "certification.granted"
+CERTIFICATION_EXPIRING = "certification.expiring"
+CERTIFICATION_REVOKED = "certification.revoked"
 THANK_YOU_RECORDED = "thank_you.recorded"
 THANK_YOU_ACKNOWLEDGED = "thank_you.acknowledged"
 THANK_YOU_PAID = "thank_you.paid"
@@ -34,3 +44,27 @@ def enqueue(
     session.add(event)
     session.flush()
     return event
+
+
+def enqueue_once(
+    kind: str,
+    payload: Mapping[str, PayloadValue],
+    recipients: Iterable[uuid.UUID],
+    *,
+    dedupe_key: str,
+) -> bool:
+    """``enqueue`` for scheduled events: the first call with ``dedupe_key`` writes it, any
+    later one (another tick, another worker) writes nothing. True if written."""
+    written = session.execute(
+        insert(OutboxEvent)
+        .values(
+            id=uuid.uuid4(),
+            kind=kind,
+            payload={k: str(v) if isinstance(v, uuid.UUID) else v for k, v in payload.items()},
+            recipients=list(dict.fromkeys(recipients)),
+            dedupe_key=dedupe_key,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxEvent.id)
+    ).first()
+    return written is not None

@@ -167,7 +167,7 @@ def payment_succeeded(payment_intent_id: str, at: datetime) -> None:
     enqueue(
         THANK_YOU_PAID,
         {"thank_you_id": thank_you.id, "match_id": match.id},
-        [match.supporter_id, match.requester_id],
+        [match.supporter_id],
     )
 
 

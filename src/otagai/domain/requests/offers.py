@@ -26,6 +26,7 @@ from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
 from otagai.domain.matching.candidates import candidate
+from otagai.domain.notifications import outbox
 from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
@@ -115,6 +116,11 @@ def make_offer(
     # Two offers of one person racing each other: the partial unique index
     # (uq_offers_live) lets one in; the other is the same 409 as the check above.
     insert_unique(offer, "already_offered")
+    outbox.enqueue(
+        outbox.OFFER_CREATED,
+        {"offer_id": offer.id, "request_id": request.id},
+        [request.requester_id],
+    )
     session.refresh(offer)
     return offer
 
@@ -244,5 +250,10 @@ def decline_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None
     _require_pending(offer, request, at)
     offer.status = OFFER_DECLINED
     offer.decided_at = at
+    outbox.enqueue(
+        outbox.OFFER_DECLINED,
+        {"offer_id": offer.id, "request_id": request.id},
+        [offer.supporter_id],
+    )
     session.flush()
     return offer

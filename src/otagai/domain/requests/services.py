@@ -14,6 +14,7 @@ from otagai.domain.actors import Actor
 from otagai.domain.communities.roles import get_community, role_in
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import CONFIRMED, Match
+from otagai.domain.notifications import outbox
 from otagai.domain.people.models import Child, User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
@@ -125,6 +126,8 @@ def create_share_request(
     session.add(request)
     session.flush()
     session.add_all(ShareRequestChild(request_id=request.id, child_id=c) for c in child_ids)
+    # Its candidates are found by the notification worker, after the commit.
+    outbox.enqueue(outbox.SHARE_REQUEST_CREATED, {"request_id": request.id}, [])
     session.flush()
     # Load server defaults (created_at) for the answer.
     session.refresh(request)
@@ -185,11 +188,15 @@ def newest_first(
 
 
 def _decline_pending(request_id: uuid.UUID, now: datetime) -> None:
-    session.execute(
+    """Decline the request's pending offers and tell their supporters."""
+    declined = session.scalars(
         update(Offer)
         .where(Offer.request_id == request_id, Offer.status == OFFER_PENDING)
         .values(status=OFFER_DECLINED, decided_at=now)
-    )
+        .returning(Offer.supporter_id)
+    ).all()
+    if declined:
+        outbox.enqueue(outbox.OFFER_DECLINED, {"request_id": request_id}, declined)
 
 
 def cancel_share_request(
@@ -216,6 +223,11 @@ def cancel_share_request(
             match.cancelled_at = at
             match.cancelled_by_id = user.id
             match.cancel_reason = reason
+            outbox.enqueue(
+                outbox.MATCH_CANCELLED,
+                {"match_id": match.id, "request_id": request.id, "cancelled_by_id": user.id},
+                [match.supporter_id],
+            )
     request.status = CANCELLED
     request.cancel_reason = reason
     request.cancelled_at = at

@@ -17,6 +17,7 @@ from otagai.domain.actors import Actor
 from otagai.domain.audit import services as audit
 from otagai.domain.communities.models import Community
 from otagai.domain.communities.roles import get_community, require_coordinator, role_in
+from otagai.domain.notifications import outbox
 from otagai.domain.people.ages import today_tokyo
 from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
@@ -67,7 +68,8 @@ def _log(
     at: datetime,
     details: dict[str, Any],
 ) -> None:
-    """History for the people concerned, and the audit log for oversight: together."""
+    """History for the people concerned, the audit log for oversight, and a notice to the
+    supporter: together."""
     session.add(
         CertificationChange(
             certification_id=certification.id,
@@ -87,6 +89,11 @@ def _log(
         community_id=community.id,
         municipality_code=community.municipality_code,
         details={"user_id": str(certification.user_id), **details},
+    )
+    outbox.enqueue(
+        outbox.CERTIFICATION_REVOKED if action == REVOKED else outbox.CERTIFICATION_GRANTED,
+        {"certification_id": certification.id, "community_id": community.id},
+        [certification.user_id],
     )
 
 

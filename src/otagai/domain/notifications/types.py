@@ -1,0 +1,39 @@
+"""What people are told about: the notification types, which of them are urgent, and
+which may be switched off.
+
+Urgent ones (a reminder before the help starts, a cancellation) go out even in quiet
+hours; the others wait for the morning. A cancellation cannot be switched off: a parent
+must learn that nobody is coming for their child.
+"""
+
+from __future__ import annotations
+
+NEW_REQUEST = "new_request"  # to the top candidates of a new request
+NEW_OFFER = "new_offer"  # to the requester
+OFFER_ACCEPTED = "offer_accepted"  # to the supporter whose offer was accepted
+OFFER_DECLINED = "offer_declined"  # to the other offerers
+MATCH_CANCELLED = "match_cancelled"  # to the other party
+MATCH_REMINDER = "match_reminder"  # to both, 60 minutes before the start
+THANK_YOU_RECORDED = "thank_you_recorded"  # to the supporter (cash)
+THANK_YOU_PAID = "thank_you_paid"  # to the supporter (card)
+THANK_YOU_PAYMENT_FAILED = "thank_you_payment_failed"  # to the requester
+CERTIFICATION_GRANTED = "certification_granted"  # to the supporter
+CERTIFICATION_EXPIRING = "certification_expiring"  # to the supporter, 14 days ahead
+CERTIFICATION_REVOKED = "certification_revoked"  # to the supporter
+
+TYPES = (
+    NEW_REQUEST,
+    NEW_OFFER,
+    OFFER_ACCEPTED,
+    OFFER_DECLINED,
+    MATCH_CANCELLED,
+    MATCH_REMINDER,
+    THANK_YOU_RECORDED,
+    THANK_YOU_PAID,
+    THANK_YOU_PAYMENT_FAILED,
+    CERTIFICATION_GRANTED,
+    CERTIFICATION_EXPIRING,
+    CERTIFICATION_REVOKED,
+)
+URGENT = frozenset({MATCH_REMINDER, MATCH_CANCELLED})
+ALWAYS_ON = frozenset({MATCH_CANCELLED})
