@@ -107,13 +107,14 @@ def stripe_api(stripe_server: LocalStripe) -> LocalStripe:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, stripe_server: LocalStripe) -> Settings:
+def settings(database_url: str, stripe_server: LocalStripe, fcm_server: Any) -> Settings:
     return Settings.from_env(
         database_url=database_url,
         env="test",
         stripe_secret_key=stripe_local.SECRET_KEY,
         stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
         stripe_api_base=stripe_server.url,
+        fcm_api_base=fcm_server.url,
     )
 
 
@@ -222,3 +223,20 @@ def forget_rate_limit_hits(engine: Engine) -> Iterator[None]:
     yield
     with engine.begin() as conn:
         conn.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("connection-redeem:%")))
+
+
+@pytest.fixture(scope="session")
+def fcm_server() -> Iterator[Any]:
+    """The local FCM stand-in the app's firebase-admin sends pushes to (tests/fcm_local.py)."""
+    from tests import fcm_local
+
+    stand_in, server = fcm_local.serve()
+    yield stand_in
+    server.shutdown()
+
+
+@pytest.fixture
+def fcm_api(fcm_server: Any) -> Any:
+    """The FCM stand-in, emptied for this test."""
+    fcm_server.reset()
+    return fcm_server

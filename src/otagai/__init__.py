@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
-    from otagai.integrations import stripe_gateway
+    from otagai.integrations import fcm, stripe_gateway
 
     settings = settings or Settings.from_env()
     settings.check()
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     db.init_app(app, settings.database_url, settings.db_pool_size)
     auth.init_app(app, settings)
     stripe_gateway.init_app(app, settings)
+    fcm.init_app(app, settings)
 
     api = Api(app, spec_kwargs={"marshmallow_plugin": make_marshmallow_plugin()})
     api.register_blueprint(system_blp)

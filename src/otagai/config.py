@@ -63,6 +63,9 @@ class Settings:
     # Where Stripe's onboarding sends the supporter back (app links or web pages).
     stripe_connect_return_url: str | None = None
     stripe_connect_refresh_url: str | None = None
+    # Where firebase-admin sends pushes instead of Google's FCM; tests and local
+    # development point it at a stand-in. Unset: real FCM with credentials, else log only.
+    fcm_api_base: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -109,6 +112,7 @@ class Settings:
             "STRIPE_CONNECT_REFRESH_URL",
         ):
             values[name.lower()] = env.get(name) or None
+        values["fcm_api_base"] = env.get("FCM_API_BASE") or None
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
