@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.matching.routes import blp as matching_blp
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.municipalities.routes import blp as municipalities_blp
+    from otagai.api.notifications.routes import blp as notifications_blp
     from otagai.api.offers.routes import blp as offers_blp
     from otagai.api.payments.pages import pages as payout_pages
     from otagai.api.payments.routes import blp as payments_blp
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     api.register_blueprint(system_blp)
     for blueprint in (
         me_blp,
+        notifications_blp,
         households_blp,
         municipalities_blp,
         communities_blp,

@@ -101,6 +101,7 @@ def _merge_areas() -> None:
         events,
         insurance,
         matching,
+        notifications,
         offers,
         payments,
         requests,
@@ -119,6 +120,7 @@ def _merge_areas() -> None:
         insurance,
         thanks,
         payments,
+        notifications,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"

@@ -1,0 +1,1 @@
+"""/v1/me/notification-settings: which notifications I get, and my quiet hours."""

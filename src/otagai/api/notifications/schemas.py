@@ -1,0 +1,107 @@
+"""Request and response bodies of /v1/me/notification-settings."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.common import StrictSchema
+from otagai.domain.notifications import types as t
+from otagai.domain.notifications.preferences import NOT_A_BOOLEAN, NOT_A_TIME
+
+# What the spec says each type is (a type missing here fails at import, below).
+TYPE_DESCRIPTIONS: dict[str, str] = {
+    t.NEW_REQUEST: "A new request you are among the best candidates for.",
+    t.NEW_OFFER: "Somebody offered to help with your request.",
+    t.OFFER_ACCEPTED: "Your offer was accepted: you are helping.",
+    t.OFFER_DECLINED: "Somebody else was chosen for a request you offered to help with.",
+    t.MATCH_CANCELLED: "A matched plan was cancelled. Always on: it cannot be switched off.",
+    t.MATCH_REMINDER: "60 minutes before a matched plan starts (both parties).",
+    t.THANK_YOU_RECORDED: "A thank-you in cash was recorded for your help.",
+    t.THANK_YOU_PAID: "A thank-you was paid to you by card.",
+    t.THANK_YOU_PAYMENT_FAILED: "The card payment of your thank-you failed.",
+    t.CERTIFICATION_GRANTED: "You were certified as a supporter.",
+    t.CERTIFICATION_EXPIRING: "Your supporter certification ends in 14 days.",
+    t.CERTIFICATION_REVOKED: "Your supporter certification was revoked.",
+}
+
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """A JSON true or false: marshmallow would also take "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ma.ValidationError(NOT_A_BOOLEAN)
+        return value
+
+
+class ClockTime(ma.fields.Field):
+    """A wall-clock time of day as "HH:MM", 24-hour (00:00–23:59)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": f"^{_HH_MM.pattern}$",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else f"{value:%H:%M}"
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> time:
+        if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+            raise ma.ValidationError(NOT_A_TIME)
+        return time(int(value[:2]), int(value[3:]))
+
+
+NotificationTypesSchema = StrictSchema.from_dict(
+    {type: StrictBoolean(metadata={"description": TYPE_DESCRIPTIONS[type]}) for type in t.TYPES},
+    name="NotificationTypesSchema",
+)
+
+
+QUIET_HOURS = (
+    "Quiet hours, on the Asia/Tokyo wall clock: a non-urgent notification due between "
+    "start and end is held until the end time. Reminders and cancellations are urgent and "
+    "always go through. The window may span midnight (default 22:00–07:00)."
+)
+
+
+class QuietHoursSchema(StrictSchema):
+    """When not to be disturbed (see ``QUIET_HOURS``)."""
+
+    enabled = StrictBoolean(metadata={"example": True})
+    start = ClockTime(
+        metadata={"example": "22:00", "description": "Asia/Tokyo; from this time on."}
+    )
+    end = ClockTime(
+        metadata={
+            "example": "07:00",
+            "description": "Asia/Tokyo; held notifications go out at this time. Not equal "
+            "to start.",
+        }
+    )
+
+
+class NotificationSettingsSchema(ma.Schema):
+    types = ma.fields.Nested(
+        NotificationTypesSchema,
+        metadata={"description": "Every notification type: true when it is sent to you."},
+    )
+    quiet_hours = ma.fields.Nested(QuietHoursSchema, metadata={"description": QUIET_HOURS})
+
+
+class NotificationSettingsUpdateSchema(StrictSchema):
+    types = ma.fields.Nested(
+        NotificationTypesSchema,
+        metadata={"description": "Only the types to change; `match_cancelled` stays on."},
+    )
+    quiet_hours = ma.fields.Nested(
+        QuietHoursSchema, metadata={"description": QUIET_HOURS + " Send only the parts to change."}
+    )
