@@ -12,11 +12,12 @@ PORT ?= 5000
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
 
-.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench
+.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker
 
 help:
 	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
 	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
+	@echo "make worker - the notification worker beside make run (logs pushes in development)"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
 	@echo "make bench  - time the matching queries on a 1,000,000-user database (built once)"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
@@ -65,6 +66,11 @@ spec: install
 
 migrate: install
 	@export DATABASE_URL="$$(scripts/ensure-postgres.sh otagai)"; $(BIN)/alembic upgrade head
+
+# The notification worker against the development database (logs pushes unless Firebase
+# credentials or FCM_API_BASE are set). Run it beside `make run`.
+worker: migrate
+	@export DATABASE_URL="$$(scripts/ensure-postgres.sh otagai)" $(DEV_ENV); exec $(BIN)/flask --app otagai.wsgi notifications work
 
 seed: migrate
 	@export DATABASE_URL="$$(scripts/ensure-postgres.sh otagai)" $(DEV_ENV); $(BIN)/flask --app otagai.wsgi seed

@@ -1,5 +1,5 @@
 """Commands: ``flask seed``, ``flask dev-token``, ``flask idempotency purge``,
-``flask expire-requests``.
+``flask expire-requests``, ``flask notifications work``, ``flask jobs tick``.
 
 Commands commit once at their end; the services they call only flush.
 """
@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(dev_token)
     app.cli.add_command(idempotency)
     app.cli.add_command(expire_requests)
+    app.cli.add_command(notifications)
+    app.cli.add_command(jobs)
 
 
 @click.command()
@@ -100,4 +102,60 @@ def expire_requests() -> None:
     session.commit()
     click.echo(
         f"expired {result.requests} requests (declined {result.offers_declined} pending offers)"
+    )
+
+
+@click.group()
+def notifications() -> None:
+    """Push notifications."""
+
+
+@notifications.command("work")
+@click.option("--once", is_flag=True, help="One round, then exit (cron, tests).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds to sleep when idle.")
+@click.option("--batch", default=100, show_default=True, help="Rows per claim.")
+@with_appcontext
+def notifications_work(once: bool, interval: float, batch: int) -> None:
+    """Deliver notifications: scheduled jobs, outbox fan-out, pushes through FCM."""
+    import logging
+
+    from otagai import worker
+    from otagai.integrations.fcm import fcm_gateway
+
+    gateway = fcm_gateway()
+    if gateway.mode == "log":
+        # Loudly: a developer must not think pushes went out.
+        logging.getLogger("otagai.worker").warning(gateway.describe())
+        click.secho(gateway.describe(), fg="yellow", err=True)
+    else:
+        click.echo(gateway.describe(), err=True)
+    if once:
+        done = worker.run_once(batch=batch)
+        click.echo(
+            f"notifications: events={done.fan_out.events} "
+            f"notifications={done.fan_out.notifications} claimed={done.delivery.claimed} "
+            f"outcomes={dict(done.delivery.outcomes)} "
+            f"tokens_removed={done.delivery.tokens_removed} "
+            f"reminders={done.tick.reminders} expiry_notices={done.tick.expiry_notices}"
+        )
+        return
+    worker.run_forever(interval=interval, batch=batch)
+
+
+@click.group()
+def jobs() -> None:
+    """Scheduled jobs (the notification worker runs them on every round)."""
+
+
+@jobs.command("tick")
+@with_appcontext
+def jobs_tick() -> None:
+    """Run every scheduled job once: reminders, expiry notices, request expiry."""
+    from otagai.domain.notifications.jobs import tick
+
+    done = tick(datetime.now(UTC))
+    session.commit()
+    click.echo(
+        f"jobs: reminders={done.reminders} expiry_notices={done.expiry_notices} "
+        f"requests_expired={done.requests_expired}"
     )
