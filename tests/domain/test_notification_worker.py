@@ -386,3 +386,10 @@ def test_idle_round_does_nothing(db, fcm_api):
     done = run_once(now())
     assert (done.fan_out.events, done.delivery.claimed) == (0, 0)
     assert fcm_api.received == []
+
+
+def test_every_notification_type_has_an_event_that_makes_it():
+    from otagai.domain.notifications.fanout import KIND_TYPES
+    from otagai.domain.notifications.types import TYPES
+
+    assert sorted(KIND_TYPES.values()) == sorted(TYPES)
