@@ -213,6 +213,8 @@ class ShareRequestFactory(BaseFactory):
     id = factory.LazyFunction(uuid.uuid4)
     requester_id = factory.LazyAttribute(lambda o: o.requester.id)
     household_id = factory.LazyAttribute(lambda o: o.requester.household_id)
+    # As the service does: the household's town at posting.
+    municipality_code = factory.LazyAttribute(lambda o: o.requester.household.municipality_code)
     community_id = factory.LazyAttribute(lambda o: o.community.id)
     kind = "pickup"
     title = factory.Sequence(lambda n: f"お迎えのお願い{n}")
@@ -252,7 +254,13 @@ class ShareRequestFactory(BaseFactory):
 def add_offer(request: ShareRequest, supporter: User, *, status: str = "pending") -> Offer:
     """An offer of ``supporter`` on ``request``."""
     session = ShareRequestFactory._meta.sqlalchemy_session
-    offer = Offer(id=uuid.uuid4(), request_id=request.id, supporter_id=supporter.id, status=status)
+    offer = Offer(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        supporter_id=supporter.id,
+        status=status,
+        municipality_code=supporter.household.municipality_code,
+    )
     session.add(offer)
     session.flush()
     return offer
@@ -265,6 +273,7 @@ def add_match(request: ShareRequest, supporter: User, *, status: str = "confirme
     offer = add_offer(request, supporter, status="accepted")
     match = Match.of_offer(request, offer, insurance=NOT_COVERED, status=status)
     request.status = "completed" if status == "completed" else "matched"
+    request.matched_at = dt.datetime.now(dt.UTC)
     session.add(match)
     session.flush()
     return match
@@ -379,6 +388,8 @@ def add_thank_you(
         method=method,
         status=status,
         created_by_id=match.requester_id,
+        municipality_code=match.municipality_code,
+        kind=match.kind,
     )
     session.add(thank_you)
     session.flush()

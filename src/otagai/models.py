@@ -7,8 +7,16 @@ from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
-from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
+from otagai.domain.people.models import (
+    Child,
+    Device,
+    Household,
+    HouseholdInvite,
+    HouseholdMunicipalityPeriod,
+    User,
+)
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.thanks.models import ThankYou
 from otagai.domain.trust.models import (
@@ -24,6 +32,7 @@ from otagai.extensions.db import Base
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "Block",
     "Certification",
@@ -38,6 +47,7 @@ __all__ = [
     "EventAttendance",
     "Household",
     "HouseholdInvite",
+    "HouseholdMunicipalityPeriod",
     "IdempotencyRecord",
     "InsurancePolicy",
     "Match",

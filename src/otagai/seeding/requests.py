@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
@@ -57,10 +58,14 @@ def _children(requester: uuid.UUID, nicknames: list[str]) -> list[Child]:
     return [found[n] for n in nicknames]
 
 
-def _insert_request(report: SeedReport, **values: Any) -> None:
-    # insert_once's own ``kind`` parameter would swallow the request's kind column.
-    stmt = insert(ShareRequest).values(**values).on_conflict_do_nothing().returning(ShareRequest.id)
-    report.add("share_requests", session.execute(stmt).first() is not None)
+def _insert_with_kind(report: SeedReport, model: Any, **values: Any) -> None:
+    # insert_once's own ``kind`` parameter would swallow the row's kind column.
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    report.add(model.__tablename__, session.execute(stmt).first() is not None)
+
+
+def offered_at_of(posted_at: datetime) -> datetime:
+    return posted_at + timedelta(hours=3)
 
 
 def _request(
@@ -78,10 +83,13 @@ def _request(
     posted_at = min(now, starts_at) - timedelta(days=item["posted_days_ago"], hours=1)
     children = _children(requester, item.get("children") or [])
     household_id = session.scalar(select(User.household_id).where(User.id == requester))
+    town = municipality_of_user(requester)
+    town = municipality_of_user(requester)
     item_spec = item.get("item") or {}
     cancelled = item["status"] == "cancelled"
-    _insert_request(
+    _insert_with_kind(
         report,
+        ShareRequest,
         id=request_id,
         requester_id=requester,
         household_id=household_id,
@@ -99,6 +107,8 @@ def _request(
         radius_m=item.get("radius_m", DEFAULT_RADIUS_M[item["kind"]]),
         intended_thank_you_jpy=item.get("intended_thank_you_jpy"),
         status=item["status"],
+        municipality_code=town,
+        matched_at=offered_at_of(posted_at) + timedelta(hours=2) if item.get("match") else None,
         cancel_reason=item.get("cancel_reason"),
         cancelled_at=posted_at + timedelta(days=1) if cancelled else None,
         created_at=posted_at,
@@ -111,7 +121,7 @@ def _request(
             request_id=request_id,
             child_id=child.id,
         )
-    offered_at = posted_at + timedelta(hours=3)
+    offered_at = offered_at_of(posted_at)
     for offer in item.get("offers") or []:
         insert_once(
             report,
@@ -120,6 +130,7 @@ def _request(
             id=seed_id("offer", key, offer["supporter"]),
             request_id=request_id,
             supporter_id=_user(offer["supporter"]),
+            municipality_code=municipality_of_user(_user(offer["supporter"])),
             note=offer.get("note"),
             status=offer["status"],
             decided_at=None if offer["status"] == "pending" else offered_at + timedelta(hours=2),
@@ -138,14 +149,20 @@ def _request(
         id=offer_id,
         request_id=request_id,
         supporter_id=_user(supporter),
+        municipality_code=municipality_of_user(_user(supporter)),
         note=match.get("note"),
         status=OFFER_ACCEPTED,
         decided_at=accepted_at,
         created_at=offered_at,
     )
-    insert_once(
+    insurance = coverage_tag(
+        session.get_one(ShareRequest, request_id),
+        _user(supporter),
+        children=children,
+        computed_at=accepted_at,
+    )
+    _insert_with_kind(
         report,
-        "matches",
         Match,
         id=seed_id("match", key),
         request_id=request_id,
@@ -156,12 +173,11 @@ def _request(
         starts_at=starts_at,
         ends_at=ends_at,
         status=match["status"],
-        insurance=coverage_tag(
-            session.get_one(ShareRequest, request_id),
-            _user(supporter),
-            children=children,
-            computed_at=accepted_at,
-        ),
+        insurance=insurance,
+        municipality_code=town,
+        kind=item["kind"],
+        insured=bool(insurance["covered"]),
+        supporter_municipality_code=municipality_of_user(_user(supporter)),
         completed_at=ends_at if match["status"] == MATCH_COMPLETED else None,
         cancelled_at=posted_at + timedelta(days=1) if match["status"] == MATCH_CANCELLED else None,
         cancelled_by_id=requester if match["status"] == MATCH_CANCELLED else None,

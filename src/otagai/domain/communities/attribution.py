@@ -30,6 +30,16 @@ def _homes_by_household() -> Any:
     )
 
 
+def municipality_of_user(user_id: uuid.UUID) -> str | None:
+    """The municipality of the user's household now (snapshots for statistics)."""
+    code: str | None = session.scalar(
+        select(Household.municipality_code)
+        .join(User, User.household_id == Household.id)
+        .where(User.id == user_id)
+    )
+    return code
+
+
 def attribute_household(household_id: uuid.UUID) -> str | None:
     """Set the household's municipality to the one whose boundary covers its home (see
     ``_homes_by_household``); NULL when no member has a home or no municipality covers it.

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,26 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
         # The overlap rule (a supporter is not in two places at once) reads these.
         Index("ix_matches_supporter_span", "supporter_id", "starts_at", "ends_at"),
         Index("ix_matches_requester_span", "requester_id", "starts_at", "ends_at"),
+        # Municipal statistics, from the indexes alone: matches made, and cancelled, by month.
+        Index(
+            "ix_matches_statistics",
+            "municipality_code",
+            "created_at",
+            postgresql_include=["kind", "insured"],
+        ),
+        Index(
+            "ix_matches_statistics_cancelled",
+            "municipality_code",
+            "cancelled_at",
+            postgresql_include=["kind"],
+            postgresql_where="cancelled_at IS NOT NULL",
+        ),
+        Index(
+            "ix_matches_statistics_supporters",
+            "supporter_municipality_code",
+            "created_at",
+            postgresql_include=["kind", "supporter_id"],
+        ),
     )
 
     # Unique: the database itself guarantees one match per request.
@@ -40,12 +60,26 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str | None]
+    # Snapshots for municipal statistics, taken when the match is made: the request's town
+    # and kind, whether the tag said insured, and the supporter household's town.
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    kind: Mapped[str] = mapped_column(String(16))
+    insured: Mapped[bool]
+    supporter_municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.code")
+    )
 
     @classmethod
     def of_offer(
-        cls, request: Any, offer: Any, *, insurance: dict[str, Any], status: str = CONFIRMED
+        cls,
+        request: Any,
+        offer: Any,
+        *,
+        insurance: dict[str, Any],
+        status: str = CONFIRMED,
     ) -> Match:
-        """The match an accepted offer makes, with the request's parties and span."""
+        """The match an accepted offer makes, with the request's parties and span (and the
+        statistics snapshots: the request's town and kind, the offer's town)."""
         return cls(
             id=uuid.uuid4(),
             request_id=request.id,
@@ -57,4 +91,8 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
             ends_at=request.ends_at,
             status=status,
             insurance=insurance,
+            municipality_code=request.municipality_code,
+            kind=request.kind,
+            insured=bool(insurance.get("covered")),
+            supporter_municipality_code=offer.municipality_code,
         )

@@ -79,6 +79,7 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
     offer.status = OFFER_ACCEPTED
     offer.decided_at = at
     request.status = MATCHED
+    request.matched_at = at
     declined = session.scalars(
         update(Offer)
         .where(

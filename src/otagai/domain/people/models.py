@@ -7,7 +7,17 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
@@ -79,6 +89,25 @@ class Child(UUIDPrimaryKey, CreatedAt, Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None]
+
+
+class HouseholdMunicipalityPeriod(Base):
+    """Where a household lived, and when: statistics attribute it to the municipality of
+    the time (a family that moves keeps its past in the old town). Written by a database
+    trigger on ``households`` (see the migration), so every path that changes a
+    household's municipality or merges it is recorded in the same transaction."""
+
+    __tablename__ = "household_municipality_periods"
+    __table_args__ = (
+        Index("ix_household_municipality_periods_household", "household_id", "valid_from"),
+        Index("ix_household_municipality_periods_municipality", "municipality_code", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
 
 
 class HouseholdInvite(UUIDPrimaryKey, CreatedAt, Base):

@@ -42,10 +42,22 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_share_requests_requester", "requester_id", "created_at", "id"),
+        # Municipal statistics: a town's requests by month, read from the index alone.
+        Index(
+            "ix_share_requests_statistics",
+            "municipality_code",
+            "created_at",
+            postgresql_include=["kind", "status", "matched_at", "household_id"],
+        ),
     )
 
     requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    # The requester household's municipality when the request was posted: statistics
+    # keep a request in that town even if the family moves later.
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    # When it found its supporter; kept if that match is later cancelled (statistics).
+    matched_at: Mapped[datetime | None]
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(100))
@@ -91,10 +103,19 @@ class Offer(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status IN ('pending', 'accepted')",
         ),
         Index("ix_offers_supporter", "supporter_id"),
+        # Municipal statistics: households that offered help, by month.
+        Index(
+            "ix_offers_statistics",
+            "municipality_code",
+            "created_at",
+            postgresql_include=["supporter_id", "request_id"],
+        ),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), index=True)
     supporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # The supporter household's town when they offered (municipal statistics).
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
         String(16), default=OFFER_PENDING, server_default=OFFER_PENDING

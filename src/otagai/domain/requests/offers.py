@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Select, false, select
 
 from otagai.domain.actors import Actor
+from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
 from otagai.domain.matching.candidates import candidate
@@ -110,6 +111,7 @@ def make_offer(
         id=uuid.uuid4(),
         request_id=request.id,
         supporter_id=user.id,
+        municipality_code=municipality_of_user(user.id),
         note=note,
         status=OFFER_PENDING,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, tuple_, update
 
 from otagai.domain.actors import Actor
+from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.communities.roles import get_community, role_in
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import CONFIRMED, Match
@@ -108,6 +109,7 @@ def create_share_request(
         id=uuid.uuid4(),
         requester_id=user.id,
         household_id=user.household_id,
+        municipality_code=municipality_of_user(user.id),
         community_id=community_id,
         kind=kind,
         title=title,

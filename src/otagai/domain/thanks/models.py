@@ -37,6 +37,13 @@ class ThankYou(UUIDPrimaryKey, CreatedAt, Base):
             unique=True,
             postgresql_where="status <> 'failed'",
         ),
+        # Municipal statistics: thank-yous given, by month.
+        Index(
+            "ix_thank_yous_statistics",
+            "municipality_code",
+            "created_at",
+            postgresql_include=["kind", "status", "amount_jpy"],
+        ),
     )
 
     match_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matches.id"), index=True)
@@ -44,6 +51,9 @@ class ThankYou(UUIDPrimaryKey, CreatedAt, Base):
     method: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # The match's town and kind (municipal statistics).
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    kind: Mapped[str] = mapped_column(String(16))
     acknowledged_at: Mapped[datetime | None]
     # Card only: the PaymentIntent made for it (its idempotency key derives from our id).
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -73,6 +73,8 @@ def record_thank_you(
         method=method,
         status=PENDING_PAYMENT if method == CARD else RECORDED,
         created_by_id=user.id,
+        municipality_code=match.municipality_code,
+        kind=match.kind,
     )
     # The lock above makes a clash unreachable; the partial unique index is the last word.
     insert_unique(thank_you, "thank_you_exists")
