@@ -44,7 +44,10 @@ def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str)
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST")
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     settings = Settings.from_env(
-        database_url=database_url, env="production", firebase_project_id="otagai-prod-test"
+        database_url=database_url,
+        env="production",
+        dashboard_link_secret="d" * 32,
+        firebase_project_id="otagai-prod-test",
     )
     production = create_app(settings)
     yield production

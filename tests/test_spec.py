@@ -70,6 +70,11 @@ def test_spec_declares_firebase_bearer_security_scheme():
     assert scheme["scheme"] == "bearer"
 
 
+def test_spec_declares_partner_api_key_security_scheme():
+    scheme = COMMITTED["components"]["securitySchemes"]["apiKey"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "X-API-Key"}
+
+
 def test_spec_documents_the_public_api_paths():
     paths = set(COMMITTED["paths"])
     assert {
@@ -97,6 +102,9 @@ def test_operation_has_success_response(method, path, operation):
 
 
 SIGNED_WEBHOOKS = {"/v1/webhooks/stripe"}
+FIREBASE_ONLY = [{"firebase": []}]
+# A partner municipality's systems (their own code only) or an operator's token.
+KEY_OR_FIREBASE = [{"apiKey": []}, {"firebase": []}]
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
@@ -108,7 +116,12 @@ def test_operation_documents_401_unless_public(method, path, operation):
         public_v1 = path in SIGNED_WEBHOOKS
         assert public_v1 or not path.startswith("/v1/"), f"{method} {path} is public but under /v1"
         return
-    assert security == [{"firebase": []}], f"{method} {path}: {security}"
+    assert security in (FIREBASE_ONLY, KEY_OR_FIREBASE), f"{method} {path}: {security}"
+    if security == KEY_OR_FIREBASE:
+        # A key reads one municipality: its code is in every path a key may call, and a
+        # key of another municipality is turned away.
+        assert path.startswith("/v1/municipalities/{code}/"), f"{method} {path} takes a key"
+        assert "403" in operation["responses"], f"{method} {path} takes a key but no 403"
     assert "401" in operation["responses"], f"{method} {path} needs a token but no 401"
     unauthorized = _resolve(COMMITTED, operation["responses"]["401"])
     assert "application/problem+json" in unauthorized["content"]
@@ -135,10 +148,12 @@ def test_operation_error_responses_are_problem_json(method, path, operation):
             assert list(content) == ["application/problem+json"], f"{method} {path} {code}"
 
 
+# Creating POSTs that store nothing: a retry only signs another short-lived link.
+NOTHING_STORED = {"/v1/municipalities/{code}/dashboard-links"}
 CREATING_POSTS = [
     (method, path, operation)
     for method, path, operation in OPERATIONS
-    if method == "POST" and "201" in operation["responses"]
+    if method == "POST" and "201" in operation["responses"] and path not in NOTHING_STORED
 ]
 
 

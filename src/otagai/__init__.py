@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.municipalities.routes import blp as municipalities_blp
     from otagai.api.notifications.routes import blp as notifications_blp
     from otagai.api.offers.routes import blp as offers_blp
+    from otagai.api.partners.routes import blp as partners_blp
     from otagai.api.payments.pages import pages as payout_pages
     from otagai.api.payments.routes import blp as payments_blp
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         notifications_blp,
         households_blp,
         municipalities_blp,
+        partners_blp,
         communities_blp,
         trust_blp,
         certifications_blp,

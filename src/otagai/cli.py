@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete
 
+from otagai.cli_partners import municipalities
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.extensions.auth import mint_emulator_token
 from otagai.extensions.db import session
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(expire_requests)
     app.cli.add_command(notifications)
     app.cli.add_command(jobs)
+    app.cli.add_command(municipalities)
 
 
 @click.command()

@@ -6,6 +6,7 @@ Every variable, its default and its meaning is listed in README.md; keep the two
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -39,6 +40,11 @@ def normalize_database_url(url: str) -> str:
 # geography KNN away from the ±180° meridian, where PostGIS 3.3 misorders results.
 JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 
+# Signs dashboard links when DASHBOARD_LINK_SECRET is unset (never in production): links
+# then stop working when the process restarts, and one process's links fail on another.
+_PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
+DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -66,6 +72,8 @@ class Settings:
     # Where firebase-admin sends pushes instead of Google's FCM; tests and local
     # development point it at a stand-in. Unset: real FCM with credentials, else log only.
     fcm_api_base: str | None = None
+    # Signs the links to municipal dashboard pages; required in production.
+    dashboard_link_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,6 +83,11 @@ class Settings:
     @property
     def card_payments_configured(self) -> bool:
         return bool(self.stripe_secret_key and self.stripe_webhook_secret)
+
+    @property
+    def dashboard_link_signing_secret(self) -> str:
+        """DASHBOARD_LINK_SECRET, or outside production a secret of this process."""
+        return self.dashboard_link_secret or _PROCESS_DASHBOARD_LINK_SECRET
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -113,6 +126,7 @@ class Settings:
         ):
             values[name.lower()] = env.get(name) or None
         values["fcm_api_base"] = env.get("FCM_API_BASE") or None
+        values["dashboard_link_secret"] = env.get("DASHBOARD_LINK_SECRET") or None
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -140,3 +154,14 @@ class Settings:
             # Half a configuration would take card payments whose outcome (the webhook)
             # could never be verified, or verify webhooks for payments never made.
             raise ConfigError("set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither")
+        if self.env == "production" and not self.dashboard_link_secret:
+            # A per-process secret would break links behind a load balancer and on restart.
+            raise ConfigError("DASHBOARD_LINK_SECRET is required when OTAGAI_ENV=production")
+        if (
+            self.dashboard_link_secret
+            and len(self.dashboard_link_secret) < DASHBOARD_LINK_SECRET_MIN_LENGTH
+        ):
+            raise ConfigError(
+                f"DASHBOARD_LINK_SECRET must have at least {DASHBOARD_LINK_SECRET_MIN_LENGTH} "
+                "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )

@@ -109,7 +109,10 @@ def prod_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str) -> It
     monkeypatch.delenv(EMULATOR_ENV)
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     settings = Settings.from_env(
-        database_url=database_url, env="production", firebase_project_id=PROJECT
+        database_url=database_url,
+        env="production",
+        dashboard_link_secret="d" * 32,
+        firebase_project_id=PROJECT,
     )
     production = create_app(settings)
     yield production

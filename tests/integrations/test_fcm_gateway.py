@@ -269,7 +269,7 @@ def test_log_mode_describe_says_nothing_is_sent(gateway_for: GatewayFor) -> None
 
 
 def test_settings_read_fcm_api_base_from_the_environment() -> None:
-    env = {"FCM_API_BASE": "http://127.0.0.1:9"}
+    env = {"FCM_API_BASE": "http://127.0.0.1:9", "OTAGAI_ENV": "test"}
 
     assert Settings.from_env(env).fcm_api_base == "http://127.0.0.1:9"
-    assert Settings.from_env({}).fcm_api_base is None
+    assert Settings.from_env({"OTAGAI_ENV": "test"}).fcm_api_base is None

@@ -29,6 +29,9 @@ from otagai.extensions.problems import (
 from otagai.messages import detail_for, title_for_status
 
 SECURITY_SCHEME = "firebase"
+# Partner municipalities' systems (see extensions/partner_auth.py).
+API_KEY_SECURITY_SCHEME = "apiKey"
+API_KEY_HEADER = "X-API-Key"
 SWAGGER_STATIC = "/docs/static/swagger-ui/"
 
 
@@ -61,7 +64,8 @@ class Api(flask_smorest.Api):
                 "info": {
                     "description": (
                         "Otagai (お互いさま): neighbourhood childcare sharing. Every /v1 call "
-                        "except webhooks needs `Authorization: Bearer <Firebase ID token>`. "
+                        "except webhooks needs `Authorization: Bearer <Firebase ID token>` "
+                        "(partner municipalities' endpoints: or `X-API-Key` instead). "
                         "Errors are application/problem+json (RFC 9457), localized by "
                         "Accept-Language (ja default, en)."
                     )
@@ -72,7 +76,14 @@ class Api(flask_smorest.Api):
                             "type": "http",
                             "scheme": "bearer",
                             "bearerFormat": "Firebase ID token (JWT)",
-                        }
+                        },
+                        API_KEY_SECURITY_SCHEME: {
+                            "type": "apiKey",
+                            "in": "header",
+                            "name": API_KEY_HEADER,
+                            "description": "A partner municipality's key (`otagai_mk_…`), "
+                            "made with `flask municipalities create-key`.",
+                        },
                     }
                 },
             },

@@ -103,6 +103,7 @@ def _merge_areas() -> None:
         matching,
         notifications,
         offers,
+        partners,
         payments,
         requests,
         thanks,
@@ -121,6 +122,7 @@ def _merge_areas() -> None:
         thanks,
         payments,
         notifications,
+        partners,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"
