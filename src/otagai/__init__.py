@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.payments.routes import blp as payments_blp
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
+    from otagai.api.statistics.routes import blp as statistics_blp
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         thanks_blp,
         payments_blp,
         stripe_webhook_blp,
+        statistics_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api

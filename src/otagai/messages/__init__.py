@@ -106,6 +106,7 @@ def _merge_areas() -> None:
         partners,
         payments,
         requests,
+        statistics,
         thanks,
         trust,
     )
@@ -123,6 +124,7 @@ def _merge_areas() -> None:
         payments,
         notifications,
         partners,
+        statistics,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"

@@ -1,0 +1,1 @@
+"""Municipal statistics for partner municipalities (JSON and CSV)."""

@@ -1,0 +1,106 @@
+"""The statistics report and its query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from otagai.api.common import StrictSchema
+from otagai.domain.requests.models import KINDS
+from otagai.domain.statistics.definitions import DEFINITIONS
+from otagai.domain.statistics.months import Month
+from otagai.domain.statistics.service import KIND_METRICS, MAX_MONTHS, TOTAL_METRICS
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class MonthField(ma.fields.Field[Month]):
+    """``YYYY-MM`` → Month."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Month:
+        try:
+            return Month.parse(value if isinstance(value, str) else "")
+        except ValueError as exc:
+            raise ma.ValidationError("Must be a month as YYYY-MM.") from exc
+
+
+class StatsQuerySchema(StrictSchema):
+    first = MonthField(
+        data_key="from",
+        required=True,
+        metadata={
+            "type": "string",
+            "pattern": MONTH_PATTERN,
+            "example": "2026-04",
+            "description": "First month (Asia/Tokyo).",
+        },
+    )
+    last = MonthField(
+        data_key="to",
+        required=True,
+        metadata={
+            "type": "string",
+            "pattern": MONTH_PATTERN,
+            "example": "2027-03",
+            "description": f"Last month, included; at most {MAX_MONTHS} months from `from`.",
+        },
+    )
+    kind = ma.fields.String(validate=ma.validate.OneOf(KINDS), load_default=None)
+    format = ma.fields.String(
+        validate=ma.validate.OneOf(("json", "csv")),
+        load_default=None,
+        metadata={"description": "`csv` does what `Accept: text/csv` does."},
+    )
+    lang = ma.fields.String(
+        validate=ma.validate.OneOf(("ja", "en")),
+        load_default="ja",
+        metadata={"description": "Language of the definitions and of the CSV headers."},
+    )
+
+
+def _figure(name: str) -> ma.fields.Field:
+    described = {"description": DEFINITIONS[name][1] + " null: withheld (see `suppressed`)."}
+    if name == "resolution_rate":
+        return ma.fields.Float(allow_none=True, metadata=described)
+    return ma.fields.Integer(allow_none=True, metadata=described)
+
+
+TotalFiguresSchema = ma.Schema.from_dict(
+    {name: _figure(name) for name in TOTAL_METRICS}, name="TotalFigures"
+)
+KindFiguresSchema = ma.Schema.from_dict(
+    {name: _figure(name) for name in KIND_METRICS}, name="KindFigures"
+)
+
+
+class MonthFiguresSchema(ma.Schema):
+    month = ma.fields.String(metadata={"example": "2026-04"})
+    total = ma.fields.Nested(TotalFiguresSchema)
+    by_kind = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
+        values=ma.fields.Nested(KindFiguresSchema),
+    )
+
+
+class MunicipalityNameSchema(ma.Schema):
+    code = ma.fields.String()
+    name_ja = ma.fields.String()
+    name_en = ma.fields.String()
+
+
+class StatsReportSchema(ma.Schema):
+    municipality = ma.fields.Nested(MunicipalityNameSchema)
+    first = ma.fields.String(data_key="from", attribute="from")
+    last = ma.fields.String(data_key="to", attribute="to")
+    kind = ma.fields.String(allow_none=True)
+    months = ma.fields.List(ma.fields.Nested(MonthFiguresSchema))
+    suppressed = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "Withheld figures as `YYYY-MM.cell.metric`.",
+            "example": ["2026-04.pickup.requests_posted"],
+        },
+    )
+    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    suppression = ma.fields.String(metadata={"description": "The suppression rule in words."})

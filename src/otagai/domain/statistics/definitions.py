@@ -1,0 +1,109 @@
+"""How each figure is counted, in words, for the people who read them to a council.
+Each: (ja, en). Also the column headers of the CSV."""
+
+from __future__ import annotations
+
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "requests_posted": (
+        "その月に投稿された依頼の数。投稿時に依頼者の世帯が住んでいた自治体に数えます。",
+        "Requests posted in the month, counted in the municipality the requesting household "
+        "lived in when posting.",
+    ),
+    "requests_matched": (
+        "その月に投稿された依頼のうち、引き受け手が決まった（マッチが成立した）数。後でキャンセルされたものも含みます。",
+        "Of the requests posted in the month, those that found a supporter (a match was "
+        "made), even if that match was cancelled later.",
+    ),
+    "requests_completed": (
+        "その月に投稿された依頼のうち、手助けが完了した数。",
+        "Of the requests posted in the month, those whose help was completed.",
+    ),
+    "resolution_rate": (
+        "解決率：マッチした依頼の数 ÷ 投稿された依頼の数（同じ月に投稿された依頼について）。",
+        "Resolution rate: requests matched ÷ requests posted, both for the requests posted "
+        "in the month.",
+    ),
+    "matches_cancelled": (
+        "その月にキャンセルされたマッチの数（どちらの側からのキャンセルも含みます）。",
+        "Matches cancelled in the month, by either party or with their request.",
+    ),
+    "households_registered": (
+        "月末時点でその自治体に住んでいる登録世帯の数（累計）。転出・退会した世帯は転出・退会の時点から数えません。",
+        "Registered households living in the municipality at the end of the month "
+        "(cumulative); a household that moved away or left stops counting from then.",
+    ),
+    "households_active": (
+        "その月に依頼を投稿した、手助けを申し出た、または引き受けが決まった世帯の数（重複なし）。",
+        "Households that posted a request, offered help, or had their offer accepted in the "
+        "month, each counted once.",
+    ),
+    "certified_supporters": (
+        "月末日に有効な認定を持つサポーターの人数（その自治体のコミュニティでの認定）。",
+        "Supporters holding a certification of one of the municipality's communities that "
+        "is valid on the month's last day.",
+    ),
+    "events_held": (
+        "その月に開催された（開始した）、その自治体のコミュニティのイベントの数。",
+        "Events of the municipality's communities held (started) in the month.",
+    ),
+    "event_attendances": (
+        "その月に開催されたイベントで記録された参加の延べ数。",
+        "Attendances recorded at the events held in the month.",
+    ),
+    "thank_you_count": (
+        "その月に記録された謝礼の数（現金は記録されたもの、カードは支払いが完了したもの）。",
+        "Thank-yous recorded in the month: cash as recorded, card once paid.",
+    ),
+    "thank_you_total_jpy": (
+        "その月に記録された謝礼の合計額（円）。",
+        "The total of those thank-yous, in yen.",
+    ),
+    "insured_matches": (
+        "その月に成立したマッチのうち、成立時の保険判定で補償対象だった数。",
+        "Matches made in the month that the insurance check covered when they were made.",
+    ),
+    "uninsured_matches": (
+        "その月に成立したマッチのうち、補償対象外だった数。",
+        "Matches made in the month that the insurance check did not cover.",
+    ),
+}
+
+SUPPRESSION: tuple[str, str] = (
+    "個人や家族が特定されないよう、1〜4の件数は表示せず（null）、suppressed に記載します。"
+    "合計から引き算で求められないよう、必要に応じてもう一つの件数も非表示にします。"
+    "非表示の件数から計算される率や金額も非表示です。0 と 5 以上はそのまま表示します。",
+    "So that no family can be singled out, any count from 1 to 4 is withheld (null) and "
+    "listed in `suppressed`; where a total would let a withheld count be worked out by "
+    "subtraction, a second count is withheld too; a rate or amount computed from a "
+    "withheld count is withheld with it. 0 and counts of 5 or more are shown.",
+)
+
+# CSV headers.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "month": ("月", "month"),
+    "kind": ("種類", "kind"),
+    "requests_posted": ("依頼数", "requests_posted"),
+    "requests_matched": ("マッチ数", "requests_matched"),
+    "requests_completed": ("完了数", "requests_completed"),
+    "resolution_rate": ("解決率", "resolution_rate"),
+    "matches_cancelled": ("キャンセル数", "matches_cancelled"),
+    "households_registered": ("登録世帯数", "households_registered"),
+    "households_active": ("活動世帯数", "households_active"),
+    "certified_supporters": ("認定サポーター数", "certified_supporters"),
+    "events_held": ("イベント開催数", "events_held"),
+    "event_attendances": ("イベント参加数", "event_attendances"),
+    "thank_you_count": ("謝礼件数", "thank_you_count"),
+    "thank_you_total_jpy": ("謝礼合計（円）", "thank_you_total_jpy"),
+    "insured_matches": ("保険対象マッチ数", "insured_matches"),
+    "uninsured_matches": ("保険対象外マッチ数", "uninsured_matches"),
+}
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "total": ("合計", "total"),
+    "pickup": ("お迎え", "pickup"),
+    "babysitting": ("預かり", "babysitting"),
+    "lending": ("貸し借り", "lending"),
+}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
