@@ -42,9 +42,13 @@ run: install
 	echo; \
 	exec $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The browser tests (tests/browser/) use the Chromium this finds or installs; without one
+# they skip with the reason, except under CI=true, where a missing browser fails the run.
 test: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
+	if chromium=$$(scripts/ensure-chromium.sh); then export CHROMIUM="$$chromium"; \
+	elif [[ $${CI:-} == true ]]; then echo "CI=true needs Chromium for the browser tests" >&2; exit 1; fi; \
 	$(BIN)/ruff check src tests migrations; \
 	$(BIN)/ruff format --check src tests migrations; \
 	$(BIN)/mypy; \

@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.audit.routes import blp as audit_blp
     from otagai.api.certifications.routes import blp as certifications_blp
     from otagai.api.communities.routes import blp as communities_blp
+    from otagai.api.dashboard.pages import pages as dashboard_pages
     from otagai.api.events.routes import blp as events_blp
     from otagai.api.households.routes import blp as households_blp
     from otagai.api.insurance.routes import blp as insurance_blp
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         api.register_blueprint(blueprint, url_prefix="/v1" + (blueprint.url_prefix or ""))
     app.extensions["otagai.api"] = api
     app.register_blueprint(payout_pages)
+    app.register_blueprint(dashboard_pages)
 
     cli.init_app(app)
     return app
