@@ -19,7 +19,7 @@ help:
 	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
 	@echo "make worker - the notification worker beside make run (logs pushes in development)"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
-	@echo "make bench  - time the matching queries on a 1,000,000-user database (built once)"
+	@echo "make bench  - time matching (1,000,000 users) and a year of statistics (1,000,000 requests); built once"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
 
 $(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
@@ -54,11 +54,13 @@ test: install
 	$(BIN)/mypy; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Not part of `make test`: builds (once) and reuses the otagai_bench database.
+# Not part of `make test`: builds (once) and reuses the otagai_bench and otagai_bench_stats
+# databases.
 bench: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
-	$(BIN)/python tests/benchmarks/bench_matching.py $(BENCH_ARGS)
+	$(BIN)/python tests/benchmarks/bench_matching.py $(BENCH_ARGS); \
+	$(BIN)/python -m tests.benchmarks.bench_statistics $(STATS_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix src tests migrations

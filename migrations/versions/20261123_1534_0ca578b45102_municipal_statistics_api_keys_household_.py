@@ -49,7 +49,8 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     # Snapshots for municipal statistics, taken when a row is made (backfilled here from
-    # what is known now): the town of a request's, an offer's, a match's household.
+    # what is known now): the town of a request's, an offer's, a match's household, and
+    # the kind and insurance outcome the counters need without a join.
     op.add_column("share_requests", sa.Column("matched_at", sa.DateTime(timezone=True)))
     op.add_column("offers", sa.Column("municipality_code", sa.String(length=6)))
     op.add_column("matches", sa.Column("municipality_code", sa.String(length=6)))
@@ -99,53 +100,22 @@ def upgrade() -> None:
             [column],
             ["code"],
         )
-    op.create_index(
-        "ix_share_requests_statistics",
-        "share_requests",
-        ["municipality_code", "created_at"],
-        postgresql_include=["kind", "status", "matched_at", "household_id"],
-    )
-    op.create_index(
-        "ix_matches_statistics",
-        "matches",
-        ["municipality_code", "created_at"],
-        postgresql_include=["kind", "insured"],
-    )
-    op.create_index(
-        "ix_matches_statistics_cancelled",
-        "matches",
-        ["municipality_code", "cancelled_at"],
-        postgresql_include=["kind"],
-        postgresql_where="cancelled_at IS NOT NULL",
-    )
-    op.create_index(
-        "ix_matches_statistics_supporters",
-        "matches",
-        ["supporter_municipality_code", "created_at"],
-        postgresql_include=["kind", "supporter_id"],
-    )
-    op.create_index(
-        "ix_offers_statistics",
-        "offers",
-        ["municipality_code", "created_at"],
-        postgresql_include=["supporter_id", "request_id"],
-    )
-    op.create_index(
-        "ix_thank_yous_statistics",
-        "thank_yous",
-        ["municipality_code", "created_at"],
-        postgresql_include=["kind", "status", "amount_jpy"],
-    )
 
     # Where each household lives, over time: every change of a household's municipality
     # (or its merge into another) closes its open period and opens the next, in the same
-    # transaction, whichever code path made the change.
-    op.execute(PERIODS_FUNCTION)
-    op.execute(
-        "CREATE TRIGGER households_municipality_periods "
-        "AFTER INSERT OR UPDATE OF municipality_code, merged_into_id ON households "
-        "FOR EACH ROW EXECUTE FUNCTION record_household_municipality_period()"
-    )
+    # transaction, whichever code path made the change. Statement triggers over the
+    # transition tables, so a statement touching 50,000 households is one set operation.
+    for event, body in PERIODS.items():
+        op.execute(
+            f"CREATE FUNCTION households_periods_{event}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
+        )
+        tables = "NEW TABLE AS new_rows" + (" OLD TABLE AS old_rows" if event == "update" else "")
+        op.execute(
+            f"CREATE TRIGGER households_periods_{event} AFTER {event.upper()} ON households "
+            f"REFERENCING {tables} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION households_periods_{event}()"
+        )
     # The past as far as it is known: households where they are now, since they joined.
     op.execute(
         "INSERT INTO household_municipality_periods (household_id, municipality_code, valid_from) "
@@ -154,39 +124,30 @@ def upgrade() -> None:
     )
 
 
-PERIODS_FUNCTION = """
-CREATE FUNCTION record_household_municipality_period() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE'
-       AND OLD.municipality_code IS NOT DISTINCT FROM NEW.municipality_code
-       AND OLD.merged_into_id IS NOT DISTINCT FROM NEW.merged_into_id THEN
-        RETURN NULL;
-    END IF;
-    UPDATE household_municipality_periods SET valid_to = now()
-     WHERE household_id = NEW.id AND valid_to IS NULL;
-    IF NEW.municipality_code IS NOT NULL AND NEW.merged_into_id IS NULL THEN
-        INSERT INTO household_municipality_periods (household_id, municipality_code, valid_from)
-        VALUES (NEW.id, NEW.municipality_code, now());
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
+PERIODS = {
+    "insert": (
+        "INSERT INTO household_municipality_periods (household_id, municipality_code, "
+        "valid_from) SELECT id, municipality_code, now() FROM new_rows "
+        "WHERE municipality_code IS NOT NULL AND merged_into_id IS NULL"
+    ),
+    "update": (
+        "WITH changed AS (SELECT n.id, n.municipality_code, n.merged_into_id "
+        "FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        "WHERE o.municipality_code IS DISTINCT FROM n.municipality_code "
+        "OR o.merged_into_id IS DISTINCT FROM n.merged_into_id), "
+        "closed AS (UPDATE household_municipality_periods p SET valid_to = now() "
+        "FROM changed c WHERE p.household_id = c.id AND p.valid_to IS NULL RETURNING p.id) "
+        "INSERT INTO household_municipality_periods (household_id, municipality_code, "
+        "valid_from) SELECT id, municipality_code, now() FROM changed "
+        "WHERE municipality_code IS NOT NULL AND merged_into_id IS NULL"
+    ),
+}
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER households_municipality_periods ON households")
-    op.execute("DROP FUNCTION record_household_municipality_period()")
-    for index, table in (
-        ("ix_share_requests_statistics", "share_requests"),
-        ("ix_thank_yous_statistics", "thank_yous"),
-        ("ix_offers_statistics", "offers"),
-        ("ix_matches_statistics_supporters", "matches"),
-        ("ix_matches_statistics_cancelled", "matches"),
-        ("ix_matches_statistics", "matches"),
-    ):
-        op.drop_index(index, table_name=table)
+    for event in PERIODS:
+        op.execute(f"DROP TRIGGER households_periods_{event} ON households")
+        op.execute(f"DROP FUNCTION households_periods_{event}()")
     for table, column in (
         ("thank_yous", "municipality_code"),
         ("thank_yous", "kind"),

@@ -18,6 +18,11 @@ from otagai.domain.people.models import (
     User,
 )
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
+from otagai.domain.statistics.models import (
+    HouseholdMonthlyActivity,
+    MunicipalMonthlyActivity,
+    MunicipalMonthlyCount,
+)
 from otagai.domain.thanks.models import ThankYou
 from otagai.domain.trust.models import (
     Block,
@@ -47,10 +52,13 @@ __all__ = [
     "EventAttendance",
     "Household",
     "HouseholdInvite",
+    "HouseholdMonthlyActivity",
     "HouseholdMunicipalityPeriod",
     "IdempotencyRecord",
     "InsurancePolicy",
     "Match",
+    "MunicipalMonthlyActivity",
+    "MunicipalMonthlyCount",
     "Municipality",
     "Notification",
     "NotificationSettings",

@@ -14,7 +14,7 @@ from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.statistics import metrics
 from otagai.domain.statistics.months import Month
 from otagai.domain.thanks.models import ThankYou
-from tests.factories import MunicipalityFactory, offer_world
+from tests.factories import MunicipalityFactory, ShareRequestFactory, offer_world
 from tests.statistics_world import KAWAGUCHI_BOX
 
 
@@ -48,10 +48,13 @@ def test_the_flow_of_a_share_writes_the_town_on_every_row(client_as, db, app_con
     world = offer_world()
     for person in (world.parent, *world.supporters):
         person.household.municipality_code = world.community.municipality_code
-    world.request.municipality_code = world.community.municipality_code  # posted while there
     db.flush()
+    # Posted now that the family lives in the town.
+    posted = ShareRequestFactory(
+        requester=world.parent, community=world.community, children=world.children
+    )
     supporter = world.supporters[0]
-    offered = client_as(supporter).post(f"/v1/share-requests/{world.request.id}/offers", json={})
+    offered = client_as(supporter).post(f"/v1/share-requests/{posted.id}/offers", json={})
     assert offered.status_code == 201
     accepted = client_as(world.parent).post(f"/v1/offers/{offered.get_json()['id']}/accept")
     assert accepted.status_code == 201
@@ -63,7 +66,7 @@ def test_the_flow_of_a_share_writes_the_town_on_every_row(client_as, db, app_con
     code = world.community.municipality_code
     offer = db.get(Offer, offered.get_json()["id"])
     match = db.get(Match, accepted.get_json()["id"])
-    request = db.get(ShareRequest, world.request.id)
+    request = db.get(ShareRequest, posted.id)
     thank_you = db.get(ThankYou, thanked.get_json()["id"])
     for row in (offer, match, request, thank_you):
         db.refresh(row)

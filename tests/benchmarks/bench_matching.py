@@ -110,7 +110,7 @@ def _meta(url: str) -> dict[str, Any] | None:
 _MATCHES = """
 WITH pool AS (SELECT array_agg(id) AS a, count(*) AS n FROM ({pool}) p),
 picked AS (
-    SELECT r.id, r.requester_id, r.household_id, r.starts_at, r.ends_at,
+    SELECT r.id, r.requester_id, r.household_id, r.starts_at, r.ends_at, r.kind,
            (SELECT a[1 + floor(random() * n)::int] FROM pool) AS supporter
     FROM share_requests r WHERE {requests} ORDER BY random() LIMIT {limit}
 ), o AS (
@@ -120,10 +120,10 @@ picked AS (
     RETURNING id, request_id, supporter_id
 ), m AS (
     INSERT INTO matches (id, request_id, offer_id, requester_id, requester_household_id,
-        supporter_id, starts_at, ends_at, status, insurance, completed_at)
+        supporter_id, starts_at, ends_at, status, insurance, completed_at, kind, insured)
     SELECT gen_random_uuid(), p.id, o.id, p.requester_id, p.household_id, o.supporter_id,
            p.starts_at, p.ends_at, '{status}', '{{}}'::jsonb,
-           CASE WHEN '{status}' = 'completed' THEN p.ends_at END
+           CASE WHEN '{status}' = 'completed' THEN p.ends_at END, p.kind, false
     FROM picked p JOIN o ON o.request_id = p.id
     RETURNING request_id
 )

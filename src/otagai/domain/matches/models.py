@@ -22,26 +22,6 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
         # The overlap rule (a supporter is not in two places at once) reads these.
         Index("ix_matches_supporter_span", "supporter_id", "starts_at", "ends_at"),
         Index("ix_matches_requester_span", "requester_id", "starts_at", "ends_at"),
-        # Municipal statistics, from the indexes alone: matches made, and cancelled, by month.
-        Index(
-            "ix_matches_statistics",
-            "municipality_code",
-            "created_at",
-            postgresql_include=["kind", "insured"],
-        ),
-        Index(
-            "ix_matches_statistics_cancelled",
-            "municipality_code",
-            "cancelled_at",
-            postgresql_include=["kind"],
-            postgresql_where="cancelled_at IS NOT NULL",
-        ),
-        Index(
-            "ix_matches_statistics_supporters",
-            "supporter_municipality_code",
-            "created_at",
-            postgresql_include=["kind", "supporter_id"],
-        ),
     )
 
     # Unique: the database itself guarantees one match per request.

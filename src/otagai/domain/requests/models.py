@@ -42,13 +42,6 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_share_requests_requester", "requester_id", "created_at", "id"),
-        # Municipal statistics: a town's requests by month, read from the index alone.
-        Index(
-            "ix_share_requests_statistics",
-            "municipality_code",
-            "created_at",
-            postgresql_include=["kind", "status", "matched_at", "household_id"],
-        ),
     )
 
     requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
@@ -103,13 +96,6 @@ class Offer(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status IN ('pending', 'accepted')",
         ),
         Index("ix_offers_supporter", "supporter_id"),
-        # Municipal statistics: households that offered help, by month.
-        Index(
-            "ix_offers_statistics",
-            "municipality_code",
-            "created_at",
-            postgresql_include=["supporter_id", "request_id"],
-        ),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), index=True)

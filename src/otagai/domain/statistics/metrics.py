@@ -1,9 +1,11 @@
-"""The raw monthly counts of one municipality, straight from the live tables.
+"""The raw monthly figures of one municipality.
 
-Each query reads one table through its statistics index (town, time) and groups by the
-Tokyo month, so a year of a town with a million requests is an index scan, not a join
-per row. Attribution is by the town recorded when the thing happened (snapshots on
-requests, offers, matches and thank-yous; household periods for registrations), so a
+Counts that grow with the town's activity (requests, matches, thank-yous, households
+registered and active) are read from rollups the database keeps current in the same
+transactions as the rows they count (triggers; statistics/models.py), so a year of a
+town with a million requests reads a few hundred rows. The small tables (certifications,
+events) are counted live. Attribution is by the town recorded when the thing happened
+(on requests, offers, matches and thank-yous; household periods for registrations), so a
 family that moves keeps its past in the old town.
 
 Every function answers ``{(month "YYYY-MM", kind or None): {metric: value}}``; ``None``
@@ -18,35 +20,40 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     column,
     func,
     literal,
-    or_,
     select,
-    union_all,
     values,
 )
 from sqlalchemy.types import Date, DateTime, String
 
 from otagai.domain.communities.models import Community
 from otagai.domain.events.models import Event, EventAttendance
-from otagai.domain.matches.models import Match
 from otagai.domain.people.ages import TOKYO
-from otagai.domain.people.models import HouseholdMunicipalityPeriod, User
-from otagai.domain.requests.models import COMPLETED, Offer, ShareRequest
-from otagai.domain.statistics.months import Month
-from otagai.domain.thanks.models import ACKNOWLEDGED, PAID, RECORDED, ThankYou
+from otagai.domain.statistics.models import (
+    ALL_KINDS,
+    MunicipalMonthlyActivity,
+    MunicipalMonthlyCount,
+)
+from otagai.domain.statistics.months import Month, months_between
 from otagai.domain.trust.models import Certification
 from otagai.extensions.db import session
 
 Cells = dict[tuple[str, str | None], dict[str, int]]
-# Thank-yous that were given: cash recorded (or acknowledged), card paid.
-GIVEN = (RECORDED, ACKNOWLEDGED, PAID)
 
 
-def month_of(moment: Any) -> ColumnElement[str]:
-    """'YYYY-MM' of an instant on the Tokyo wall clock."""
-    return func.to_char(func.timezone(str(TOKYO), moment), "YYYY-MM")
+def month_of(moment: Any) -> ColumnElement[Any]:
+    """The Tokyo month an instant falls in (its first moment): what the queries group by,
+    cheap per row."""
+    return func.date_trunc("month", moment, str(TOKYO))
+
+
+def label(month: ColumnElement[Any]) -> ColumnElement[str]:
+    """'YYYY-MM' of a grouped month, made once per group. (Tokyo is UTC+9 all year, so
+    the month's first moment, read in Tokyo, is the 1st.)"""
+    return func.to_char(func.timezone(str(TOKYO), month), "YYYY-MM")
 
 
 def _in(moment: Any, first: Month, last: Month) -> ColumnElement[bool]:
@@ -61,104 +68,55 @@ def _collect(rows: Any, names: tuple[str, ...]) -> Cells:
     return cells
 
 
+def _counted(code: str, first: Month, last: Month, names: tuple[str, ...]) -> Cells:
+    """Figures the database keeps counted per town, month and kind (statistics/models.py:
+    ``MunicipalMonthlyCount``), for the months asked."""
+    counts = MunicipalMonthlyCount
+    query = select(
+        func.to_char(counts.month, "YYYY-MM"), counts.kind, counts.metric, counts.value
+    ).where(
+        counts.municipality_code == code,
+        counts.month >= first.first_day(),
+        counts.month <= last.first_day(),
+        counts.metric.in_(names),
+    )
+    cells: Cells = defaultdict(dict)
+    for month, kind, metric, value in session.execute(query):
+        cells[(month, None if kind == ALL_KINDS else kind)][metric] = int(value)
+    return cells
+
+
 def requests(code: str, first: Month, last: Month) -> Cells:
     """Posted in the month, and of those: matched (at any time since), completed."""
-    month = month_of(ShareRequest.created_at)
-    query = (
-        select(
-            month,
-            ShareRequest.kind,
-            func.count(),
-            func.count(ShareRequest.matched_at),
-            func.count().filter(ShareRequest.status == COMPLETED),
-        )
-        .where(
-            ShareRequest.municipality_code == code,
-            _in(ShareRequest.created_at, first, last),
-        )
-        .group_by(month, ShareRequest.kind)
-    )
     names = ("requests_posted", "requests_matched", "requests_completed")
-    return _collect(session.execute(query), names)
+    return _counted(code, first, last, names)
 
 
 def matches(code: str, first: Month, last: Month) -> Cells:
-    """Matches made in the month, insured or not (the tag stored when made)."""
-    month = month_of(Match.created_at)
-    query = (
-        select(
-            month,
-            Match.kind,
-            func.count().filter(Match.insured.is_(True)),
-            func.count().filter(Match.insured.is_(False)),
-        )
-        .where(Match.municipality_code == code, _in(Match.created_at, first, last))
-        .group_by(month, Match.kind)
-    )
-    return _collect(session.execute(query), ("insured_matches", "uninsured_matches"))
-
-
-def cancellations(code: str, first: Month, last: Month) -> Cells:
-    """Matches cancelled in the month (by either party, or with their request)."""
-    month = month_of(Match.cancelled_at)
-    query = (
-        select(month, Match.kind, func.count())
-        .where(Match.municipality_code == code, _in(Match.cancelled_at, first, last))
-        .group_by(month, Match.kind)
-    )
-    return _collect(session.execute(query), ("matches_cancelled",))
+    """Matches made in the month, insured or not (the tag stored when made); matches
+    cancelled in the month (by either party, or with their request)."""
+    names = ("insured_matches", "uninsured_matches", "matches_cancelled")
+    return _counted(code, first, last, names)
 
 
 def thank_yous(code: str, first: Month, last: Month) -> Cells:
     """Thank-yous given in the month: cash recorded, card paid; their number and yen."""
-    month = month_of(ThankYou.created_at)
-    query = (
-        select(month, ThankYou.kind, func.count(), func.sum(ThankYou.amount_jpy))
-        .where(
-            ThankYou.municipality_code == code,
-            _in(ThankYou.created_at, first, last),
-            ThankYou.status.in_(GIVEN),
-        )
-        .group_by(month, ThankYou.kind)
-    )
-    return _collect(session.execute(query), ("thank_you_count", "thank_you_total_jpy"))
+    return _counted(code, first, last, ("thank_you_count", "thank_you_total_jpy"))
 
 
 def active_households(code: str, first: Month, last: Month) -> Cells:
     """Distinct households that posted, offered or helped (had their offer accepted) in
-    the month, per kind and in total (a household active in two kinds counts once)."""
-    posted = select(
-        month_of(ShareRequest.created_at).label("month"),
-        ShareRequest.kind.label("kind"),
-        ShareRequest.household_id.label("household_id"),
-    ).where(ShareRequest.municipality_code == code, _in(ShareRequest.created_at, first, last))
-    offered = (
-        select(
-            month_of(Offer.created_at),
-            ShareRequest.kind,
-            User.household_id,
-        )
-        .join(User, User.id == Offer.supporter_id)
-        .join(ShareRequest, ShareRequest.id == Offer.request_id)
-        .where(Offer.municipality_code == code, _in(Offer.created_at, first, last))
+    the month, per kind and in total (a household active in two kinds counts once). Read
+    from the rollup the database keeps in the same transactions (statistics/models.py)."""
+    rollup = MunicipalMonthlyActivity
+    month = func.to_char(rollup.month, "YYYY-MM")
+    kind = case((rollup.kind == ALL_KINDS, None), else_=rollup.kind)
+    query = select(month, kind, rollup.households).where(
+        rollup.municipality_code == code,
+        rollup.month >= first.first_day(),
+        rollup.month <= last.first_day(),
     )
-    helped = (
-        select(month_of(Match.created_at), Match.kind, User.household_id)
-        .join(User, User.id == Match.supporter_id)
-        .where(
-            Match.supporter_municipality_code == code,
-            _in(Match.created_at, first, last),
-        )
-    )
-    active = union_all(posted, offered, helped).subquery()
-    per_kind = (
-        select(active.c.month, active.c.kind, func.count(func.distinct(active.c.household_id)))
-        .group_by(active.c.month, active.c.kind)
-    )  # fmt: skip
-    total = select(
-        active.c.month, literal(None, String), func.count(func.distinct(active.c.household_id))
-    ).group_by(active.c.month)
-    return _collect(session.execute(per_kind.union_all(total)), ("households_active",))
+    return _collect(session.execute(query), ("households_active",))
 
 
 def _month_ends(first: Month, last: Month) -> Any:
@@ -175,23 +133,29 @@ def _month_ends(first: Month, last: Month) -> Any:
 
 
 def registered_households(code: str, first: Month, last: Month) -> Cells:
-    """Households living in the town at the end of each month (cumulative)."""
-    ends = _month_ends(first, last)
-    period = HouseholdMunicipalityPeriod
-    query = (
-        select(ends.c.month, literal(None, String), func.count(period.id))
-        .select_from(ends)
-        .outerjoin(
-            period,
-            and_(
-                period.municipality_code == code,
-                period.valid_from < ends.c.ends,
-                or_(period.valid_to.is_(None), period.valid_to >= ends.c.ends),
-            ),
+    """Households living in the town at the end of each month: the running sum of the
+    monthly arrivals and departures the database counts (periods in the town starting,
+    and ending), from the first month on record."""
+    counts = MunicipalMonthlyCount
+    changes = session.execute(
+        select(counts.month, counts.value)
+        .where(
+            counts.municipality_code == code,
+            counts.kind == ALL_KINDS,
+            counts.metric == "households_registered",
+            counts.month <= last.first_day(),
         )
-        .group_by(ends.c.month)
-    )
-    return _collect(session.execute(query), ("households_registered",))
+        .order_by(counts.month)
+    ).all()
+    cells: Cells = defaultdict(dict)
+    living, pending = 0, iter(changes)
+    change = next(pending, None)
+    for month in months_between(first, last):
+        while change is not None and change.month <= month.first_day():
+            living += int(change.value)
+            change = next(pending, None)
+        cells[(str(month), None)]["households_registered"] = living
+    return cells
 
 
 def certified_supporters(code: str, first: Month, last: Month) -> Cells:
@@ -224,7 +188,7 @@ def events(code: str, first: Month, last: Month) -> Cells:
     month = month_of(Event.starts_at)
     query = (
         select(
-            month,
+            label(month),
             literal(None, String),
             func.count(func.distinct(Event.id)),
             func.count(EventAttendance.user_id),
@@ -240,7 +204,6 @@ def events(code: str, first: Month, last: Month) -> Cells:
 ALL = (
     requests,
     matches,
-    cancellations,
     thank_yous,
     active_households,
     registered_households,

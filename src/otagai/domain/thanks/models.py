@@ -37,13 +37,6 @@ class ThankYou(UUIDPrimaryKey, CreatedAt, Base):
             unique=True,
             postgresql_where="status <> 'failed'",
         ),
-        # Municipal statistics: thank-yous given, by month.
-        Index(
-            "ix_thank_yous_statistics",
-            "municipality_code",
-            "created_at",
-            postgresql_include=["kind", "status", "amount_jpy"],
-        ),
     )
 
     match_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matches.id"), index=True)
