@@ -5,17 +5,38 @@ supporters connected to them with pending offers."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import firebase_admin
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from otagai import create_app
+from otagai.config import Settings
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.people.models import Household, User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.trust.models import Connection
+from otagai.extensions.db import EXTENSION_KEY
+from tests.conftest import temporary_database
 from tests.factories import SAITAMA_BOX, URAWA, URAWA_BOX
+
+
+@contextmanager
+def committed_app(prefix: str, **settings: Any) -> Iterator[Flask]:
+    """An app on a migrated database of its own, where commits are real (no rolled-back
+    test transaction); the database is dropped afterwards."""
+    with temporary_database(prefix, migrated=True) as url:
+        app = create_app(Settings.from_env(database_url=url, env="test", **settings))
+        try:
+            yield app
+        finally:
+            app.extensions[EXTENSION_KEY].engine.dispose()
+            firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
 
 
 def make_community(engine: Any) -> uuid.UUID:

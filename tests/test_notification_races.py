@@ -10,23 +10,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from typing import Any
 
-import firebase_admin
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from otagai import create_app
-from otagai.config import Settings
 from otagai.domain.notifications import outbox
 from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
 from otagai.domain.people.models import Device
 from otagai.extensions.db import EXTENSION_KEY
 from otagai.worker import run_once
 from tests import fcm_local
-from tests.conftest import temporary_database
 from tests.fcm_local import LocalFcm
 from tests.helpers import together
-from tests.race_world import arrange, make_community
+from tests.race_world import arrange, committed_app, make_community
 
 PEOPLE = 30
 ATTEMPTS = range(3)
@@ -41,13 +37,8 @@ def fcm() -> Iterator[LocalFcm]:
 
 @pytest.fixture(scope="module")
 def app(fcm: LocalFcm) -> Iterator[Any]:
-    with temporary_database("otagai_notification_races", migrated=True) as url:
-        app = create_app(Settings.from_env(database_url=url, env="test", fcm_api_base=fcm.url))
-        try:
-            yield app
-        finally:
-            app.extensions[EXTENSION_KEY].engine.dispose()
-            firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+    with committed_app("otagai_notification_races", fcm_api_base=fcm.url) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -14,21 +14,17 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import firebase_admin
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from otagai import create_app
-from otagai.config import Settings
 from otagai.domain.notifications.models import OutboxEvent
 from otagai.domain.payments.models import PayoutAccount
 from otagai.domain.thanks.models import ThankYou
 from otagai.extensions.db import EXTENSION_KEY
 from tests import stripe_local
-from tests.conftest import temporary_database
 from tests.helpers import ApiClient, together
-from tests.race_world import arrange, make_community
+from tests.race_world import arrange, committed_app, make_community
 from tests.stripe_local import LocalStripe
 from tests.test_races import _codes
 
@@ -44,20 +40,13 @@ def stripe_api() -> Iterator[LocalStripe]:
 
 @pytest.fixture(scope="module")
 def app(stripe_api: LocalStripe) -> Iterator[Any]:
-    with temporary_database("otagai_payment_races", migrated=True) as url:
-        settings = Settings.from_env(
-            database_url=url,
-            env="test",
-            stripe_secret_key=stripe_local.SECRET_KEY,
-            stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
-            stripe_api_base=stripe_api.url,
-        )
-        app = create_app(settings)
-        try:
-            yield app
-        finally:
-            app.extensions[EXTENSION_KEY].engine.dispose()
-            firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+    with committed_app(
+        "otagai_payment_races",
+        stripe_secret_key=stripe_local.SECRET_KEY,
+        stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
+        stripe_api_base=stripe_api.url,
+    ) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

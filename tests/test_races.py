@@ -17,33 +17,24 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import firebase_admin
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from otagai import create_app
-from otagai.config import Settings
 from otagai.domain.matches.models import Match
 from otagai.domain.people.models import User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.extensions.db import EXTENSION_KEY
-from tests.conftest import temporary_database
 from tests.helpers import ApiClient, together
-from tests.race_world import arrange, make_community
+from tests.race_world import arrange, committed_app, make_community
 
 ATTEMPTS = range(10)
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[Any]:
-    with temporary_database("otagai_races", migrated=True) as url:
-        app = create_app(Settings.from_env(database_url=url, env="test"))
-        try:
-            yield app
-        finally:
-            app.extensions[EXTENSION_KEY].engine.dispose()
-            firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+    with committed_app("otagai_races") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
