@@ -551,6 +551,30 @@ def measure(url: str, meta: dict[str, Any], runs: int, warmup: int, plan_cache_m
             log("  " + line)
 
 
+def prepared(
+    database: str,
+    wanted: dict[str, Any],
+    rebuild: bool,
+    build: Callable[[Engine, str], dict[str, Any]],
+) -> tuple[str, dict[str, Any], bool]:
+    """The bench database on the ``DATABASE_URL`` server: reused while its recorded
+    parameters are ``wanted``, else built with ``build(admin_engine, url)``. Returns its
+    URL, its parameters, and whether it was reused."""
+    if not os.environ.get("DATABASE_URL"):
+        log("DATABASE_URL is not set: run `make bench`")
+        raise SystemExit(2)
+    server = make_url(normalize_database_url(os.environ["DATABASE_URL"]))
+    url = server.set(database=database).render_as_string(hide_password=False)
+    meta = None if rebuild else _meta(url)
+    if meta is not None and all(meta.get(k) == v for k, v in wanted.items()):
+        return url, meta, True
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        return url, build(admin, url), False
+    finally:
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1_000_000)
@@ -564,20 +588,15 @@ def main() -> int:
         help="PostgreSQL's plan_cache_mode for the timed connection (default: the server's)",
     )
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        log("DATABASE_URL is not set: run `make bench`")
-        return 2
-    server = make_url(normalize_database_url(os.environ["DATABASE_URL"]))
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    url = server.set(database=DATABASE).render_as_string(hide_password=False)
-    meta = None if args.rebuild else _meta(url)
-    wanted = _wanted(args.users)
-    if meta is None or any(meta.get(k) != v for k, v in wanted.items()):
-        meta = build(admin, url, args.users)
-    else:
+    url, meta, reused = prepared(
+        DATABASE,
+        _wanted(args.users),
+        args.rebuild,
+        lambda admin, url: build(admin, url, args.users),
+    )
+    if reused:
         log(f"reusing {DATABASE} ({meta['users']:,} users; --rebuild to build afresh)")
         meta = refresh_dates(url, meta)
-    admin.dispose()
     measure(url, meta, args.runs, args.warmup, args.plan_cache_mode)
     return 0
 

@@ -20,7 +20,6 @@ part's p50. The target (issue 7): well under a second.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -39,11 +38,11 @@ from tests.benchmarks.bench_matching import (
     ROOT,
     _head,
     _json,
-    _meta,
     _migrate,
     _step,
     _time,
     log,
+    prepared,
 )
 
 DATABASE = "otagai_bench_stats"
@@ -272,19 +271,14 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        log("DATABASE_URL is not set: run `make bench`")
-        return 2
-    server = make_url(normalize_database_url(os.environ["DATABASE_URL"]))
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    url = server.set(database=DATABASE).render_as_string(hide_password=False)
-    meta = None if args.rebuild else _meta(url)
-    wanted = _wanted(args.requests)
-    if meta is None or any(meta.get(k) != v for k, v in wanted.items()):
-        meta = build(admin, url, args.requests)
-    else:
+    url, meta, reused = prepared(
+        DATABASE,
+        _wanted(args.requests),
+        args.rebuild,
+        lambda admin, url: build(admin, url, args.requests),
+    )
+    if reused:
         log(f"reusing {DATABASE} ({meta['requests']:,} requests; --rebuild to build afresh)")
-    admin.dispose()
     measure(url, meta, args.runs, args.warmup)
     return 0
 
