@@ -285,11 +285,12 @@ def chromium() -> str:
     found = os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
     if found:
         return found
-    reason = "no Chromium: run `make test` (scripts/ensure-chromium.sh installs it) or set CHROMIUM"
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs a browser for this test: {reason}")
-    print(f"skipping the browser test: {reason}")
-    pytest.skip(reason)
+        pytest.fail("CI=true needs a browser for this test: no Chromium found")
+    pytest.skip(
+        reason="no Chromium: run `make test` (scripts/ensure-chromium.sh installs it) "
+        "or set CHROMIUM=/path/to/chromium"
+    )
 
 
 def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
