@@ -87,10 +87,7 @@ def _wanted(requests: int) -> dict[str, Any]:
 def _year() -> tuple[Month, Month]:
     """The 12 months before the current one (Tokyo)."""
     current = Month.of(datetime.now(UTC))
-    first = last = Month(current.year - 1, current.month)
-    for _ in range(11):
-        last = last.next()
-    return first, last
+    return current.plus(-12), current.plus(-1)
 
 
 def build(admin: Engine, url: str, requests: int) -> dict[str, Any]:

@@ -145,7 +145,7 @@ def requested_range(args: Mapping[str, str], *, today: date) -> tuple[Month, Mon
     ``to``. Whether the range is allowed is the statistics' rule, not this page's."""
     first, last = _month_arg(args, "from"), _month_arg(args, "to")
     last = last or Month(today.year, today.month)
-    return first or _months_before(last, DEFAULT_MONTHS - 1), last
+    return first or last.plus(1 - DEFAULT_MONTHS), last
 
 
 def _month_arg(args: Mapping[str, str], name: str) -> Month | None:
@@ -156,11 +156,6 @@ def _month_arg(args: Mapping[str, str], name: str) -> Month | None:
         return Month.parse(value)
     except ValueError:
         raise BadRequest() from None
-
-
-def _months_before(month: Month, count: int) -> Month:
-    index = month.year * 12 + month.month - 1 - count
-    return Month(index // 12, index % 12 + 1)
 
 
 def dashboard_context(report: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     values,
 )
-from sqlalchemy.types import Date, DateTime, String
+from sqlalchemy.types import Date, String
 
 from otagai.domain.communities.models import Community
 from otagai.domain.events.models import Event, EventAttendance
@@ -120,16 +120,10 @@ def active_households(code: str, first: Month, last: Month) -> Cells:
 
 
 def _month_ends(first: Month, last: Month) -> Any:
-    """A VALUES table of (month, the instant it ends, its last Tokyo day)."""
-    months = []
-    current = first
-    while current <= last:
-        months.append((str(current), current.next().starts_at(), current.last_day()))
-        current = current.next()
-    return values(
-        column("month", String), column("ends", DateTime(timezone=True)), column("day", Date),
-        name="month_ends",
-    ).data(months)  # fmt: skip
+    """A VALUES table of (month, its last Tokyo day)."""
+    return values(column("month", String), column("day", Date), name="month_ends").data(
+        [(str(month), month.last_day()) for month in months_between(first, last)]
+    )
 
 
 def registered_households(code: str, first: Month, last: Month) -> Cells:

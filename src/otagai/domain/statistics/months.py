@@ -33,8 +33,18 @@ class Month:
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
+    def plus(self, months: int) -> Month:
+        """This month moved by ``months`` (negative: earlier)."""
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
     def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
+        return self.plus(1)
+
+    def months_until(self, last: Month) -> int:
+        """How many months from this one to ``last``, both included (0 if ``last`` is
+        earlier)."""
+        return max(0, (last.year - self.year) * 12 + last.month - self.month + 1)
 
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
@@ -49,9 +59,4 @@ class Month:
 
 def months_between(first: Month, last: Month) -> list[Month]:
     """``first`` to ``last``, both included."""
-    months = []
-    current = first
-    while current <= last:
-        months.append(current)
-        current = current.next()
-    return months
+    return [first.plus(i) for i in range(first.months_until(last))]

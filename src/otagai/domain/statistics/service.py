@@ -70,7 +70,7 @@ SUMMED = (
 def check_range(first: Month, last: Month) -> None:
     if last < first:
         raise RuleViolation("validation_failed", errors={"to": ["Must not be before from."]})
-    if len(months_between(first, last)) > MAX_MONTHS:
+    if first.months_until(last) > MAX_MONTHS:
         raise RuleViolation(
             "statistics_range_too_long",
             errors={"to": [f"At most {MAX_MONTHS} months from 'from'."]},
