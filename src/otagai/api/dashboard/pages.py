@@ -17,10 +17,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from otagai.api.statistics.routes import csv_download
 from otagai.config import Settings
 from otagai.domain.partners.dashboard_links import MAX_AGE, verify_link
 from otagai.domain.people.ages import TOKYO, today_tokyo
-from otagai.domain.statistics.csv_export import csv_filename, report_csv
 from otagai.domain.statistics.definitions import COLUMN_LABELS, KIND_LABELS, pick
 from otagai.domain.statistics.months import Month
 from otagai.domain.statistics.service import municipal_statistics
@@ -124,10 +124,7 @@ def dashboard_csv(code: str) -> Response:
     lang = request.args.get("lang", "ja")
     if lang not in LANGS:
         raise BadRequest()
-    report = municipal_statistics(code, first, last, lang=lang)
-    response = Response(report_csv(report, lang=lang), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
-    return response
+    return csv_download(municipal_statistics(code, first, last, lang=lang), lang)
 
 
 def _require_link(code: str) -> str:

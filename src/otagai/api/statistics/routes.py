@@ -32,6 +32,13 @@ def _reader_first() -> None:
         require_municipal_reader(code)
 
 
+def csv_download(report: dict[str, Any], lang: str) -> Response:
+    """The report as a CSV attachment (also the dashboard page's download)."""
+    response = Response(report_csv(report, lang), mimetype=CSV)  # text/*: charset=utf-8
+    response.headers["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
+    return response
+
+
 def wants_csv(args: dict[str, Any]) -> bool:
     if args["format"]:
         return bool(args["format"] == "csv")
