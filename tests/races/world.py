@@ -116,3 +116,8 @@ def arrange(engine: Any, community_id: uuid.UUID, *, parents: int = 1, supporter
         s.commit()
     return SimpleNamespace(parents=people, supporters=helpers, requests=requests,
                            offers=offer_ids)  # fmt: skip
+
+
+def codes(answers: list[Any]) -> list[tuple[int, str | None]]:
+    """(status, problem code) of each answer."""
+    return [(a.status_code, (a.get_json() or {}).get("code")) for a in answers]

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from otagai.domain.notifications import outbox
 from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
 from otagai.domain.people.models import Device
-from otagai.extensions.db import EXTENSION_KEY
 from otagai.worker import run_once
 from tests import fcm_local
 from tests.fcm_local import LocalFcm
 from tests.helpers import together
-from tests.race_world import arrange, committed_app, make_community
+from tests.races.world import arrange, committed_app
 
 PEOPLE = 30
 ATTEMPTS = range(3)
@@ -39,16 +38,6 @@ def fcm() -> Iterator[LocalFcm]:
 def app(fcm: LocalFcm) -> Iterator[Any]:
     with committed_app("otagai_notification_races", fcm_api_base=fcm.url) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def engine(app: Any) -> Any:
-    return app.extensions[EXTENSION_KEY].engine
-
-
-@pytest.fixture(scope="module")
-def community_id(engine: Any) -> uuid.UUID:
-    return make_community(engine)
 
 
 def _people_with_pending_pushes(engine: Any, community_id: uuid.UUID) -> list[uuid.UUID]:

@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from otagai.domain.matches.models import Match
 from otagai.domain.people.models import User
 from otagai.domain.requests.models import Offer, ShareRequest
-from otagai.extensions.db import EXTENSION_KEY
 from tests.helpers import ApiClient, together
-from tests.race_world import arrange, committed_app, make_community
+from tests.races.world import arrange, codes, committed_app
 
 ATTEMPTS = range(10)
 
@@ -35,16 +34,6 @@ ATTEMPTS = range(10)
 def app() -> Iterator[Any]:
     with committed_app("otagai_races") as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def engine(app: Any) -> Any:
-    return app.extensions[EXTENSION_KEY].engine
-
-
-@pytest.fixture(scope="module")
-def community_id(engine: Any) -> uuid.UUID:
-    return make_community(engine)
 
 
 def _race(
@@ -59,10 +48,6 @@ def _race(
         return lambda: client.post(path, json=body)
 
     return together(*(poster(*call) for call in calls), stagger=stagger)
-
-
-def _codes(answers: list[Any]) -> list[tuple[int, str | None]]:
-    return [(a.status_code, (a.get_json() or {}).get("code")) for a in answers]
 
 
 def _state(engine: Any, request_id: uuid.UUID) -> SimpleNamespace:
@@ -85,7 +70,7 @@ def test_two_accepts_on_one_request_make_exactly_one_match(app, engine, communit
     first, second = w.offers.values()
     answers = _race(app, (parent, f"/v1/offers/{first}/accept", None),
                     (parent, f"/v1/offers/{second}/accept", None))  # fmt: skip
-    assert sorted(_codes(answers)) == [(201, None), (409, "share_request_not_open")]
+    assert sorted(codes(answers)) == [(201, None), (409, "share_request_not_open")]
     winner = first if answers[0].status_code == 201 else second
     loser = second if winner == first else first
     state = _state(engine, request)
@@ -115,7 +100,7 @@ def test_accept_racing_cancel_leaves_no_confirmed_match_on_cancelled_request(
         assert state.matches == [(offer, "cancelled")]
         assert state.offers == {offer: "accepted"}
     else:
-        assert _codes([accept]) == [(409, "share_request_not_open")]
+        assert codes([accept]) == [(409, "share_request_not_open")]
         assert state.matches == []
         assert state.offers == {offer: "declined"}
 
@@ -129,11 +114,11 @@ def test_accept_racing_withdraw_of_same_offer_one_wins(app, engine, community_id
                              (supporter, f"/v1/offers/{offer}/withdraw", None))  # fmt: skip
     state = _state(engine, request)
     if accept.status_code == 201:
-        assert _codes([withdraw]) == [(409, "offer_not_pending")]
+        assert codes([withdraw]) == [(409, "offer_not_pending")]
         assert (state.request, state.offers) == ("matched", {offer: "accepted"})
         assert state.matches == [(offer, "confirmed")]
     else:
-        assert _codes([accept, withdraw]) == [(409, "offer_not_pending"), (200, None)]
+        assert codes([accept, withdraw]) == [(409, "offer_not_pending"), (200, None)]
         assert (state.request, state.offers) == ("open", {offer: "withdrawn"})
         assert state.matches == []
 
@@ -147,7 +132,7 @@ def test_one_supporter_accepted_on_two_overlapping_requests_gets_one_match(
     calls = [(p, f"/v1/offers/{w.offers[(r, supporter.id)]}/accept", None)
              for p, r in zip(w.parents, w.requests, strict=True)]  # fmt: skip
     answers = _race(app, *calls)
-    assert sorted(_codes(answers)) == [(201, None), (409, "supporter_unavailable")]
+    assert sorted(codes(answers)) == [(201, None), (409, "supporter_unavailable")]
     states = [_state(engine, r) for r in w.requests]
     assert sorted(s.request for s in states) == ["matched", "open"]
     assert sum(len(s.matches) for s in states) == 1
@@ -159,5 +144,5 @@ def test_one_supporter_offering_twice_at_once_makes_one_offer(app, engine, commu
     supporter, [request] = w.supporters[0], w.requests
     path = f"/v1/share-requests/{request}/offers"
     answers = _race(app, (supporter, path, {"note": "a"}), (supporter, path, {"note": "b"}))
-    assert sorted(_codes(answers)) == [(201, None), (409, "already_offered")]
+    assert sorted(codes(answers)) == [(201, None), (409, "already_offered")]
     assert list(_state(engine, request).offers.values()) == ["pending"]

@@ -21,12 +21,10 @@ from sqlalchemy.orm import Session
 from otagai.domain.notifications.models import OutboxEvent
 from otagai.domain.payments.models import PayoutAccount
 from otagai.domain.thanks.models import ThankYou
-from otagai.extensions.db import EXTENSION_KEY
 from tests import stripe_local
 from tests.helpers import ApiClient, together
-from tests.race_world import arrange, committed_app, make_community
+from tests.races.world import arrange, codes, committed_app
 from tests.stripe_local import LocalStripe
-from tests.test_races import _codes
 
 ATTEMPTS = range(10)
 
@@ -47,16 +45,6 @@ def app(stripe_api: LocalStripe) -> Iterator[Any]:
         stripe_api_base=stripe_api.url,
     ) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def engine(app: Any) -> Any:
-    return app.extensions[EXTENSION_KEY].engine
-
-
-@pytest.fixture(scope="module")
-def community_id(engine: Any) -> Any:
-    return make_community(engine)
 
 
 def _client(app: Any, user: Any) -> ApiClient:
@@ -152,7 +140,7 @@ def test_two_card_thank_yous_at_once_make_one_payment_intent(
     body = {"amount_jpy": 1400, "method": "card"}
     url = f"/v1/matches/{match_id}/thank-yous"
     answers = together(*(lambda c=c: c.post(url, json=body) for c in clients))
-    assert sorted(_codes(answers)) == [(201, None), (409, "thank_you_exists")]
+    assert sorted(codes(answers)) == [(201, None), (409, "thank_you_exists")]
     assert len(stripe_api.calls("POST", "/v1/payment_intents")) == before + 1
     with Session(engine) as s:
         count = s.scalar(
