@@ -100,7 +100,6 @@ class HouseholdMunicipalityPeriod(Base):
     __tablename__ = "household_municipality_periods"
     __table_args__ = (
         Index("ix_household_municipality_periods_household", "household_id", "valid_from"),
-        Index("ix_household_municipality_periods_municipality", "municipality_code", "valid_from"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
