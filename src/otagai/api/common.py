@@ -68,6 +68,24 @@ class StrictFloat(ma.fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class StrictInteger(ma.fields.Integer):
+    """A JSON integer: marshmallow would also take "1000", 1000.0 or true."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ma.ValidationError("Not a valid integer (a JSON integer is required).")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """A JSON true or false: marshmallow would also take "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ma.ValidationError("Not a valid boolean.")
+        return value
+
+
 class LatLngSchema(StrictSchema):
     """A point, WGS 84. Inside Japan unless the deployment configures other bounds."""
 

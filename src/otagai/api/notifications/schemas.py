@@ -8,9 +8,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from otagai.api.common import StrictSchema
+from otagai.api.common import StrictBoolean, StrictSchema
 from otagai.domain.notifications import types as t
-from otagai.domain.notifications.preferences import NOT_A_BOOLEAN, NOT_A_TIME
 
 # What the spec says each type is (a type missing here fails at import, below).
 TYPE_DESCRIPTIONS: dict[str, str] = {
@@ -28,16 +27,8 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     t.CERTIFICATION_REVOKED: "Your supporter certification was revoked.",
 }
 
+NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."
 _HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-
-
-class StrictBoolean(ma.fields.Boolean):
-    """A JSON true or false: marshmallow would also take "yes", 1 or "on"."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, bool):
-            raise ma.ValidationError(NOT_A_BOOLEAN)
-        return value
 
 
 class ClockTime(ma.fields.Field):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import marshmallow as ma
 
@@ -11,6 +10,7 @@ from otagai.api.common import (
     LatLngSchema,
     PersonSchema,
     PointField,
+    StrictInteger,
     StrictSchema,
     reason_field,
     text,
@@ -45,15 +45,6 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 def _in_range(value: datetime) -> None:
     if not EARLIEST <= value < LATEST:
         raise ma.ValidationError("Must be between 2000 and 2100.")
-
-
-class StrictInteger(ma.fields.Integer):
-    """A JSON integer: marshmallow would also take "1000", 1000.0 or true."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ma.ValidationError("Not a valid integer (a JSON integer is required).")
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class RequestItemSchema(StrictSchema):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.common import StrictSchema, reason_field
-from otagai.api.share_requests.schemas import RecommendedThankYouSchema, StrictInteger
+from otagai.api.common import StrictInteger, StrictSchema, reason_field
+from otagai.api.share_requests.schemas import RecommendedThankYouSchema
 from otagai.domain.thanks.models import MAX_AMOUNT_JPY, METHODS, STATUSES
 
 
