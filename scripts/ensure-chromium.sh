@@ -16,7 +16,6 @@ exec 3>&1 1>&2
 log() { printf '[chromium] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-OS=$(uname -s)
 FONT_PKG=fonts-ipafont-gothic
 
 find_browser() {
@@ -28,21 +27,8 @@ find_browser() {
 }
 # Without fontconfig there is nothing to ask; assume the fonts are fine.
 has_ja_font() { ! command -v fc-list >/dev/null || [[ -n $(fc-list :lang=ja family 2>/dev/null) ]]; }
-can_apt() {
-  [[ $OS != Darwin ]] && command -v apt-get >/dev/null &&
-    { ((EUID == 0)) || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; }
-}
-as_root() { if ((EUID == 0)); then "$@"; else sudo -n "$@"; fi; }
-apt_update() { log "apt-get update"; as_root apt-get update -q; }
-# pkg_install PKG...: refresh the lists only when they are empty or do not know a package.
-pkg_install() {
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || ! apt-cache show "$@" >/dev/null 2>&1; then
-    apt_update || return 1
-  fi
-  log "installing $* (apt-get)"
-  local cmd=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@")
-  as_root "${cmd[@]}" || { apt_update && as_root "${cmd[@]}"; }
-}
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 browser=${CHROMIUM:-}
 if [[ -n $browser ]]; then
@@ -56,7 +42,7 @@ wanted=()
 has_ja_font || wanted+=("$FONT_PKG")
 if ((${#wanted[@]})); then
   if can_apt; then
-    pkg_install "${wanted[@]}" || log "apt-get install ${wanted[*]} failed"
+    apt_install "${wanted[@]}" || log "apt-get install ${wanted[*]} failed"
   else
     log "cannot install ${wanted[*]}: needs apt-get and root or passwordless sudo"
   fi

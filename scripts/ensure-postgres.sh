@@ -57,19 +57,14 @@ q() {
   printf '%s\n' "$out"
 }
 
-as_root() { if ((EUID == 0)); then "$@"; else sudo -n "$@"; fi; }
-apt_update() { log "apt-get update"; as_root apt-get update -q || die "apt-get update failed"; }
-# pkg_install PKG...: Debian/Ubuntu only, refresh lists only when they are empty/stale.
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+# pkg_install PKG...: Debian/Ubuntu only; anything else stops with what to install.
 pkg_install() {
   [[ $OS == Darwin ]] && die "missing $*; on macOS: brew install postgresql@15 postgis && brew services start postgresql@15"
   command -v apt-get >/dev/null || die "apt-get not found: install $* (PostgreSQL 15 with PostGIS 3) yourself and set DATABASE_URL"
-  if ((EUID != 0)) && ! { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
-    die "not root and no passwordless sudo: run 'sudo apt-get install $*' and retry"
-  fi
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || ! apt-cache show "$@" >/dev/null 2>&1; then apt_update; fi
-  log "installing $* (apt-get)"
-  local cmd=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@")
-  as_root "${cmd[@]}" || { apt_update && as_root "${cmd[@]}"; } || die "apt-get install $* failed"
+  can_root || die "not root and no passwordless sudo: run 'sudo apt-get install $*' and retry"
+  apt_install "$@" || die "apt-get install $* failed"
 }
 
 # Checks PostGIS is *available*; installs it only when the server runs on this machine.
