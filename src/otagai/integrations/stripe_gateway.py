@@ -221,14 +221,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions[EXTENSION_KEY] = gateway
 
 
-def gateway_or_none() -> StripeGateway | None:
-    gateway: StripeGateway | None = current_app.extensions.get(EXTENSION_KEY)
-    return gateway
-
-
 def gateway() -> StripeGateway:
     """The configured gateway, or 503 ``card_payments_unavailable``."""
-    found = gateway_or_none()
+    found: StripeGateway | None = current_app.extensions.get(EXTENSION_KEY)
     if found is None:
         raise ServiceUnavailable("card_payments_unavailable")
     return found

@@ -18,8 +18,6 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    and_,
     case,
     column,
     func,
@@ -42,22 +40,6 @@ from otagai.domain.trust.models import Certification
 from otagai.extensions.db import session
 
 Cells = dict[tuple[str, str | None], dict[str, int]]
-
-
-def month_of(moment: Any) -> ColumnElement[Any]:
-    """The Tokyo month an instant falls in (its first moment): what the queries group by,
-    cheap per row."""
-    return func.date_trunc("month", moment, str(TOKYO))
-
-
-def label(month: ColumnElement[Any]) -> ColumnElement[str]:
-    """'YYYY-MM' of a grouped month, made once per group. (Tokyo is UTC+9 all year, so
-    the month's first moment, read in Tokyo, is the 1st.)"""
-    return func.to_char(func.timezone(str(TOKYO), month), "YYYY-MM")
-
-
-def _in(moment: Any, first: Month, last: Month) -> ColumnElement[bool]:
-    return and_(moment >= first.starts_at(), moment < last.next().starts_at())
 
 
 def _collect(rows: Any, names: tuple[str, ...]) -> Cells:
@@ -179,17 +161,22 @@ def certified_supporters(code: str, first: Month, last: Month) -> Cells:
 def events(code: str, first: Month, last: Month) -> Cells:
     """Events of the town's communities held (starting) in the month, and the attendances
     recorded at them."""
-    month = month_of(Event.starts_at)
+    # Grouped by the Tokyo month's first moment (cheap per row), named once per group.
+    month = func.date_trunc("month", Event.starts_at, str(TOKYO))
     query = (
         select(
-            label(month),
+            func.to_char(func.timezone(str(TOKYO), month), "YYYY-MM"),
             literal(None, String),
             func.count(func.distinct(Event.id)),
             func.count(EventAttendance.user_id),
         )
         .join(Community, Community.id == Event.community_id)
         .outerjoin(EventAttendance, EventAttendance.event_id == Event.id)
-        .where(Community.municipality_code == code, _in(Event.starts_at, first, last))
+        .where(
+            Community.municipality_code == code,
+            Event.starts_at >= first.starts_at(),
+            Event.starts_at < last.next().starts_at(),
+        )
         .group_by(month)
     )
     return _collect(session.execute(query), ("events_held", "event_attendances"))
