@@ -287,7 +287,7 @@ def chromium() -> str:
         return found
     if os.environ.get("CI") == "true":
         pytest.fail("CI=true needs a browser for this test: no Chromium found")
-    pytest.skip("no Chromium found: `make test` installs it, or set CHROMIUM=/path/to/it")
+    pytest.skip(reason="no Chromium found: `make test` installs it, or set CHROMIUM=/path/to/it")
 
 
 def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
