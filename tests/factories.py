@@ -11,8 +11,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.people.models import Child, Household, User
+from otagai.domain.people.places import HouseholdPlace
 from otagai.domain.trust.models import Block, Connection
-from otagai.extensions.geo import LatLng
+from otagai.extensions.geo import LatLng, latlng_of
 
 TestSession: scoped_session = scoped_session(sessionmaker(expire_on_commit=False))
 
@@ -27,6 +28,49 @@ class BaseFactory(SQLAlchemyModelFactory):
         sqlalchemy_session_persistence = "flush"
 
 
+# ``public=EXACT`` (UserFactory, ShareRequestFactory): the public point the service measures
+# to is the true point itself, for tests of rules that need exact distances. Without it the
+# database draws one 150–300 m away, as it does for everybody (people/places.py).
+EXACT = "exact"
+
+
+def pin_place(household_id: uuid.UUID, point: object, public: object = EXACT) -> None:
+    """Give the household a place at ``point`` with the public point ``public`` (a LatLng,
+    or EXACT for the point itself): a home or request written within 40 m of it then takes
+    that public point from the database's trigger, as any would from a place drawn before."""
+    exact = point if isinstance(point, LatLng) else latlng_of(point)
+    assert exact is not None
+    shown = exact if public == EXACT else public
+    assert isinstance(shown, LatLng)
+    TestSession.add(
+        HouseholdPlace(
+            household_id=household_id,
+            anchor=exact.to_element(),
+            public_point=shown.to_element(),
+        )
+    )
+    TestSession.flush()
+
+
+class _Pinnable(BaseFactory):
+    """Takes ``public=`` (see EXACT) and pins the household's place before the insert."""
+
+    class Meta:
+        abstract = True
+
+    _point_field = ""
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> object:
+        public = kwargs.pop("public", None)
+        point = kwargs.get(cls._point_field)
+        if public is not None and point is not None:
+            household = kwargs.get("household")
+            household_id = household.id if household is not None else kwargs["household_id"]
+            pin_place(household_id, point, public)  # type: ignore[arg-type]
+        return super()._create(model_class, *args, **kwargs)
+
+
 class HouseholdFactory(BaseFactory):
     class Meta:
         model = Household
@@ -34,9 +78,11 @@ class HouseholdFactory(BaseFactory):
     id = factory.LazyFunction(uuid.uuid4)
 
 
-class UserFactory(BaseFactory):
+class UserFactory(_Pinnable):
     class Meta:
         model = User
+
+    _point_field = "home"
 
     id = factory.LazyFunction(uuid.uuid4)
     firebase_uid = factory.Sequence(lambda n: f"test-user-{n}-{uuid.uuid4().hex[:6]}")
@@ -202,13 +248,16 @@ from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 NOT_COVERED = {"covered": False, "reasons": ["no_active_policy"], "children": []}
 
 
-class ShareRequestFactory(BaseFactory):
+class ShareRequestFactory(_Pinnable):
     """An open pickup of ``requester`` in ``community``, tomorrow for 90 minutes, at Urawa
     station, radius 2 km. ``children=[child, ...]`` links children (of the requester's
-    household). The requester is not made a member: arrange that when it matters."""
+    household). The requester is not made a member: arrange that when it matters.
+    ``public=EXACT`` measures everybody else to its exact location."""
 
     class Meta:
         model = ShareRequest
+
+    _point_field = "location"
 
     id = factory.LazyFunction(uuid.uuid4)
     requester_id = factory.LazyAttribute(lambda o: o.requester.id)

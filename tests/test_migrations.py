@@ -169,3 +169,63 @@ def test_alembic_check_through_env_py_detects_table_missing_from_models(head_url
         assert "remove_table" in str(exc)
     else:
         raise AssertionError("alembic check did not notice stray_table")
+
+
+def test_upgrade_gives_existing_homes_and_requests_their_public_points(empty_url):
+    migrate(empty_url, "ea6bd34c98de")  # the revision before public points
+    engine = create_engine(empty_url)
+    home, nursery = "SRID=4326;POINT(139.6571 35.8587)", "SRID=4326;POINT(139.6571 35.8687)"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO municipalities (code, name_ja, name_en, boundary) VALUES "
+                "('111007', 'さいたま市', 'Saitama', 'SRID=4326;MULTIPOLYGON(((139.5 35.7,"
+                "139.8 35.7,139.8 36,139.5 36,139.5 35.7)))')"
+            ))  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO communities (id, municipality_code, name, area) VALUES "
+                "('00000000-0000-0000-0000-00000000000c', '111007', '浦和', "
+                "'SRID=4326;POLYGON((139.5 35.7,139.8 35.7,139.8 36,139.5 36,139.5 35.7))')"
+            ))  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO households (id) VALUES ('00000000-0000-0000-0000-0000000000a1')"
+            ))  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, household_id, home) VALUES "
+                    "('00000000-0000-0000-0000-0000000000b1', "
+                    "'00000000-0000-0000-0000-0000000000a1', :home)"
+                ),
+                {"home": home},
+            )
+            for i, point in enumerate((home, nursery, nursery)):
+                conn.execute(
+                    text(
+                        "INSERT INTO share_requests (id, requester_id, household_id, "
+                        "community_id, kind, title, starts_at, ends_at, location, audience, "
+                        "radius_m) VALUES (:id, '00000000-0000-0000-0000-0000000000b1', "
+                        "'00000000-0000-0000-0000-0000000000a1', "
+                        "'00000000-0000-0000-0000-00000000000c', 'lending', 'x', now(), "
+                        "now() + interval '1 day', :p, 'community', 5000)"
+                    ),
+                    {"id": f"00000000-0000-0000-0000-00000000001{i}", "p": point},
+                )
+        migrate(empty_url)
+        with engine.connect() as conn:
+            offset, public_home = conn.execute(
+                text("SELECT ST_Distance(home, public_home), ST_AsText(public_home) FROM users")
+            ).one()
+            requests = conn.execute(
+                text(
+                    "SELECT ST_Distance(location, public_location), ST_AsText(public_location) "
+                    "FROM share_requests ORDER BY id"
+                )
+            ).all()
+            places = conn.execute(text("SELECT count(*) FROM household_places")).scalar()
+    finally:
+        engine.dispose()
+    assert 150 <= offset <= 300
+    at_home, at_nursery, again = requests
+    assert at_home[1] == public_home  # from home: the home's public point
+    assert 150 <= at_nursery[0] <= 300 and at_nursery[1] == again[1] != public_home
+    assert places == 2

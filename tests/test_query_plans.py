@@ -186,21 +186,23 @@ def test_candidates_for_lending_to_members_take_nearest_homes_by_knn(db, town):
     knn = [
         node
         for node in _nodes(plan)
-        if node.get("Index Name") == "idx_users_home" and "Order By" in node
+        if node.get("Index Name") == "idx_users_public_home" and "Order By" in node
     ]
-    assert knn, "expected a KNN (ORDER BY <->) index scan of idx_users_home"
+    assert knn, "expected a KNN (ORDER BY <->) index scan of idx_users_public_home"
     assert "pk_users" in _index_scans(scans), scans
 
 
 def test_feed_reads_open_requests_through_the_partial_gist_index(db, town):
-    home = _sql(db, "SELECT home FROM users WHERE id = :id", id=town.supporter_id).scalar_one()
-    household_id = _sql(
-        db, "SELECT household_id FROM users WHERE id = :id", id=town.supporter_id
-    ).scalar_one()
-    statement = feed_query(town.supporter_id, household_id, latlng_of(home), limit=21)
+    home, public_home, household_id = _sql(
+        db, "SELECT home, public_home, household_id FROM users WHERE id = :id",
+        id=town.supporter_id,
+    ).one()  # fmt: skip
+    statement = feed_query(
+        town.supporter_id, household_id, latlng_of(home), latlng_of(public_home), limit=21
+    )
     plan = _explain(db, statement)
     print("\nfeed:\n" + _outline(plan))
     scans = _scans(plan, "share_requests")
     assert not [s for s in scans if s[0] == "Seq Scan"], scans
-    assert "ix_share_requests_open_location" in _index_scans(scans), scans
+    assert "ix_share_requests_open_public_location" in _index_scans(scans), scans
     assert not [s for s in _scans(plan, "users") if s[0] == "Seq Scan"]

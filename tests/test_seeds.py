@@ -163,6 +163,21 @@ def test_seeded_homes_lie_within_the_municipality(seeded, db):
     assert len(outside) <= len(rows) // 10, outside
 
 
+def test_seeded_homes_and_requests_have_public_points_at_least_110_m_off(seeded, db):
+    offsets = (
+        db.execute(
+            text(
+                "SELECT ST_Distance(home, public_home) FROM users WHERE home IS NOT NULL "
+                "UNION ALL SELECT ST_Distance(location, public_location) FROM share_requests"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert len(offsets) >= 30
+    assert all(110 <= m <= 340 for m in offsets), sorted(offsets)[:3]
+
+
 def test_seeded_children_have_varied_ages(seeded, db):
     births = db.scalars(select(Child.birth_date)).all()
     ages = sorted(age_on(b, REFERENCE_DAY) for b in births)

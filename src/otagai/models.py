@@ -17,6 +17,7 @@ from otagai.domain.people.models import (
     HouseholdMunicipalityPeriod,
     User,
 )
+from otagai.domain.people.places import HouseholdPlace
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.statistics.models import (
     HouseholdMonthlyActivity,
@@ -54,6 +55,7 @@ __all__ = [
     "HouseholdInvite",
     "HouseholdMonthlyActivity",
     "HouseholdMunicipalityPeriod",
+    "HouseholdPlace",
     "IdempotencyRecord",
     "InsurancePolicy",
     "Match",

@@ -8,10 +8,12 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+from geoalchemy2 import WKTElement
 from sqlalchemy import text
 
 from otagai.domain.matching.candidates import activity_day
 from tests.factories import (
+    EXACT,
     URAWA,
     BlockFactory,
     CertificationFactory,
@@ -22,6 +24,7 @@ from tests.factories import (
     TestSession,
     UserFactory,
     add_match,
+    pin_place,
 )
 from tests.helpers import assert_problem
 
@@ -30,9 +33,10 @@ URAWA_WKT = f"SRID=4326;POINT({URAWA.lng} {URAWA.lat})"
 
 @pytest.fixture
 def hood(db) -> SimpleNamespace:
-    """A community with a requesting parent (a member) living at Urawa station."""
+    """A community with a requesting parent (a member) living at Urawa station, measured
+    there exactly (``public=EXACT``: a request from home takes the home's public point)."""
     community = CommunityFactory()
-    parent = UserFactory()
+    parent = UserFactory(public=EXACT)
     CommunityMemberFactory(community=community, user=parent)
     return SimpleNamespace(db=db, community=community, parent=parent)
 
@@ -54,15 +58,16 @@ def _member(hood):
     return user
 
 
-def _place(db, user, metres: float, bearing_deg: float = 0.0) -> None:
-    """Move ``user``'s home ``metres`` from Urawa station along a geodesic (0° = north)."""
-    db.execute(
-        text(
-            "UPDATE users SET home = ST_Project(ST_GeogFromText(:p), :m, radians(:b)) "
-            "WHERE id = :id"
-        ),
-        {"p": URAWA_WKT, "m": metres, "b": bearing_deg, "id": user.id},
-    )
+def _place(db, user, metres: float, bearing_deg: float = 0.0, public: object = EXACT) -> None:
+    """Move ``user``'s home ``metres`` from Urawa station along a geodesic (0° = north),
+    measured there exactly unless ``public=None`` (then a public point is drawn)."""
+    wkt = db.execute(
+        text("SELECT ST_AsEWKT(ST_Project(ST_GeogFromText(:p), :m, radians(:b)))"),
+        {"p": URAWA_WKT, "m": metres, "b": bearing_deg},
+    ).scalar_one()
+    if public is not None:
+        pin_place(user.household_id, WKTElement(wkt, extended=True), public)
+    db.execute(text("UPDATE users SET home = :w WHERE id = :id"), {"w": wkt, "id": user.id})
 
 
 def _candidates(client_as, user, request) -> list[dict]:
@@ -208,16 +213,17 @@ def test_candidates_ranked_by_tier_then_distance_then_completed_shares(client_as
     assert items[0]["display_name"] == both.display_name
 
 
-def test_candidates_distances_rounded_up_to_100_never_below_truth(client_as, db, hood):
-    request = _request(hood, radius_m=5000)
+def test_candidates_distances_rounded_up_to_100_never_below_what_is_measured(client_as, db, hood):
+    request = _request(hood, radius_m=6000)
     users = [_certified(hood) for _ in range(6)]
     for user, metres in zip(users, (0, 1, 99.5, 100.5, 1234.5, 4999), strict=True):
-        _place(db, user, metres, 45)
+        _place(db, user, metres, 45, public=None)
+    # From the request's exact location to each supporter's public home.
     truth = dict(
         db.execute(
             text(
-                "SELECT u.id, ST_Distance(u.home, r.location) FROM users u, share_requests r "
-                "WHERE r.id = :r AND u.id = ANY(:ids)"
+                "SELECT u.id, ST_Distance(u.public_home, r.location) "
+                "FROM users u, share_requests r WHERE r.id = :r AND u.id = ANY(:ids)"
             ),
             {"r": request.id, "ids": [u.id for u in users]},
         ).all()

@@ -13,6 +13,7 @@ from otagai.domain.matching.candidates import TIERS, candidate
 from otagai.domain.requests.status import is_effectively_open
 from otagai.extensions.geo import LatLng
 from tests.factories import (
+    EXACT,
     URAWA,
     BlockFactory,
     CertificationFactory,
@@ -50,15 +51,17 @@ def _ids(body) -> list[str]:
 @pytest.fixture
 def hood(db) -> SimpleNamespace:
     """A community; a parent living at Urawa station; a supporter certified for pickup and
-    babysitting living there too."""
+    babysitting living there too, measured there exactly (``public=EXACT``), as are the
+    parent's requests: these tests are about the rules, not the displacement."""
     community = CommunityFactory()
-    parent, supporter = UserFactory(), UserFactory()
+    parent, supporter = UserFactory(public=EXACT), UserFactory(public=EXACT)
     CommunityMemberFactory(community=community, user=parent)
     CertificationFactory(community=community, user=supporter)
     return SimpleNamespace(community=community, parent=parent, supporter=supporter)
 
 
 def _request(hood, **kw):
+    kw.setdefault("public", EXACT)
     return ShareRequestFactory(requester=hood.parent, community=hood.community, **kw)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from otagai.domain.requests.models import ShareRequest
 from tests.factories import (
@@ -100,14 +101,22 @@ def test_get_by_household_member_shows_everything(client_as, world):
     ]
 
 
-def test_get_by_candidate_shows_the_limited_view(client_as, world):
+def test_get_by_candidate_shows_the_limited_view(client_as, db, world):
     response = _get(client_as, world.candidate, world.request.id)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["viewer_role"] == "candidate"
     assert not HOUSEHOLD_KEYS & set(body)
     assert body["children"] == {"count": 2, "age_bands": ["0", "3-5"]}
-    assert body["distance_m"] == 100
+    # From the candidate's home to the request's public point, rounded up.
+    measured = db.scalar(
+        text(
+            "SELECT ST_Distance(u.home, r.public_location) FROM users u, share_requests r "
+            "WHERE u.id = :u AND r.id = :r"
+        ),
+        {"u": world.candidate.id, "r": world.request.id},
+    )
+    assert body["distance_m"] == max(100, math.ceil(measured / 100) * 100)
     assert body["requester"] == {
         "id": str(world.parent.id),
         "display_name": world.parent.display_name,

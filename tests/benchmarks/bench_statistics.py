@@ -130,7 +130,8 @@ def build(admin: Engine, url: str, requests: int) -> dict[str, Any]:
               "UPDATE households SET municipality_code = NULL WHERE id IN "
               "(SELECT id FROM households ORDER BY random() LIMIT 2000)")  # fmt: skip
         # Bulk load without row triggers (the rollups are filled set-based below, as the
-        # triggers would have); household periods were made by theirs above.
+        # triggers would have; these past requests need no public point of their own, so
+        # they get the town centre's); household periods were made by theirs above.
         conn.execute(text("SET session_replication_role = replica"))
         _step(conn, "requests",
               """
@@ -138,11 +139,12 @@ def build(admin: Engine, url: str, requests: int) -> dict[str, Any]:
                                 count(*)::int AS n FROM users),
               c AS (SELECT id FROM communities LIMIT 1)
               INSERT INTO share_requests (id, requester_id, household_id, community_id, kind,
-                  title, starts_at, ends_at, location, audience, radius_m, status,
-                  created_at, municipality_code)
+                  title, starts_at, ends_at, location, public_location, audience, radius_m,
+                  status, created_at, municipality_code)
               SELECT gen_random_uuid(), u.ids[i], u.hs[i], c.id, k, 'お願い',
                      at + interval '2 days',
                      at + interval '2 days 90 minutes', 'SRID=4326;POINT(139.6571 35.8587)',
+                     'SRID=4326;POINT(139.6571 35.8587)',
                      'community', 2000, 'expired', at, :code
               FROM u, c, generate_series(1, :n) g,
                    LATERAL (SELECT 1 + floor(random() * u.n)::int AS i,

@@ -111,11 +111,13 @@ def disc_centre(inside: Callable[[XY], bool], start: XY, reach: float, angle: fl
     """The centre of the disc ``inside`` tests, from a point ``start`` inside it: the
     midpoint of one chord is the foot of the perpendicular from the centre; the midpoint of
     the perpendicular chord through it is the centre."""
-    chord = (_boundary(inside, start, angle, reach), _boundary(inside, start, angle + math.pi, reach))
-    foot = _mid(*chord)
-    across = angle + math.pi / 2
-    ends = (_boundary(inside, foot, across, reach), _boundary(inside, foot, across + math.pi, reach))
-    return _mid(*ends)
+
+    def chord_middle(through: XY, direction: float) -> XY:
+        ends = [_boundary(inside, through, direction + turn, reach) for turn in (0, math.pi)]
+        return _mid(*ends)
+
+    foot = chord_middle(start, angle)
+    return chord_middle(foot, angle + math.pi / 2)
 
 
 def mean(points: list[XY]) -> XY:

@@ -19,7 +19,11 @@ from otagai.domain.requests.visibility import AGE_BANDS
 from otagai.extensions.geo import LatLng, within_bounds
 from otagai.extensions.pagination import PageQueryArgsSchema
 
-ROUNDED = "Rounded up to 100 m: never closer than the truth."
+ROUNDED = "Rounded up to 100 m."
+PUBLIC_POINT = (
+    "kept 150–300 m from the true point and fixed for that place, so that no sequence of "
+    "calls locates anybody; see the README's Location privacy"
+)
 
 
 class CandidateSchema(ma.Schema):
@@ -41,7 +45,10 @@ class CandidateSchema(ma.Schema):
         metadata={"description": "Shares they completed with your household."}
     )
     distance_m = ma.fields.Integer(
-        metadata={"description": "From their home to the request's location. " + ROUNDED}
+        metadata={
+            "description": "From your request's location to their home's public point "
+            f"({PUBLIC_POINT}). " + ROUNDED
+        }
     )
 
 
@@ -92,7 +99,10 @@ class FeedItemSchema(ma.Schema):
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
     distance_m = ma.fields.Integer(
-        metadata={"description": "From lat/lng if given, else from your home. " + ROUNDED}
+        metadata={
+            "description": "From lat/lng if given, else from your home, to the request's "
+            f"public point ({PUBLIC_POINT}). " + ROUNDED
+        }
     )
     requester = ma.fields.Nested(PersonSchema)
     community = ma.fields.Nested(RequestCommunitySchema)

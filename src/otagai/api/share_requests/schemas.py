@@ -118,7 +118,11 @@ class ShareRequestCreateSchema(StrictSchema):
     radius_m = StrictInteger(
         allow_none=True,
         validate=ma.validate.Range(min=MIN_RADIUS_M, max=MAX_RADIUS_M),
-        metadata={"description": "Default 2000 for pickup and babysitting, 5000 for lending."},
+        metadata={
+            "description": "Default 2000 for pickup and babysitting, 5000 for lending. "
+            "Measured between public points (README, Location privacy): a person counts "
+            "as within it give or take a few hundred metres."
+        },
     )
     intended_thank_you_jpy = StrictInteger(
         allow_none=True,
@@ -225,7 +229,10 @@ class ShareRequestSchema(ma.Schema):
         allow_none=True, metadata={"description": "For the household and the supporter."}
     )
     distance_m = ma.fields.Integer(
-        metadata={"description": "Candidates only: from your home, rounded up to 100 m."}
+        metadata={
+            "description": "Candidates only: from your home to the request's public point "
+            "(kept 150–300 m from its location), rounded up to 100 m."
+        }
     )
     radius_m = ma.fields.Integer(metadata={"description": HOUSEHOLD_ONLY})
     offers_count = ma.fields.Integer(

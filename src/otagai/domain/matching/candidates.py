@@ -9,13 +9,21 @@ of the homes index (nearest first, with a limit), never from a scan of every hom
 Rules (PRODUCT.md, "Who may help"):
 1. not the requester, not in the requester's household;
 2. neither has blocked the other; account active;
-3. home within the request's radius of the request location;
+3. home within the request's radius of the request location — measured between public
+   points (``people/places.py``): the supporter's ``public_home`` and the request's
+   ``public_location``, so that who is a candidate locates neither closer than 110 m;
+   the radius test is off the true distance by at most 680 m;
 4. trusted for the kind: a connection of the requester, or (audience ``community``) a
    supporter certified for the kind in the request's community on the activity day; for
    lending any member of the community;
 5. no confirmed match of theirs overlaps the request's time span.
 Ranking: connection and certified, connection, certified, member; then distance; then
 completed shares with this household (more first).
+
+A distance shown runs from the viewer's own exact point to the other side's public point:
+for the requester's list, from the request's location to each supporter's public home;
+for one person (``candidate``, what they see of the request), from their home to the
+request's public location. Both are rounded up to 100 m.
 """
 
 from __future__ import annotations
@@ -81,7 +89,7 @@ def activity_day(request: ShareRequest) -> date:
 
 
 def round_up_100(meters: float) -> int:
-    """Distances are shown rounded UP to 100 m: never closer than the truth."""
+    """Distances are shown rounded UP to 100 m: never below the distance measured."""
     return max(100, math.ceil(meters / 100) * 100)
 
 
@@ -115,10 +123,11 @@ def _trusted(request: ShareRequest, only_user: uuid.UUID | None) -> Select[Any]:
                 .where(CommunityMember.community_id == request.community_id)
             )
             if only_user is None:
-                # Nearest first through the GiST index on homes; the radius check follows.
+                # Nearest first through the GiST index on public homes; the radius check
+                # follows.
                 members = (
-                    members.where(User.home.is_not(None))
-                    .order_by(User.home.op("<->")(_request_location(request)))
+                    members.where(User.public_home.is_not(None))
+                    .order_by(User.public_home.op("<->")(_public_location(request)))
                     .limit(NEAREST_MEMBERS)
                 )
             else:
@@ -141,11 +150,21 @@ def geography_point(point: LatLng) -> ColumnElement[Any]:
     return func.ST_GeogFromText(f"SRID=4326;POINT({point.lng!r} {point.lat!r})")
 
 
-def _request_location(request: ShareRequest) -> ColumnElement[Any]:
-    location = latlng_of(request.location)
-    if location is None:  # pragma: no cover - the column is NOT NULL
+def _point(value: Any) -> ColumnElement[Any]:
+    point = latlng_of(value)
+    if point is None:  # pragma: no cover - both columns are NOT NULL
         raise ValueError("a share request without a location")
-    return geography_point(location)
+    return geography_point(point)
+
+
+def _request_location(request: ShareRequest) -> ColumnElement[Any]:
+    """Exact: only for distances shown to the request's own household."""
+    return _point(request.location)
+
+
+def _public_location(request: ShareRequest) -> ColumnElement[Any]:
+    """What candidacy and everybody else measure."""
+    return _point(request.public_location)
 
 
 def _busy(request: ShareRequest) -> ColumnElement[bool]:
@@ -162,8 +181,13 @@ def candidates_query(
     request: ShareRequest, *, only_user: uuid.UUID | None = None, limit: int = MAX_CANDIDATES
 ) -> Select[Any]:
     trusted = _trusted(request, only_user).subquery()
-    location = _request_location(request)
-    distance = func.ST_Distance(User.home, location)
+    public = _public_location(request)
+    if only_user is None:
+        # The requester's list: from their exact location to each public home.
+        distance = func.ST_Distance(User.public_home, _request_location(request))
+    else:
+        # What that person sees: from their exact home to the request's public point.
+        distance = func.ST_Distance(User.home, public)
     tier = case(
         (and_(trusted.c.connected, trusted.c.certified), 0),
         (trusted.c.connected, 1),
@@ -201,8 +225,8 @@ def candidates_query(
             User.status == USER_ACTIVE,
             User.id != request.requester_id,
             User.household_id != request.household_id,
-            User.home.is_not(None),
-            func.ST_DWithin(User.home, location, literal(request.radius_m)),
+            User.public_home.is_not(None),
+            func.ST_DWithin(User.public_home, public, literal(request.radius_m)),
             ~blocked_either_way(User.id, request.requester_id),
             ~_busy(request),
         )
@@ -229,7 +253,8 @@ def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> li
 
 
 def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
-    """The same rules for one person: may they see and offer on this request?"""
+    """The same rules for one person: may they see and offer on this request? The distance
+    is the one they are shown: from their home to the request's public point."""
     rows = session.execute(candidates_query(request, only_user=user_id, limit=1)).all()
     if not rows:
         return None

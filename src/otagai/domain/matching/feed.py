@@ -1,9 +1,10 @@
 """The supporters' feed: effectively open requests I am a candidate for, nearest first.
 
 The same five rules as ``candidates.py``, read from the supporter's side, as ONE query
-driven from the small side: the open requests near my home come from the partial GiST
-index ``ix_share_requests_open_location`` (``status = 'open'``) within the largest radius a
-request may have (20 km); each of those few is then checked against its own radius and
+driven from the small side: the open requests near my public home come from the partial
+GiST index ``ix_share_requests_open_public_location`` (``status = 'open'``) within the
+largest radius a request may have (20 km); each of those few is then checked against its
+own radius and
 the other rules: my connections are listed once (a hashed set), my certification in its
 community, my membership, blocks and my confirmed matches are index probes. No scan of
 users at all: the caller is one known person.
@@ -12,16 +13,18 @@ Rules, per request (PRODUCT.md, "Who may help"; ``candidate(request, me)`` must 
 tests/api/test_feed.py checks it on a hand-built neighbourhood):
 1. not mine, not my household's;
 2. neither the requester nor I blocked the other (I am active: the service checks);
-3. my home within the request's radius of its location;
+3. my home within the request's radius of its location, between public points (my
+   ``public_home``, its ``public_location``: see ``people/places.py``);
 4. trusted: connected to the requester; or (audience ``community``) certified for its kind
    in its community on its activity day (Tokyo); or (lending, audience ``community``) a
    member of its community;
 5. no confirmed match of mine (either side) overlapping its span;
 and effectively open (``status = 'open'`` and not yet started).
 
-Distances are shown rounded up to 100 m, and the list is ordered by that rounded
-distance, then id: the cursor carries only what the page already shows, never the exact
-distance (which, with a movable origin, would pinpoint the request's location).
+Distances run from my exact home, or the ``lat``/``lng`` I pass, to each request's public
+location — never to its exact point, which a movable origin would pinpoint whatever the
+rounding — and are shown rounded up to 100 m. The list is ordered by that rounded
+distance, then id: the cursor carries only what the page already shows.
 """
 
 from __future__ import annotations
@@ -139,6 +142,7 @@ def feed_query(
     user_id: uuid.UUID,
     household_id: uuid.UUID,
     home: LatLng,
+    public_home: LatLng,
     *,
     origin: LatLng | None = None,
     now: datetime | None = None,
@@ -146,11 +150,12 @@ def feed_query(
     limit: int = 20,
 ) -> Select[Any]:
     """Rows ``(ShareRequest, tier, distance_m)`` of the requests ``user_id`` (living at
-    ``home``) is a candidate for, by rounded distance from ``origin`` (default: home), then
-    id; ``after`` is the (distance_m, id) of the last row of the previous page."""
+    ``home``, public point ``public_home``) is a candidate for, by rounded distance from
+    ``origin`` (default: home) to their public locations, then id; ``after`` is the
+    (distance_m, id) of the last row of the previous page."""
     me = user_id
-    home_point = geography_point(home)
-    distance = _rounded(func.ST_Distance(geography_point(origin or home), R.location))
+    public_point = geography_point(public_home)
+    distance = _rounded(func.ST_Distance(geography_point(origin or home), R.public_location))
     connected, certified = _connected(me), _certified(me)
     tier = case(
         (and_(connected, certified), 0),
@@ -162,12 +167,12 @@ def feed_query(
         select(R, tier.label("tier"), distance.label("distance_m"))
         .where(
             # The literal matches the partial index's predicate, so the planner may use
-            # ix_share_requests_open_location whatever plan it caches.
+            # ix_share_requests_open_public_location whatever plan it caches.
             R.status == literal_column("'open'"),
             effectively_open_clause(now or datetime.now(UTC)),
-            func.ST_DWithin(R.location, home_point, MAX_RADIUS_M),
+            func.ST_DWithin(R.public_location, public_point, MAX_RADIUS_M),
             # Argument order as in candidates.py: the same rounding at the same boundary.
-            func.ST_DWithin(home_point, R.location, R.radius_m),
+            func.ST_DWithin(public_point, R.public_location, R.radius_m),
             R.requester_id != me,
             R.household_id != household_id,
             ~blocked_either_way(R.requester_id, me),
@@ -207,14 +212,15 @@ def supporter_feed(
     """Open requests I may offer on, nearest first. Candidacy is always judged from my home;
     ``position`` (where I am now) only changes the distances shown and the order."""
     user = require_user(actor)
-    home = latlng_of(user.home)
-    if home is None:
+    home, public_home = latlng_of(user.home), latlng_of(user.public_home)
+    if home is None or public_home is None:
         raise Forbidden("home_required")
     rows = session.execute(
         feed_query(
             user.id,
             user.household_id,
             home,
+            public_home,
             origin=position,
             now=now,
             after=_after(cursor),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -55,9 +56,19 @@ class User(UUIDPrimaryKey, CreatedAt, Base):
     firebase_uid: Mapped[str | None] = mapped_column(String(128), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(50))
     locale: Mapped[str] = mapped_column(String(2), default="ja", server_default="ja")
-    # Never leaves the server except to its owner; GiST-indexed for candidate search.
+    # Never leaves the server except to its owner, and no computation about anybody else
+    # reads it (statistics' municipality aside).
     home: Mapped[Any | None] = mapped_column(
-        Geography("POINT", srid=4326, spatial_index=True), nullable=True
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    # Its household place's public point (people/places.py), set by a database trigger
+    # whenever ``home`` is written: what candidate search and every distance shown to
+    # others measure. GiST-indexed for candidate search.
+    public_home: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=True),
+        nullable=True,
+        server_default=FetchedValue(),
+        server_onupdate=FetchedValue(),
     )
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=USER_ACTIVE, server_default=USER_ACTIVE)

@@ -24,6 +24,7 @@ from otagai.domain.people.models import (
     HouseholdInvite,
     User,
 )
+from otagai.domain.people.places import forget_places, move_places
 from otagai.domain.people.policies import can_manage_child, can_remove_device
 from otagai.domain.trust.departures import ACCOUNT_DELETED, forget_connections, revoke_on_departure
 from otagai.errors import Conflict, Forbidden, NotFound
@@ -132,8 +133,10 @@ def delete_account(actor: Actor) -> None:
     now = datetime.now(UTC)
     others = [m for m in household_members(user) if m.id != user.id]
     if not others:
-        # Nobody left to care for the children's records: they go with the account.
+        # Nobody left to care for the children's records: they go with the account, and
+        # so do the household's exact places.
         _anonymize_children(user.household_id, now)
+        forget_places(user.household_id)
         session.execute(
             delete(HouseholdInvite).where(
                 HouseholdInvite.household_id == user.household_id, HouseholdInvite.used_at.is_(None)
@@ -253,6 +256,7 @@ def join_household(actor: Actor, *, code: str) -> Household:
             HouseholdInvite.household_id == old.id, HouseholdInvite.used_at.is_(None)
         )
     )
+    move_places(old.id, invite.household_id)
     old.merged_into_id = invite.household_id
     user.household_id = invite.household_id
     invite.used_at = now

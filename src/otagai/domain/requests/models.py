@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
@@ -36,8 +36,8 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
         CheckConstraint("radius_m BETWEEN 1 AND 20000", name="radius"),
         # The feed looks for open requests near a supporter: spatial, restricted to open.
         Index(
-            "ix_share_requests_open_location",
-            "location",
+            "ix_share_requests_open_public_location",
+            "public_location",
             postgresql_using="gist",
             postgresql_where="status = 'open'",
         ),
@@ -60,6 +60,14 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
     # Where the help happens (pickup: where the child is picked up). Shown exactly only to
     # the requester's household and, after the match, the supporter.
     location: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    # Its household place's public point (people/places.py), set by a database trigger
+    # whenever ``location`` is written: what candidacy and the distances candidates see
+    # measure. Never shown as a point.
+    public_location: Mapped[Any] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False),
+        server_default=FetchedValue(),
+        server_onupdate=FetchedValue(),
+    )
     dropoff: Mapped[Any | None] = mapped_column(
         Geography("POINT", srid=4326, spatial_index=False), nullable=True
     )

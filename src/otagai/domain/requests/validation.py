@@ -28,7 +28,9 @@ ITEM_CATEGORIES = (
 )
 DEFAULT_RADIUS_M = {PICKUP: 2000, BABYSITTING: 2000, LENDING: 5000}
 MAX_RADIUS_M = 20000
-MIN_RADIUS_M = 100
+# Candidacy is measured between public points, each up to 340 m from the truth
+# (people/places.py): a smaller circle would be mostly noise.
+MIN_RADIUS_M = 500
 MAX_SPAN = {
     PICKUP: timedelta(hours=12),
     BABYSITTING: timedelta(hours=12),
