@@ -60,10 +60,13 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     # spatial queries that otherwise take a millisecond. Custom plans always: psycopg
     # prepares a statement after 5 runs, and a generic plan of the lending candidate query
     # took 5.4 s instead of 20 ms (make bench --plan-cache-mode force_generic_plan).
+    # Parameters hidden: a database error's message would otherwise carry homes and
+    # children's details into the logs.
     return create_engine(
         url,
         pool_size=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args={"options": "-c jit=off -c timezone=UTC -c plan_cache_mode=force_custom_plan"},
     )
 
