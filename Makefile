@@ -17,6 +17,7 @@ DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_E
 help:
 	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
 	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
+	@echo "make serve  - the production server (gunicorn.conf.py) on http://$(HOST):$(PORT)"
 	@echo "make worker - the notification worker beside make run (logs pushes in development)"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
 	@echo "make bench  - time matching (1,000,000 users) and a year of statistics (1,000,000 requests); built once"
@@ -42,6 +43,18 @@ run: install
 	echo; \
 	exec $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The production server: gunicorn with gunicorn.conf.py (workers, threads, timeouts and
+# pool sizes from the environment, JSON logs). With OTAGAI_ENV unset it signs in with
+# emulator tokens on the development database, like `make run`; a deployment sets
+# OTAGAI_ENV=production, DATABASE_URL, DASHBOARD_LINK_SECRET... and runs migrations as a
+# release step of its own (README, Deploying).
+serve: install
+	@url=$${DATABASE_URL:-$$(scripts/ensure-postgres.sh otagai)}; \
+	export DATABASE_URL="$$url" HOST="$(HOST)" PORT="$(PORT)"; \
+	if [[ -z $${OTAGAI_ENV:-} ]]; then export $(DEV_ENV); fi; \
+	$(BIN)/alembic upgrade head; \
+	exec $(BIN)/gunicorn -c gunicorn.conf.py 'otagai.wsgi:app'
+
 # The browser tests (tests/browser/) use the Chromium this finds or installs; without one
 # they skip with the reason, except under CI=true, where a missing browser fails the run.
 test: install
@@ -49,8 +62,8 @@ test: install
 	export DATABASE_URL="$$url"; \
 	if chromium=$$(scripts/ensure-chromium.sh); then export CHROMIUM="$$chromium"; \
 	elif [[ $${CI:-} == true ]]; then echo "CI=true needs Chromium for the browser tests" >&2; exit 1; fi; \
-	$(BIN)/ruff check src tests migrations; \
-	$(BIN)/ruff format --check src tests migrations; \
+	$(BIN)/ruff check src tests migrations gunicorn.conf.py; \
+	$(BIN)/ruff format --check src tests migrations gunicorn.conf.py; \
 	$(BIN)/mypy; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -63,8 +76,8 @@ bench: install
 	$(BIN)/python -m tests.benchmarks.bench_statistics $(STATS_BENCH_ARGS)
 
 lint: install
-	$(BIN)/ruff check --fix src tests migrations
-	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests migrations gunicorn.conf.py
+	$(BIN)/ruff format src tests migrations gunicorn.conf.py
 
 spec: install
 	$(DEV_ENV) $(BIN)/flask --app otagai.wsgi openapi write --format json api_spec/openapi.json

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from otagai.config import Settings
 
@@ -52,7 +53,14 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     logs.configure_logging(settings.log_level)
     logs.init_app(app)
     guards.init_app(app)
-    db.init_app(app, settings.database_url, settings.db_pool_size)
+    db.init_app(app, settings.database_url, settings.db_pool_size, settings.db_max_overflow)
+    if settings.proxy_hops:
+        # Behind that many proxies, the client's address, scheme and host are the ones
+        # they forwarded (rate limits and logs see the client, not the proxy).
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     auth.init_app(app, settings)
     stripe_gateway.init_app(app, settings)
     fcm.init_app(app, settings)

@@ -51,6 +51,10 @@ class Settings:
     env: str = "production"
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/otagai"
     db_pool_size: int = 10
+    db_max_overflow: int = 10
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, and
+    # the headers are ignored: anybody could send them).
+    proxy_hops: int = 0
     firebase_project_id: str = "demo-otagai"
     firebase_auth_emulator_host: str | None = None
     google_application_credentials: str | None = None
@@ -97,8 +101,9 @@ class Settings:
             values["env"] = env["OTAGAI_ENV"]
         if "DATABASE_URL" in env:
             values["database_url"] = normalize_database_url(env["DATABASE_URL"])
-        if "DB_POOL_SIZE" in env:
-            values["db_pool_size"] = int(env["DB_POOL_SIZE"])
+        for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "PROXY_HOPS"):
+            if env.get(name, "").strip():
+                values[name.lower()] = int(env[name])
         if "FIREBASE_PROJECT_ID" in env:
             values["firebase_project_id"] = env["FIREBASE_PROJECT_ID"]
         values["firebase_auth_emulator_host"] = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
@@ -138,6 +143,10 @@ class Settings:
     def check(self) -> None:
         if self.env not in {"production", "development", "test"}:
             raise ConfigError("OTAGAI_ENV must be production, development or test")
+        if self.db_pool_size < 1 or self.db_max_overflow < 0 or self.proxy_hops < 0:
+            raise ConfigError(
+                "DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW and PROXY_HOPS 0 or more"
+            )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let
             # anybody sign in as anybody.

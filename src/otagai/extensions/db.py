@@ -55,7 +55,7 @@ class DatabaseState:
         self.session_options: dict[str, Any] = {"bind": engine, "expire_on_commit": False}
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> Engine:
     # JIT off: PostGIS functions declare high costs and JIT compilation added ~300 ms to
     # spatial queries that otherwise take a millisecond. Custom plans always: psycopg
     # prepares a statement after 5 runs, and a generic plan of the lending candidate query
@@ -65,6 +65,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
         hide_parameters=True,
         connect_args={"options": "-c jit=off -c timezone=UTC -c plan_cache_mode=force_custom_plan"},
@@ -87,8 +88,8 @@ session: scoped_session[Session] = scoped_session(
 )
 
 
-def init_app(app: Flask, url: str, pool_size: int) -> DatabaseState:
-    state = DatabaseState(make_engine(url, pool_size))
+def init_app(app: Flask, url: str, pool_size: int, max_overflow: int = 10) -> DatabaseState:
+    state = DatabaseState(make_engine(url, pool_size, max_overflow))
     app.extensions[EXTENSION_KEY] = state
 
     @app.teardown_appcontext

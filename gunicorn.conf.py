@@ -1,0 +1,87 @@
+"""gunicorn's configuration for serving Otagai in production (``make serve`` uses it):
+
+    gunicorn -c gunicorn.conf.py 'otagai.wsgi:app'
+
+Everything that differs between machines comes from the environment (README,
+"Deploying"). Defaults suit the 2-core machines the service is measured on.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+cores = os.cpu_count() or 2
+
+bind = os.environ.get("GUNICORN_BIND") or (
+    f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+)
+# Requests spend most of their time waiting on PostgreSQL: two processes a core.
+workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", 2 * cores))
+# More than one thread makes gunicorn use its gthread worker.
+threads = _int("GUNICORN_THREADS", 1)
+
+# One connection per thread, one spare (a rate-limit hit is counted on a connection of its
+# own, outside the request's transaction), and as much overflow again for bursts: the
+# database sees at most workers x (2 x threads + 1) connections from the web tier.
+os.environ.setdefault("DB_POOL_SIZE", str(threads + 1))
+os.environ.setdefault("DB_MAX_OVERFLOW", str(threads))
+
+# A worker silent for this long is killed and replaced; a request takes milliseconds.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM, finish what is in flight for this long.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep-alive behind a load balancer: longer than nothing, shorter than its idle timeout.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then (any slow leak stays bounded), not all at once.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Load the app once in the master and fork it: workers share its memory pages and boot
+# in milliseconds. Each worker then drops the connection pool it inherited (post_fork).
+preload_app = True
+
+# Whose X-Forwarded-Proto gunicorn believes (the app's ProxyFix, PROXY_HOPS, handles
+# X-Forwarded-For and -Host itself).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Logs: gunicorn's own lines in the app's JSON format on stderr. No gunicorn access log:
+# the app writes one JSON line per request with its request id and user (and the path
+# without its query string, which may hold coordinates).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "otagai.extensions.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": [], "propagate": True, "level": loglevel.upper()},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}
+proc_name = "otagai"
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A forked worker must not use the master's pooled connections (two processes on one
+    socket corrupt each other's sessions): forget them without closing them, and open its
+    own on first use."""
+    from otagai.extensions.db import EXTENSION_KEY
+    from otagai.wsgi import app
+
+    app.extensions[EXTENSION_KEY].engine.dispose(close=False)
