@@ -20,7 +20,7 @@ help:
 	@echo "make serve  - the production server (gunicorn.conf.py) on http://$(HOST):$(PORT)"
 	@echo "make worker - the notification worker beside make run (logs pushes in development)"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
-	@echo "make bench  - time matching (1,000,000 users) and a year of statistics (1,000,000 requests); built once"
+	@echo "make bench  - SQL and HTTP (gunicorn + wrk) timings as ratios to references, 1,000,000 users; built once"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
 
 $(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
@@ -68,11 +68,12 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: builds (once) and reuses the otagai_bench and otagai_bench_stats
-# databases.
+# databases; serves them with gunicorn and loads them with wrk (installed when missing);
+# writes bench-results/<time>-<commit>.json.
 bench: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
-	$(BIN)/python tests/benchmarks/bench_matching.py $(BENCH_ARGS); \
+	$(BIN)/python -m tests.benchmarks.bench $(BENCH_ARGS); \
 	$(BIN)/python -m tests.benchmarks.bench_statistics $(STATS_BENCH_ARGS)
 
 lint: install

@@ -81,7 +81,10 @@ def post_fork(server: Any, worker: Any) -> None:
     """A forked worker must not use the master's pooled connections (two processes on one
     socket corrupt each other's sessions): forget them without closing them, and open its
     own on first use."""
-    from otagai.extensions.db import EXTENSION_KEY
-    from otagai.wsgi import app
+    import sys
 
-    app.extensions[EXTENSION_KEY].engine.dispose(close=False)
+    from otagai.extensions.db import EXTENSION_KEY
+
+    loaded = sys.modules.get("otagai.wsgi")  # preloaded in the master
+    if loaded is not None:
+        loaded.app.extensions[EXTENSION_KEY].engine.dispose(close=False)
