@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     logs.configure_logging(settings.log_level)
     logs.init_app(app)
     guards.init_app(app)
-    db.init_app(app, settings.database_url, settings.db_pool_size, settings.db_max_overflow)
+    db.init_app(app, settings)
     if settings.proxy_hops:
         # Behind that many proxies, the client's address, scheme and host are the ones
         # they forwarded (rate limits and logs see the client, not the proxy).

@@ -50,6 +50,12 @@ DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
 class Settings:
     env: str = "production"
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/otagai"
+    # A streaming replica for the read-heavy paths that tolerate its lag (feed,
+    # statistics, communities near a point); unset: everything reads the primary.
+    database_replica_url: str | None = None
+    # "pgbouncer" (transaction pooling) in front of PostgreSQL: no prepared statements and
+    # no startup options (the database's own defaults, set by a migration, apply).
+    database_pooler: str = "none"
     db_pool_size: int = 10
     db_max_overflow: int = 10
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, and
@@ -101,6 +107,10 @@ class Settings:
             values["env"] = env["OTAGAI_ENV"]
         if "DATABASE_URL" in env:
             values["database_url"] = normalize_database_url(env["DATABASE_URL"])
+        if env.get("DATABASE_REPLICA_URL"):
+            values["database_replica_url"] = normalize_database_url(env["DATABASE_REPLICA_URL"])
+        if env.get("DATABASE_POOLER"):
+            values["database_pooler"] = env["DATABASE_POOLER"].strip().lower()
         for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "PROXY_HOPS"):
             if env.get(name, "").strip():
                 values[name.lower()] = int(env[name])
@@ -143,6 +153,8 @@ class Settings:
     def check(self) -> None:
         if self.env not in {"production", "development", "test"}:
             raise ConfigError("OTAGAI_ENV must be production, development or test")
+        if self.database_pooler not in {"none", "pgbouncer"}:
+            raise ConfigError("DATABASE_POOLER must be none or pgbouncer")
         if self.db_pool_size < 1 or self.db_max_overflow < 0 or self.proxy_hops < 0:
             raise ConfigError(
                 "DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW and PROXY_HOPS 0 or more"

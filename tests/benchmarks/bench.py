@@ -268,13 +268,17 @@ def _load(wrk: str, server: bench_http.Server, name: str, calls: Any, seconds: f
                rps=many["rps"], errors=errors)  # fmt: skip
 
 
-def measure_http(picks: Picks, seconds: float, wrk: str, result: Result, logs: Path) -> None:
+def measure_http(
+    picks: Picks, seconds: float, wrk: str, result: Result, logs: Path, only: set[str] | None
+) -> None:
     with bench_http.serve("tests.benchmarks.baseline_app:app", picks.url, logs) as base:
         result.rows.append(_load(wrk, base, "baseline: 3 ORM reads", [("/baseline", None)],
                                  seconds))  # fmt: skip
     with bench_http.serve("otagai.wsgi:app", picks.url, logs, **SERVICE_ENV) as server:
         result.load_s = server.load_s
         for name, calls in http_calls(picks).items():
+            if only and name not in only:
+                continue
             log(f"  {name} ...")
             result.rows.append(_load(wrk, server, name, calls, seconds))
         result.worker_rss_mb = server.worker_rss_mb()
@@ -372,7 +376,10 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--compare", type=Path)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--calls", help="only these HTTP calls (comma-separated names)")
+    parser.add_argument("--no-sql", action="store_true", help="skip the SQL timings")
     args = parser.parse_args()
+    only = set(args.calls.split(",")) if args.calls else None
     wrk = subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
@@ -385,9 +392,12 @@ def main() -> int:
         log(f"\n== {name}")
         picks = DATASETS[name](args.rebuild)
         result = Result(name)
-        result.rows += measure_sql(picks, args.runs)
-        measure_http(picks, args.seconds, wrk, result, RESULTS / f"{stamp}-{name}-gunicorn.log")
-        result.targets = targets(result)
+        if not args.no_sql:
+            result.rows += measure_sql(picks, args.runs)
+        logs = RESULTS / f"{stamp}-{name}-gunicorn.log"
+        measure_http(picks, args.seconds, wrk, result, logs, only)
+        if not only and not args.no_sql:
+            result.targets = targets(result)
         log("\n" + table(result))
         report["datasets"][name] = asdict(result)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False))

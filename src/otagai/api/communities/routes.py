@@ -20,6 +20,7 @@ from otagai.domain.communities import services as communities
 from otagai.domain.communities.views import CommunityView, Membership, Page
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
+from otagai.extensions.db import reads_from_replica
 from otagai.extensions.geo import LatLng
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.pagination import page_schema
@@ -36,6 +37,7 @@ blp = Blueprint(
 class CommunitiesViews(Resource):
     @blp.arguments(CommunityQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CommunitySummarySchema))
+    @reads_from_replica
     def get(self, args: dict[str, Any]) -> Page:
         """Communities near a point, nearest first
 

@@ -26,6 +26,7 @@ from otagai.domain.statistics.months import Month
 from otagai.domain.statistics.service import municipal_statistics
 from otagai.domain.statistics.suppression import TOTAL
 from otagai.errors import BadRequest, DomainError, Forbidden
+from otagai.extensions.db import reads_from_replica
 from otagai.messages import detail_for, title_for_status
 
 pages = Blueprint(
@@ -100,6 +101,7 @@ def _error_page(error: DomainError) -> tuple[str, int]:
 
 
 @pages.get("/municipalities/<string(maxlength=32):code>/dashboard")
+@reads_from_replica
 def dashboard(code: str) -> Response:
     token = _require_link(code)
     first, last = requested_range(request.args, today=today_tokyo())
@@ -118,6 +120,7 @@ def dashboard(code: str) -> Response:
 
 
 @pages.get("/municipalities/<string(maxlength=32):code>/dashboard.csv")
+@reads_from_replica
 def dashboard_csv(code: str) -> Response:
     _require_link(code)
     first, last = requested_range(request.args, today=today_tokyo())

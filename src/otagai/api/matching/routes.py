@@ -10,6 +10,7 @@ from otagai.domain.matching.candidates import list_candidates
 from otagai.domain.matching.feed import supporter_feed
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
+from otagai.extensions.db import reads_from_replica
 from otagai.extensions.geo import LatLng
 from otagai.extensions.pagination import page_schema
 
@@ -39,6 +40,7 @@ class ShareRequestFeedViews(Resource):
     @blp.response(200, page_schema(FeedItemSchema))
     @blp.problem(403, "Create your profile first, with your home (PUT /v1/me).")
     @blp.problem(422, "lat without lng (or the reverse), a point outside Japan, or a bad cursor.")
+    @reads_from_replica
     def get(self, args: dict[str, Any]) -> Any:
         """Open requests I may help with, nearest first
 

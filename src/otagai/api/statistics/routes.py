@@ -10,6 +10,7 @@ from otagai.api.statistics.schemas import StatsQuerySchema, StatsReportSchema
 from otagai.domain.statistics.csv_export import csv_filename, report_csv
 from otagai.domain.statistics.service import municipal_statistics
 from otagai.extensions.api import Blueprint, Resource
+from otagai.extensions.db import reads_from_replica
 from otagai.extensions.partner_auth import partner_security, require_municipal_reader
 
 blp = Blueprint(
@@ -70,6 +71,7 @@ class MunicipalStatsViews(Resource):
         "`from`/`to` are not months as YYYY-MM, `to` is before `from`, the range is longer "
         "than 36 months (`statistics_range_too_long`), or `kind`/`format`/`lang` is unknown.",
     )
+    @reads_from_replica
     def get(self, args: dict[str, Any], code: str) -> Any:
         """Monthly figures of a municipality
 
