@@ -204,5 +204,5 @@ def test_feed_reads_open_requests_through_the_partial_gist_index(db, town):
     print("\nfeed:\n" + _outline(plan))
     scans = _scans(plan, "share_requests")
     assert not [s for s in scans if s[0] == "Seq Scan"], scans
-    assert "ix_share_requests_open_public_location" in _index_scans(scans), scans
+    assert "ix_share_requests_open_reach" in _index_scans(scans), scans
     assert not [s for s in _scans(plan, "users") if s[0] == "Seq Scan"]

@@ -1,13 +1,14 @@
 """The supporters' feed: effectively open requests I am a candidate for, nearest first.
 
 The same five rules as ``candidates.py``, read from the supporter's side, as ONE query
-driven from the small side: the open requests near my public home come from the partial
-GiST index ``ix_share_requests_open_public_location`` (``status = 'open'``) within the
-largest radius a request may have (20 km); each of those few is then checked against its
-own radius and
-the other rules: my connections are listed once (a hashed set), my certification in its
-community, my membership, blocks and my confirmed matches are index probes. No scan of
-users at all: the caller is one known person.
+driven from the small side: the open requests whose reach (a polygon just larger than
+the disc of their radius around their public point) covers my public home come from the
+partial GiST index ``ix_share_requests_open_reach`` (``status = 'open'``) — only those
+that might take me, not every open request within the largest radius; each of those few
+is then checked against its exact radius and the other rules: my connections are listed
+once (a hashed set), my certification in its community, my membership, blocks and my
+confirmed matches are index probes. No scan of users at all: the caller is one known
+person.
 
 Rules, per request (PRODUCT.md, "Who may help"; ``candidate(request, me)`` must agree —
 tests/api/test_feed.py checks it on a hand-built neighbourhood):
@@ -59,7 +60,6 @@ from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import effectively_open_clause
-from otagai.domain.requests.validation import MAX_RADIUS_M
 from otagai.domain.requests.visibility import children_summaries
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.domain.trust.models import TOKYO, Certification
@@ -167,10 +167,11 @@ def feed_query(
         select(R, tier.label("tier"), distance.label("distance_m"))
         .where(
             # The literal matches the partial index's predicate, so the planner may use
-            # ix_share_requests_open_public_location whatever plan it caches.
+            # ix_share_requests_open_reach whatever plan it caches.
             R.status == literal_column("'open'"),
             effectively_open_clause(now or datetime.now(UTC)),
-            func.ST_DWithin(R.public_location, public_point, MAX_RADIUS_M),
+            # Through ix_share_requests_open_reach: only requests whose reach covers me.
+            R.reach.op("&&")(public_point),
             # Argument order as in candidates.py: the same rounding at the same boundary.
             func.ST_DWithin(public_point, R.public_location, R.radius_m),
             R.requester_id != me,
