@@ -87,4 +87,4 @@ def post_fork(server: Any, worker: Any) -> None:
 
     loaded = sys.modules.get("otagai.wsgi")  # preloaded in the master
     if loaded is not None:
-        loaded.app.extensions[EXTENSION_KEY].engine.dispose(close=False)
+        loaded.app.extensions[EXTENSION_KEY].dispose(close=False)
