@@ -122,10 +122,10 @@ def town(db) -> SimpleNamespace:
     return SimpleNamespace(community=community, requester=requester, supporter_id=supporter_id)
 
 
-def _explain(db, statement: Any) -> dict[str, Any]:
-    compiled = statement.compile(dialect=db.bind.dialect)
+def _explain(db, query: Any) -> dict[str, Any]:
+    compiled = query.statement.compile(dialect=db.bind.dialect)
     raw = db.connection().exec_driver_sql(
-        "EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params
+        "EXPLAIN (FORMAT JSON) " + compiled.string, compiled.construct_params(query.params)
     )
     plan = raw.scalar_one()
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
@@ -197,10 +197,10 @@ def test_feed_reads_open_requests_through_the_partial_gist_index(db, town):
         db, "SELECT home, public_home, household_id FROM users WHERE id = :id",
         id=town.supporter_id,
     ).one()  # fmt: skip
-    statement = feed_query(
+    query = feed_query(
         town.supporter_id, household_id, latlng_of(home), latlng_of(public_home), limit=21
     )
-    plan = _explain(db, statement)
+    plan = _explain(db, query)
     print("\nfeed:\n" + _outline(plan))
     scans = _scans(plan, "share_requests")
     assert not [s for s in scans if s[0] == "Seq Scan"], scans

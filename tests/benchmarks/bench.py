@@ -219,10 +219,10 @@ def measure_sql(picks: Picks, runs: int) -> list[Row]:
         one_sql = candidates_query(pickup, only_user=someone, limit=1)
         rows = [
             _timed("bare KNN (20 nearest homes)", nearest, runs),
-            _timed("SQL candidates, pickup", lambda: session.execute(pickup_sql).all(), runs),
-            _timed("SQL candidates, lending", lambda: session.execute(lending_sql).all(), runs),
-            _timed("SQL candidate(), one person", lambda: session.execute(one_sql).all(), runs),
-            _timed("SQL feed", lambda: session.execute(rng.choice(feeds)).all(), runs),
+            _timed("SQL candidates, pickup", pickup_sql.rows, runs),
+            _timed("SQL candidates, lending", lending_sql.rows, runs),
+            _timed("SQL candidate(), one person", one_sql.rows, runs),
+            _timed("SQL feed", lambda: rng.choice(feeds).rows(), runs),
         ]
     app.extensions[EXTENSION_KEY].engine.dispose()
     knn_p95 = rows[0].p95_ms
@@ -376,10 +376,10 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--compare", type=Path)
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--calls", help="only these HTTP calls (comma-separated names)")
+    parser.add_argument("--calls", help="only these HTTP calls (names separated by ';')")
     parser.add_argument("--no-sql", action="store_true", help="skip the SQL timings")
     args = parser.parse_args()
-    only = set(args.calls.split(",")) if args.calls else None
+    only = set(args.calls.split(";")) if args.calls else None
     wrk = subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
     RESULTS.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""``make bench``: how fast the matching queries are on a city-sized data set.
+"""The uniform city of ``make bench``: a million homes in a 20 km box, built once.
 
 A plain script, not a pytest module (pytest collects ``test_*.py`` only). It builds, once,
 a database ``otagai_bench`` on the server ``DATABASE_URL`` points at:
@@ -14,19 +14,13 @@ a database ``otagai_bench`` on the server ``DATABASE_URL`` points at:
   homes, 500 of them matched (confirmed matches of certified supporters), and 20,000
   past ones (completed, expired, cancelled).
 
-Then it times, after a warm-up, on one connection as a request would run them:
-``find_candidates`` for a pickup (audience community) and a lending (any member) request
-of the requester, ``candidate`` for one person, and the supporters' feed (the service, with
-the lookups that render it) for a random certified supporter. It prints p50/p95/max and
-the outline of each plan.
+``bench_meta`` records the parameters and the ids the bench uses (``pickup_id``,
+``lending_id``...). The database is reused while its parameters match; when only the
+migration head moved, it is migrated in place; the open requests' dates are shifted to
+keep them in the future. ``--rebuild`` forces a fresh build (about 2 minutes on 2 cores);
+``--users`` makes a smaller one. tests/benchmarks/bench.py times it.
 
-The database is reused while its recorded parameters and the migration head match; the
-open requests' dates are shifted to keep them in the future. ``--rebuild`` forces a fresh
-build (about 2 minutes on 2 cores); ``--users`` makes a smaller one for a quick look.
-
-    make bench
     DATABASE_URL=... .venv/bin/python tests/benchmarks/bench_matching.py --users 100000
-    make bench BENCH_ARGS="--runs 500 --rebuild"
 """
 
 from __future__ import annotations
@@ -34,28 +28,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from otagai import create_app
-from otagai.config import Settings, normalize_database_url
-from otagai.domain.actors import Actor
-from otagai.domain.matching.candidates import candidate, candidates_query, find_candidates
-from otagai.domain.matching.feed import feed_query, supporter_feed
-from otagai.domain.people.models import User
-from otagai.domain.requests.models import ShareRequest
-from otagai.domain.trust.models import Certification
-from otagai.extensions.db import EXTENSION_KEY, session
-from otagai.extensions.geo import latlng_of
+from otagai.config import normalize_database_url
+from otagai.extensions.db import session
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "otagai_bench"
@@ -438,121 +422,6 @@ def _time(fn: Callable[[], int], runs: int, warmup: int) -> tuple[list[float], f
     return samples, rows / runs
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-def _plan(statement: Any) -> str:
-    """The plan's top node and how each big table is reached."""
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
-    raw = connection.exec_driver_sql(
-        "EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params
-    ).scalar_one()
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    reads = []
-    for node in _nodes(plan):
-        if node.get("Relation Name") in ("users", "share_requests"):
-            index = node.get("Index Name") or ", ".join(
-                n["Index Name"] for n in _nodes(node) if n["Node Type"] == "Bitmap Index Scan"
-            )
-            how = f"{node['Node Type']}" + (f" using {index}" if index else "")
-            if "Order By" in node:
-                how += " (KNN)"
-            reads.append(f"{node['Relation Name']}: {how}")
-    top = f"{plan['Node Type']} (cost {plan['Total Cost']:.0f}, rows {plan['Plan Rows']})"
-    return top + "; " + "; ".join(dict.fromkeys(reads))
-
-
-def measure(url: str, meta: dict[str, Any], runs: int, warmup: int, plan_cache_mode: str) -> None:
-    # The app refuses to start without an auth mode; the emulator's reaches nothing real.
-    os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = "127.0.0.1:9099"
-    os.environ["FIREBASE_PROJECT_ID"] = "demo-otagai"
-    app = create_app(
-        Settings.from_env(
-            environ={}, database_url=url, env="test",
-            firebase_auth_emulator_host="127.0.0.1:9099", log_level="WARNING",
-        )
-    )  # fmt: skip
-    if plan_cache_mode != "auto":
-        # psycopg prepares a statement run 5 times on a connection; PostgreSQL may then
-        # plan it once for any parameters ("generic"). This shows what such a plan costs.
-        engine = app.extensions[EXTENSION_KEY].engine
-
-        @event.listens_for(engine, "connect")
-        def _set_mode(dbapi_connection: Any, _record: Any) -> None:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute(f"SET plan_cache_mode = {plan_cache_mode}")
-
-    rng = random.Random(2026)
-    with app.app_context():
-        pickup = session.get(ShareRequest, uuid.UUID(meta["pickup_id"]))
-        lending = session.get(ShareRequest, uuid.UUID(meta["lending_id"]))
-        assert pickup is not None and lending is not None
-        supporters = list(
-            session.scalars(
-                select(User).where(
-                    User.id.in_(select(Certification.user_id)),
-                    User.home.is_not(None),
-                )
-            )
-        )
-        someone = find_candidates(pickup)[-1].user_id
-        session.commit()
-
-        def feed() -> int:
-            user = rng.choice(supporters)
-            return len(supporter_feed(Actor(uid=user.firebase_uid or "", user=user)).items)
-
-        def feed_plan() -> Any:
-            user = supporters[0]
-            home, public_home = latlng_of(user.home), latlng_of(user.public_home)
-            assert home is not None and public_home is not None
-            return feed_query(user.id, user.household_id, home, public_home, limit=21)
-
-        cases: list[tuple[str, Callable[[], int], Callable[[], Any]]] = [
-            ("candidates pickup/community", lambda: len(find_candidates(pickup)),
-             lambda: candidates_query(pickup)),
-            ("candidates lending/any member", lambda: len(find_candidates(lending)),
-             lambda: candidates_query(lending)),
-            ("candidate(request, one person)", lambda: int(candidate(pickup, someone) is not None),
-             lambda: candidates_query(pickup, only_user=someone, limit=1)),
-            ("feed of a random certified supporter", feed, feed_plan),
-        ]  # fmt: skip
-        counts = session.execute(
-            text(
-                "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM share_requests "
-                "WHERE status = 'open' AND starts_at > now()), (SELECT count(*) FROM "
-                "certifications), (SELECT count(*) FROM connections)"
-            )
-        ).one()
-        session.commit()
-        log(
-            f"\n{counts[0]:,} users, {counts[1]:,} open requests, {counts[2]:,} certified, "
-            f"{counts[3]:,} connections; {runs} runs each after {warmup} warm-up runs; "
-            f"plan_cache_mode {plan_cache_mode}\n"
-        )
-        header = f"{'query':<38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'rows':>6}"
-        log(header)
-        log("-" * len(header))
-        plans = []
-        for name, fn, statement in cases:
-            samples, rows = _time(fn, runs, warmup)
-            ordered = sorted(samples)
-            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-            log(
-                f"{name:<38} {statistics.median(samples):8.2f} {p95:8.2f} "
-                f"{max(samples):8.2f} {rows:6.1f}"
-            )
-            plans.append(f"{name}: {_plan(statement())}")
-            session.commit()
-        log("\nplans (top node; how users and share_requests are read):")
-        for line in plans:
-            log("  " + line)
-
-
 def prepared(
     database: str,
     wanted: dict[str, Any],
@@ -593,15 +462,7 @@ def prepared(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument(
-        "--plan-cache-mode",
-        choices=["auto", "force_generic_plan", "force_custom_plan"],
-        default="auto",
-        help="PostgreSQL's plan_cache_mode for the timed connection (default: the server's)",
-    )
     args = parser.parse_args()
     url, meta, reused = prepared(
         DATABASE,
@@ -611,8 +472,8 @@ def main() -> int:
     )
     if reused:
         log(f"reusing {DATABASE} ({meta['users']:,} users; --rebuild to build afresh)")
-        meta = refresh_dates(url, meta)
-    measure(url, meta, args.runs, args.warmup, args.plan_cache_mode)
+        refresh_dates(url, meta)
+    log(f"{DATABASE} ready: {url} (make bench times it: tests/benchmarks/bench.py)")
     return 0
 
 

@@ -32,12 +32,19 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    Date,
+    Float,
     Select,
+    String,
     and_,
+    bindparam,
     case,
+    desc,
     exists,
     false,
     func,
@@ -59,16 +66,12 @@ from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
 from otagai.domain.trust.models import Certification, Connection
-from otagai.domain.trust.queries import blocked_either_way
+from otagai.domain.trust.queries import blocked_either_way, connection_between
 from otagai.errors import Conflict, NotFound
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng, latlng_of
 
 MAX_CANDIDATES = 50
-# Lending to any member: how many of the nearest members the KNN scan hands on to the
-# other rules. Far more than MAX_CANDIDATES, so exclusions (blocks, busy people, the
-# requester's household) still leave a full list.
-NEAREST_MEMBERS = 500
 
 TIERS = ("connection_certified", "connection", "certified", "member")
 
@@ -93,53 +96,204 @@ def round_up_100(meters: float) -> int:
     return max(100, math.ceil(meters / 100) * 100)
 
 
-def _valid_in_community(request: ShareRequest) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Query:
+    """A statement built once per shape, and the values of this call's parameters."""
+
+    statement: Select[Any]
+    params: dict[str, Any]
+
+    def rows(self) -> list[Any]:
+        return list(session.execute(self.statement, self.params))
+
+
+P = bindparam  # the statements below are built once and bound per call
+
+
+def _certified_here() -> ColumnElement[bool]:
     """A certification in the request's community, valid on its activity day."""
     return and_(
-        Certification.community_id == request.community_id,
-        Certification.valid_on(activity_day(request)),
+        Certification.community_id == P("community"),
+        # The hybrid's SQL form takes a parameter too (typed for the Python form).
+        Certification.valid_on(P("day", type_=Date)),  # type: ignore[arg-type]
     )
 
 
-def _certified(request: ShareRequest) -> ColumnElement[bool]:
-    return and_(_valid_in_community(request), Certification.kinds.contains([request.kind]))
+def _public() -> ColumnElement[Any]:
+    """The request's public point: what candidacy measures."""
+    return func.ST_GeogFromText(P("public"))
 
 
-def _trusted(request: ShareRequest, only_user: uuid.UUID | None) -> Select[Any]:
-    """(user_id, connected, certified) for everybody the requester trusts for this kind."""
-    me = request.requester_id
+def _location() -> ColumnElement[Any]:
+    """The request's exact location: only for distances shown to its own household."""
+    return func.ST_GeogFromText(P("location"))
+
+
+def _trusted(*, community: bool, one: bool) -> CTE:
+    """(user_id, connected, certified) for the few the requester trusts for this kind:
+    their connections and, audience ``community``, the supporters certified for it."""
+    me: Any = P("requester")
     other = case((Connection.user_low_id == me, Connection.user_high_id),
                  else_=Connection.user_low_id)  # fmt: skip
+    mine = or_(Connection.user_low_id == me, Connection.user_high_id == me)
+    if one:  # the pair's row, by primary key
+        mine = connection_between(me, P("one"))
     branches: list[Any] = [
         select(other.label("user_id"), true().label("connected"), false().label("certified"))
-        .where(or_(Connection.user_low_id == me, Connection.user_high_id == me))
+        .where(mine)
     ]  # fmt: skip
-    if request.audience == AUDIENCE_COMMUNITY:
-        branches.append(select(Certification.user_id, false(), true()).where(_certified(request)))
-        if request.kind == LENDING:
-            members = (
-                select(CommunityMember.user_id)
-                .join(User, User.id == CommunityMember.user_id)
-                .where(CommunityMember.community_id == request.community_id)
+    if community:
+        certified = and_(_certified_here(), P("kind", type_=String) == Certification.kinds.any_())
+        if one:
+            certified = and_(certified, Certification.user_id == P("one"))
+        branches.append(select(Certification.user_id, false(), true()).where(certified))
+    union = union_all(*branches).subquery()
+    return (
+        select(
+            union.c.user_id,
+            func.bool_or(union.c.connected).label("connected"),
+            func.bool_or(union.c.certified).label("certified"),
+        )
+        .group_by(union.c.user_id)
+        .cte("trusted")
+    )
+
+
+def _busy(user_id: Any) -> ColumnElement[bool]:
+    """A confirmed match of theirs (either side) overlapping the request's span."""
+    return exists().where(
+        or_(Match.supporter_id == user_id, Match.requester_id == user_id),
+        Match.status == CONFIRMED,
+        Match.starts_at < P("ends_at"),
+        Match.ends_at > P("starts_at"),
+    )
+
+
+def _within_radius(*, scanned: bool) -> ColumnElement[bool]:
+    """Rule 3. On the sphere (the distances shown are on the spheroid): a few metres apart
+    at these distances, next to the hundreds the public points are displaced by, and
+    cheaper for the many rows it filters. ``scanned``: the rows come from a KNN scan of
+    the homes, and the test must not offer the planner the index instead (it would then
+    gather every home in the radius and sort them)."""
+    radius = P("radius", type_=Float)
+    if scanned:
+        return func.ST_Distance(User.public_home, _public(), False) <= radius
+    return func.ST_DWithin(User.public_home, _public(), radius, False)
+
+
+def _person_rules(*, scanned: bool = False) -> list[ColumnElement[bool]]:
+    """Rules 1, 2 (the account) and 3 for the person in ``User``: read off their row."""
+    return [
+        User.status == USER_ACTIVE,
+        User.id != P("requester"),
+        User.household_id != P("household"),
+        User.public_home.is_not(None),
+        _within_radius(scanned=scanned),
+    ]
+
+
+def _probed_rules(user_id: Any) -> list[ColumnElement[bool]]:
+    """Rules 2 (blocks) and 5 (busy): an index probe each."""
+    return [~blocked_either_way(user_id, P("requester")), ~_busy(user_id)]
+
+
+def _shown_distance(one: bool) -> ColumnElement[Any]:
+    if one:  # what that person sees: from their exact home to the request's public point
+        return func.ST_Distance(User.home, _public())
+    # The requester's list: from their exact location to each public home.
+    return func.ST_Distance(User.public_home, _location())
+
+
+def _completed(user_id: Any) -> ColumnElement[int]:
+    """Shares they completed with the requester's household (more rank first)."""
+    return (
+        select(func.count())
+        .where(
+            Match.supporter_id == user_id,
+            Match.requester_household_id == P("household"),
+            Match.status == MATCH_COMPLETED,
+        )
+        .scalar_subquery()
+    )
+
+
+@cache
+def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
+    """Candidates of one shape of request, best first (see the module's docstring).
+
+    The trusted few are ranked on what their own rows say, and the probes of blocks and
+    busy times run down that ranking only until ``limit`` of them pass; lending to the
+    community then adds the nearest plain members through the GiST index on public homes,
+    in the order of the distance shown, each checked as the scan goes, so that it too
+    stops after ``limit``. Both orders are the final one: tier, distance, completed shares
+    (more first), id."""
+    trusted = _trusted(community=community, one=one)
+    tier = case(
+        (and_(trusted.c.connected, trusted.c.certified), 0),
+        (trusted.c.connected, 1),
+        (trusted.c.certified, 2),
+        else_=3,
+    )
+    distance = _shown_distance(one)
+    ranked = (
+        select(User.id, User.display_name, tier.label("tier"), distance.label("distance"),
+               _completed(User.id).label("completed"))
+        .join(trusted, trusted.c.user_id == User.id)
+        .where(*_person_rules())
+    )  # fmt: skip
+    if one:
+        ranked = ranked.where(User.id == P("one"))
+    # OFFSET 0 keeps the planner from pushing the probes below the sort.
+    ordered = ranked.order_by("tier", "distance", desc("completed"), User.id).offset(0).subquery()
+    best = (
+        select(ordered)
+        .where(*_probed_rules(ordered.c.id))
+        .order_by(ordered.c.tier, ordered.c.distance, ordered.c.completed.desc(), ordered.c.id)
+        .limit(P("limit"))
+        .cte("best")
+    )
+    parts: list[Any] = [select(best)]
+    if community and lending:
+        member = exists().where(
+            CommunityMember.community_id == P("community"), CommunityMember.user_id == User.id
+        )
+        members = select(
+            User.id, User.display_name, literal(3).label("tier"), distance.label("distance"),
+            _completed(User.id).label("completed"),
+        ).where(
+            member, User.id.not_in(select(trusted.c.user_id)),
+            *_person_rules(scanned=not one), *_probed_rules(User.id),
+        )  # fmt: skip
+        if one:
+            members = members.where(User.id == P("one"))
+        else:
+            # Only as many as the trusted left room for (none when they fill the list).
+            room = func.greatest(
+                0, P("limit") - select(func.count()).select_from(best).scalar_subquery()
             )
-            if only_user is None:
-                # Nearest first through the GiST index on public homes; the radius check
-                # follows.
-                members = (
-                    members.where(User.public_home.is_not(None))
-                    .order_by(User.public_home.op("<->")(_public_location(request)))
-                    .limit(NEAREST_MEMBERS)
-                )
-            else:
-                members = members.where(CommunityMember.user_id == only_user)
-            nearest = members.subquery()
-            branches.append(select(nearest.c.user_id, false(), false()))
-    trusted = union_all(*branches).subquery()
-    return select(
-        trusted.c.user_id,
-        func.bool_or(trusted.c.connected).label("connected"),
-        func.bool_or(trusted.c.certified).label("certified"),
-    ).group_by(trusted.c.user_id)
+            members = members.order_by(User.public_home.op("<->")(_location())).limit(room)
+        parts.append(members)
+    rows = union_all(*(part.subquery().select() for part in parts)).subquery()
+    # Every kind they are certified for here (a connection certified for babysitting is
+    # worth knowing about on a pickup too), not only this request's kind.
+    kinds = (
+        select(Certification.kinds)
+        .where(Certification.user_id == rows.c.id, _certified_here())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            rows.c.id,
+            rows.c.display_name,
+            rows.c.tier,
+            kinds.label("certified_kinds"),
+            rows.c.completed.label("completed_shares"),
+            rows.c.distance,
+        )
+        .order_by(rows.c.tier, rows.c.distance, rows.c.completed.desc(), rows.c.id)
+        .limit(P("limit"))
+    )
 
 
 def geography_point(point: LatLng) -> ColumnElement[Any]:
@@ -150,92 +304,35 @@ def geography_point(point: LatLng) -> ColumnElement[Any]:
     return func.ST_GeogFromText(f"SRID=4326;POINT({point.lng!r} {point.lat!r})")
 
 
-def _point(value: Any) -> ColumnElement[Any]:
+def _wkt(value: Any) -> str:
     point = latlng_of(value)
     if point is None:  # pragma: no cover - both columns are NOT NULL
         raise ValueError("a share request without a location")
-    return geography_point(point)
-
-
-def _request_location(request: ShareRequest) -> ColumnElement[Any]:
-    """Exact: only for distances shown to the request's own household."""
-    return _point(request.location)
-
-
-def _public_location(request: ShareRequest) -> ColumnElement[Any]:
-    """What candidacy and everybody else measure."""
-    return _point(request.public_location)
-
-
-def _busy(request: ShareRequest) -> ColumnElement[bool]:
-    """A confirmed match of theirs (either side) overlapping the request's span."""
-    return exists().where(
-        or_(Match.supporter_id == User.id, Match.requester_id == User.id),
-        Match.status == CONFIRMED,
-        Match.starts_at < request.ends_at,
-        Match.ends_at > request.starts_at,
-    )
+    return f"SRID=4326;POINT({point.lng!r} {point.lat!r})"
 
 
 def candidates_query(
     request: ShareRequest, *, only_user: uuid.UUID | None = None, limit: int = MAX_CANDIDATES
-) -> Select[Any]:
-    trusted = _trusted(request, only_user).subquery()
-    public = _public_location(request)
-    if only_user is None:
-        # The requester's list: from their exact location to each public home.
-        distance = func.ST_Distance(User.public_home, _request_location(request))
-    else:
-        # What that person sees: from their exact home to the request's public point.
-        distance = func.ST_Distance(User.home, public)
-    tier = case(
-        (and_(trusted.c.connected, trusted.c.certified), 0),
-        (trusted.c.connected, 1),
-        (trusted.c.certified, 2),
-        else_=3,
-    )
-    completed = (
-        select(func.count())
-        .where(
-            Match.supporter_id == User.id,
-            Match.requester_household_id == request.household_id,
-            Match.status == MATCH_COMPLETED,
-        )
-        .scalar_subquery()
-    )
-    # Every kind they are certified for here (a connection certified for babysitting is
-    # worth knowing about on a pickup too), not only this request's kind.
-    kinds = (
-        select(Certification.kinds)
-        .where(Certification.user_id == User.id, _valid_in_community(request))
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            User.id,
-            User.display_name,
-            tier.label("tier"),
-            kinds.label("certified_kinds"),
-            completed.label("completed_shares"),
-            distance.label("distance"),
-        )
-        .join(trusted, trusted.c.user_id == User.id)
-        .where(
-            User.status == USER_ACTIVE,
-            User.id != request.requester_id,
-            User.household_id != request.household_id,
-            User.public_home.is_not(None),
-            func.ST_DWithin(User.public_home, public, literal(request.radius_m)),
-            ~blocked_either_way(User.id, request.requester_id),
-            ~_busy(request),
-        )
-        .order_by(tier, distance, completed.desc(), User.id)
-        .limit(limit)
-    )
+) -> Query:
+    community = request.audience == AUDIENCE_COMMUNITY
+    statement = _statement(community=community, lending=request.kind == LENDING,
+                           one=only_user is not None)  # fmt: skip
+    params = {
+        "requester": request.requester_id,
+        "household": request.household_id,
+        "community": request.community_id,
+        "kind": request.kind,
+        "day": activity_day(request),
+        "public": _wkt(request.public_location),
+        "location": _wkt(request.location),
+        "radius": float(request.radius_m),
+        "starts_at": request.starts_at,
+        "ends_at": request.ends_at,
+        "limit": limit,
+    }
     if only_user is not None:
-        query = query.where(User.id == only_user)
-    return query
+        params["one"] = only_user
+    return Query(statement, params)
 
 
 def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> list[Candidate]:
@@ -248,14 +345,14 @@ def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> li
             completed_shares=row.completed_shares,
             distance_m=round_up_100(row.distance),
         )
-        for row in session.execute(candidates_query(request, limit=limit))
+        for row in candidates_query(request, limit=limit).rows()
     ]
 
 
 def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
     """The same rules for one person: may they see and offer on this request? The distance
     is the one they are shown: from their home to the request's public point."""
-    rows = session.execute(candidates_query(request, only_user=user_id, limit=1)).all()
+    rows = candidates_query(request, only_user=user_id, limit=1).rows()
     if not rows:
         return None
     row = rows[0]
@@ -264,8 +361,7 @@ def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
 
 
 def count_candidates(request: ShareRequest) -> int:
-    sub = candidates_query(request, limit=MAX_CANDIDATES).subquery()
-    return session.scalar(select(func.count()).select_from(sub)) or 0
+    return len(candidates_query(request, limit=MAX_CANDIDATES).rows())
 
 
 def list_candidates(

@@ -34,12 +34,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -49,27 +51,27 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.orm import load_only
 from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain.actors import Actor
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.lookups import community_names, people_by_id
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.matching.candidates import TIERS, geography_point
+from otagai.domain.matching.candidates import TIERS, Query
 from otagai.domain.people.models import User
 from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
-from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.visibility import children_summaries
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.domain.trust.models import TOKYO, Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
-from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng, latlng_of
 from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
 R = ShareRequest
+P = bindparam  # the statement below is built once and bound per call
 # No two points on Earth are farther apart (half the equator, rounded up): bounds cursors.
 FARTHEST_M = 20_040_000
 
@@ -90,20 +92,20 @@ def _activity_day() -> ColumnElement[Any]:
     return func.date(func.timezone(TOKYO, R.starts_at))
 
 
-def _connected(me: uuid.UUID) -> ColumnElement[bool]:
+def _connected() -> ColumnElement[bool]:
     """The requester is one of my connections: my few connections are listed once (a hashed
     set), not looked up again for every request near me."""
-    return R.requester_id.in_(connected_user_ids_clause(me))
+    return R.requester_id.in_(connected_user_ids_clause(P("me")))
 
 
-def _certified(me: uuid.UUID) -> ColumnElement[bool]:
+def _certified() -> ColumnElement[bool]:
     """Audience community, and I hold a certification for its kind in its community that is
     valid on its activity day."""
     return and_(
         R.audience == AUDIENCE_COMMUNITY,
         exists()
         .where(
-            Certification.user_id == me,
+            Certification.user_id == P("me"),
             Certification.community_id == R.community_id,
             R.kind == Certification.kinds.any_(),
             # The hybrid's SQL form takes a column too (typed for the Python form).
@@ -113,29 +115,76 @@ def _certified(me: uuid.UUID) -> ColumnElement[bool]:
     )
 
 
-def _member(me: uuid.UUID) -> ColumnElement[bool]:
+def _member() -> ColumnElement[bool]:
     """Lending to the community: any member may help."""
     return and_(
         R.audience == AUDIENCE_COMMUNITY,
         R.kind == LENDING,
         exists()
-        .where(CommunityMember.community_id == R.community_id, CommunityMember.user_id == me)
+        .where(CommunityMember.community_id == R.community_id, CommunityMember.user_id == P("me"))
         .correlate(R),
     )
 
 
-def _busy(me: uuid.UUID) -> ColumnElement[bool]:
+def _busy() -> ColumnElement[bool]:
     """A confirmed match of mine (either side) overlapping the request's span."""
     return (
         exists()
         .where(
-            or_(Match.supporter_id == me, Match.requester_id == me),
+            or_(Match.supporter_id == P("me"), Match.requester_id == P("me")),
             Match.status == CONFIRMED,
             Match.starts_at < R.ends_at,
             Match.ends_at > R.starts_at,
         )
         .correlate(R)
     )
+
+
+# What the feed's answer shows of a request (its points stay unread).
+SHOWN = (R.id, R.requester_id, R.community_id, R.kind, R.title, R.starts_at, R.ends_at,
+         R.item_category, R.item_description, R.intended_thank_you_jpy)  # fmt: skip
+
+
+@cache
+def _statement(*, paged: bool) -> Select[Any]:
+    """Built once; ``paged``: after the (distance_m, id) of the previous page's last row."""
+    public_point = func.ST_GeogFromText(P("public_home"))
+    distance = _rounded(func.ST_Distance(func.ST_GeogFromText(P("origin")), R.public_location))
+    connected, certified = _connected(), _certified()
+    tier = case(
+        (and_(connected, certified), 0),
+        (connected, 1),
+        (certified, 2),
+        else_=3,
+    )
+    query = (
+        select(R, tier.label("tier"), distance.label("distance_m"))
+        .options(load_only(*SHOWN))
+        .where(
+            # The literal matches the partial index's predicate, so the planner may use
+            # ix_share_requests_open_reach whatever plan it caches.
+            R.status == literal_column("'open'"),
+            R.starts_at > P("now"),  # effectively open (requests/status.py): not started
+            # Through ix_share_requests_open_reach: only requests whose reach covers me.
+            R.reach.op("&&")(public_point),
+            # As in candidates.py: the same test, so the same boundary.
+            func.ST_DWithin(public_point, R.public_location, R.radius_m, False),
+            R.requester_id != P("me"),
+            R.household_id != P("household"),
+            ~blocked_either_way(R.requester_id, P("me")),
+            or_(connected, certified, _member()),
+            ~_busy(),
+        )
+        .order_by(distance, R.id)
+        .limit(P("limit"))
+    )
+    if paged:
+        query = query.where(tuple_(distance, R.id) > tuple_(P("after_m"), P("after_id")))
+    return query
+
+
+def _wkt(point: LatLng) -> str:
+    return f"SRID=4326;POINT({point.lng!r} {point.lat!r})"
 
 
 def feed_query(
@@ -148,44 +197,22 @@ def feed_query(
     now: datetime | None = None,
     after: tuple[int, uuid.UUID] | None = None,
     limit: int = 20,
-) -> Select[Any]:
+) -> Query:
     """Rows ``(ShareRequest, tier, distance_m)`` of the requests ``user_id`` (living at
     ``home``, public point ``public_home``) is a candidate for, by rounded distance from
     ``origin`` (default: home) to their public locations, then id; ``after`` is the
     (distance_m, id) of the last row of the previous page."""
-    me = user_id
-    public_point = geography_point(public_home)
-    distance = _rounded(func.ST_Distance(geography_point(origin or home), R.public_location))
-    connected, certified = _connected(me), _certified(me)
-    tier = case(
-        (and_(connected, certified), 0),
-        (connected, 1),
-        (certified, 2),
-        else_=3,
-    )
-    query = (
-        select(R, tier.label("tier"), distance.label("distance_m"))
-        .where(
-            # The literal matches the partial index's predicate, so the planner may use
-            # ix_share_requests_open_reach whatever plan it caches.
-            R.status == literal_column("'open'"),
-            effectively_open_clause(now or datetime.now(UTC)),
-            # Through ix_share_requests_open_reach: only requests whose reach covers me.
-            R.reach.op("&&")(public_point),
-            # Argument order as in candidates.py: the same rounding at the same boundary.
-            func.ST_DWithin(public_point, R.public_location, R.radius_m),
-            R.requester_id != me,
-            R.household_id != household_id,
-            ~blocked_either_way(R.requester_id, me),
-            or_(connected, certified, _member(me)),
-            ~_busy(me),
-        )
-        .order_by(distance, R.id)
-        .limit(limit)
-    )
+    params: dict[str, Any] = {
+        "me": user_id,
+        "household": household_id,
+        "public_home": _wkt(public_home),
+        "origin": _wkt(origin or home),
+        "now": now or datetime.now(UTC),
+        "limit": limit,
+    }
     if after is not None:
-        query = query.where(tuple_(distance, R.id) > tuple_(*after))
-    return query
+        params["after_m"], params["after_id"] = after
+    return Query(_statement(paged=after is not None), params)
 
 
 def _after(cursor: str | None) -> tuple[int, uuid.UUID] | None:
@@ -216,18 +243,16 @@ def supporter_feed(
     home, public_home = latlng_of(user.home), latlng_of(user.public_home)
     if home is None or public_home is None:
         raise Forbidden("home_required")
-    rows = session.execute(
-        feed_query(
-            user.id,
-            user.household_id,
-            home,
-            public_home,
-            origin=position,
-            now=now,
-            after=_after(cursor),
-            limit=limit + 1,
-        )
-    ).all()
+    rows = feed_query(
+        user.id,
+        user.household_id,
+        home,
+        public_home,
+        origin=position,
+        now=now,
+        after=_after(cursor),
+        limit=limit + 1,
+    ).rows()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
