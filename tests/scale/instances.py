@@ -6,10 +6,7 @@ from those logs: the access line carries the ``X-Request-Id`` the caller sent.""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,10 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT
-
-BIN = Path(sys.executable).parent
-# Settings of the test run's own environment that must not leak into the instances.
-NOT_INHERITED = ("OTAGAI_", "GUNICORN_", "DATABASE_", "DB_", "DASHBOARD_", "FCM_", "STRIPE_")
+from tests.scale.processes import BIN, app_environment, stop_all
 
 
 @dataclass
@@ -83,39 +77,13 @@ def call(port: int, method: str, path: str, body: Any = None, **headers: str) ->
         return Answer(error.code, dict(error.headers), error.read(), request_id)
 
 
-def _environment(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        OTAGAI_ENV="test",
-        FIREBASE_AUTH_EMULATOR_HOST="127.0.0.1:9099",
-        FIREBASE_PROJECT_ID="demo-otagai",
-        **settings,
-    )
-    return env
-
-
 def _start(name: str, log: Path, **settings: str) -> Instance:
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "otagai.wsgi:app"],
-            cwd=ROOT, env=_environment(**settings), stdout=subprocess.DEVNULL, stderr=stderr,
+            cwd=ROOT, env=app_environment(**settings), stdout=subprocess.DEVNULL, stderr=stderr,
         )  # fmt: skip
     return Instance(name, process, log)
-
-
-def _stop(instances: list[Instance]) -> None:
-    """SIGTERM to every master at once (a graceful stop takes each a few seconds), then
-    wait for them; one that does not stop in time is killed."""
-    running = [i.process for i in instances if i.process.poll() is None]
-    for process in running:
-        process.send_signal(signal.SIGTERM)
-    for process in running:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
@@ -146,4 +114,5 @@ def instances_on_one_port(
             time.sleep(0.1)
         yield started
     finally:
-        _stop(started)
+        # A graceful stop takes each master a few seconds: all at once.
+        stop_all([i.process for i in started])

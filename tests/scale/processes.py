@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,6 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SERVICE_USER = "postgres"
+BIN = Path(sys.executable).parent  # this virtualenv's programs (gunicorn, flask)
+# Settings of the test run's own environment that must not leak into the app's processes.
+NOT_INHERITED = ("OTAGAI_", "GUNICORN_", "DATABASE_", "DB_", "DASHBOARD_", "FCM_", "STRIPE_",
+                 "FLASK_")  # fmt: skip
 
 
 def running_as_root() -> bool:
@@ -71,3 +77,31 @@ def wait_for_port(
                     f"nothing listens on 127.0.0.1:{port} after {timeout} s"
                 ) from None
             time.sleep(0.05)
+
+
+def app_environment(**settings: str) -> dict[str, str]:
+    """The environment for a process of the app (gunicorn, the flask CLI) in test mode
+    with emulator sign-in, with ``settings`` and nothing of the test run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        OTAGAI_ENV="test",
+        FIREBASE_AUTH_EMULATOR_HOST="127.0.0.1:9099",
+        FIREBASE_PROJECT_ID="demo-otagai",
+        **settings,
+    )
+    return env
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]], sig: int = signal.SIGTERM) -> None:
+    """``sig`` to every process still running, all at once, then wait for each; one that
+    has not stopped after 30 s is killed."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.send_signal(sig)
+    for process in running:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
