@@ -1,22 +1,16 @@
-"""Fixtures of the "past one machine" checks (``make scale-check``): a committed database
-of the module's own, and apps on any URL. These tests start real server processes
-(PgBouncer, PostgreSQL clusters, gunicorn, workers): all are marked slow."""
+"""Fixtures of the "past one machine" checks (``make scale-check``, also part of ``make
+test``): a committed database of the module's own, and the PgBouncer to run. These tests
+start real server processes (PgBouncer, PostgreSQL clusters, gunicorn, workers): every
+module is marked slow."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.conftest import temporary_database
 from tests.scale.pgbouncer import pgbouncer_binary
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/scale/" in item.nodeid:
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")
@@ -27,5 +21,5 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pgbouncer() -> Any:
+def pgbouncer() -> str:
     return pgbouncer_binary()

@@ -27,6 +27,8 @@ from tests.scale.apps import app_on, unhandled
 from tests.scale.neighbourhood import Pair, UnexpectedAnswer, attempt
 from tests.scale.pgbouncer import Bouncer, running_pgbouncer
 
+pytestmark = pytest.mark.slow
+
 SERVER_CONNECTIONS = 3
 PAIRS = 12  # 24 people, each with a test client of their own, in 12 threads
 

@@ -24,6 +24,8 @@ from tests.scale.apps import app_on
 from tests.scale.clusters import Replication, primary_and_standby
 from tests.scale.neighbourhood import HOME, PROJECT, Pair, feed_ids, post_pickup
 
+pytestmark = pytest.mark.slow
+
 DATABASE = "otagai"
 SAITAMA = "111007"  # the municipality of make_community
 

@@ -27,6 +27,8 @@ from tests.scale.instances import Answer, Instance, call, instances_on_one_port
 from tests.scale.neighbourhood import HOME, PROJECT
 from tests.scale.processes import free_port
 
+pytestmark = pytest.mark.slow
+
 SECRET = secrets.token_urlsafe(32)
 SAITAMA = "111007"
 TRIES = 60  # at even odds, the chance that one instance never answers is 2 x 2^-60

@@ -34,6 +34,8 @@ from tests.fcm_local import LocalFcm
 from tests.races.world import arrange, make_community
 from tests.scale.processes import BIN, app_environment, stop_all
 
+pytestmark = pytest.mark.slow
+
 PEOPLE = 60
 BATCH = 3  # rows per claim: many rounds, so that both workers get some
 FCM_LATENCY = 0.02  # seconds per push, as FCM's own round trip: the workers overlap
