@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -49,6 +50,12 @@ class Bouncer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SERVICE_USER}@127.0.0.1:{self.port}/{database}"
 
+    def admin(self, command: str) -> None:
+        """A command on PgBouncer's admin console (the ``pgbouncer`` database)."""
+        console = self.url("pgbouncer").replace("+psycopg", "")
+        with psycopg.connect(console, autocommit=True, prepare_threshold=None) as conn:
+            conn.execute(command.encode())
+
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
@@ -71,6 +78,7 @@ def _config(server_url: str, port: int, root: Path, pool_size: int, extra: dict[
         "reserve_pool_size": "0",
         "logfile": str(root / "pgbouncer.log"),
         "pidfile": "",
+        "admin_users": server.username or SERVICE_USER,  # RECONNECT, SHOW ... on the console
         **extra,
     }
     lines = ["[databases]", f"* = {target}", "", "[pgbouncer]"]

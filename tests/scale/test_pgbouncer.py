@@ -7,12 +7,15 @@ has and the next lacks."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -21,15 +24,18 @@ from otagai.domain.matches.models import Match
 from otagai.domain.people.models import User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.extensions.db import EXTENSION_KEY
+from tests.conftest import ROOT, temporary_database
 from tests.helpers import together
 from tests.races.world import make_community
 from tests.scale.apps import app_on, unhandled
 from tests.scale.neighbourhood import Pair, UnexpectedAnswer, attempt
 from tests.scale.pgbouncer import Bouncer, running_pgbouncer
+from tests.scale.processes import BIN, app_environment
 
 pytestmark = pytest.mark.slow
 
 SERVER_CONNECTIONS = 3
+HEAD = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head()
 PAIRS = 12  # 24 people, each with a test client of their own, in 12 threads
 
 
@@ -160,3 +166,31 @@ def test_through_pgbouncer_ignoring_options_prepared_statements_break_the_flow(
     prepared = {psycopg.errors.DuplicatePreparedStatement, psycopg.errors.InvalidSqlStatementName}
     assert causes and causes <= prepared, causes
     assert all('prepared statement "_pg3_' in str(e.orig) for e in errors)
+
+
+def test_the_release_step_migrates_through_pgbouncer(bouncer):
+    """``alembic upgrade head`` as a deploy runs it, with the app's DATABASE_URL and
+    DATABASE_POOLER=pgbouncer: an empty database through PgBouncer ends at head with its
+    defaults set. The server connection the migration used was opened before those
+    defaults existed and keeps the server's own until PgBouncer reconnects it (README,
+    Deploying)."""
+    with temporary_database("otagai_scale_release") as url:
+        name = str(make_url(url).database)
+        env = app_environment(DATABASE_URL=bouncer.url(name), DATABASE_POOLER="pgbouncer")
+        done = subprocess.run(
+            [str(BIN / "alembic"), "upgrade", "head"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        with psycopg.connect(url.replace("+psycopg", "")) as direct:
+            assert direct.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+            assert direct.execute("SHOW jit").fetchone() == ("off",)  # a new session
+        assert _jit_through(bouncer, name) == "on"  # the migration's server connection
+        bouncer.admin(f"RECONNECT {name}")
+        assert _jit_through(bouncer, name) == "off"
+
+
+def _jit_through(bouncer: Bouncer, database: str) -> str:
+    pooled = bouncer.url(database).replace("+psycopg", "")
+    with psycopg.connect(pooled, prepare_threshold=None) as conn:
+        return str(conn.execute("SHOW jit").fetchone()[0])  # type: ignore[index]
