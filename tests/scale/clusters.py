@@ -14,7 +14,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
+from otagai.config import normalize_database_url
 from tests.scale.processes import (
     SERVICE_USER,
     as_service_user,
@@ -23,15 +25,23 @@ from tests.scale.processes import (
     scratch_directory,
 )
 
-# The server on 127.0.0.1:5432 here is Debian's PostgreSQL 15, whose PostGIS the
-# migrations need: the clusters use the same binaries.
-DEBIAN_BINDIR = Path("/usr/lib/postgresql/15/bin")
-INSTALL_HINT = "install postgresql-15 and postgresql-15-postgis-3, or set PG_BINDIR"
+INSTALL_HINT = "install postgresql-<major> and its postgis-3 package, or set PG_BINDIR"
+
+
+def _test_server_major() -> int:
+    """The major version of the server the suite runs on (DATABASE_URL): the clusters use
+    the same binaries, whose PostGIS scripts/ensure-postgres.sh made sure of."""
+    url = make_url(normalize_database_url(os.environ["DATABASE_URL"]))
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(False)) as conn:
+        row = conn.execute("SHOW server_version_num").fetchone()
+    return int(row[0]) // 10000 if row else 0
 
 
 def server_binaries() -> Path:
-    """PG_BINDIR, else Debian's PostgreSQL 15. Without them: fail under CI=true, else skip."""
-    bindir = Path(os.environ.get("PG_BINDIR") or DEBIAN_BINDIR)
+    """PG_BINDIR, else Debian's binaries of the test server's version. Without them: fail
+    under CI=true, else skip with the reason."""
+    found = os.environ.get("PG_BINDIR")
+    bindir = Path(found) if found else Path(f"/usr/lib/postgresql/{_test_server_major()}/bin")
     if all((bindir / name).is_file() for name in ("initdb", "pg_ctl", "pg_basebackup")):
         return bindir
     if os.environ.get("CI") == "true":
