@@ -46,7 +46,7 @@ class Person:
 
 
 def starts_at(slot: int) -> datetime:
-    """Tomorrow, a different hour for each slot (nobody is busy with two at once)."""
+    """In two days, two hours apart for each slot (nobody is busy with two at once)."""
     base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
     return base + timedelta(hours=2 * slot)
 
