@@ -12,7 +12,7 @@ PORT ?= 5000
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
 
-.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker
+.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker scale-check
 
 help:
 	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
@@ -20,6 +20,7 @@ help:
 	@echo "make serve  - the production server (gunicorn.conf.py) on http://$(HOST):$(PORT)"
 	@echo "make worker - the notification worker beside make run (logs pushes in development)"
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
+	@echo "make scale-check - PgBouncer, a streaming replica, two instances on one port, two workers (tests/scale/)"
 	@echo "make bench  - SQL and HTTP (gunicorn + wrk) timings as ratios to references, 1,000,000 users; built once"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
 
@@ -57,15 +58,28 @@ serve: install
 
 # The browser tests (tests/browser/) use the Chromium this finds or installs; without one
 # they skip with the reason, except under CI=true, where a missing browser fails the run.
+# The same for PgBouncer and tests/scale/ (see scale-check).
 test: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
 	if chromium=$$(scripts/ensure-chromium.sh); then export CHROMIUM="$$chromium"; \
 	elif [[ $${CI:-} == true ]]; then echo "CI=true needs Chromium for the browser tests" >&2; exit 1; fi; \
+	if pgbouncer=$$(scripts/ensure-pgbouncer.sh); then export PGBOUNCER="$$pgbouncer"; \
+	elif [[ $${CI:-} == true ]]; then echo "CI=true needs PgBouncer for tests/scale/" >&2; exit 1; fi; \
 	$(BIN)/ruff check src tests migrations gunicorn.conf.py; \
 	$(BIN)/ruff format --check src tests migrations gunicorn.conf.py; \
 	$(BIN)/mypy; \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# "Past one machine", for real (tests/scale/, ~30-40 s; also part of `make test`): the app
+# through PgBouncer in transaction mode, reads from a streaming replica made with
+# pg_basebackup into a throwaway cluster, two gunicorn instances on one port, two outbox
+# workers. Installs PgBouncer when missing; the replica needs PostgreSQL's server programs.
+scale-check: install
+	@url=$$(scripts/ensure-postgres.sh); \
+	pgbouncer=$$(scripts/ensure-pgbouncer.sh); \
+	export DATABASE_URL="$$url" PGBOUNCER="$$pgbouncer"; \
+	$(BIN)/pytest tests/scale $(PYTEST_ARGS)
 
 # Not part of `make test`: builds (once) and reuses the otagai_bench and otagai_bench_stats
 # databases; serves them with gunicorn and loads them with wrk (installed when missing);

@@ -17,11 +17,27 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 cores = os.cpu_count() or 2
 
 bind = os.environ.get("GUNICORN_BIND") or (
     f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
+# SO_REUSEPORT: more than one server may listen on the same port, and the kernel spreads
+# new connections between them — two instances on one machine (a restart without a gap,
+# or instances that share nothing but the database) behind one address.
+reuse_port = _flag("GUNICORN_REUSE_PORT")
+# gunicorn's control socket (for `gunicornc`) is one path per user by default: instances on
+# one machine would take it from each other, and the first to stop would delete the
+# other's. Give each instance its own path, or "off".
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control_socket.lower() == "off":
+    control_socket_disable = True
+elif _control_socket:
+    control_socket = _control_socket
 # Requests spend most of their time waiting on PostgreSQL: two processes a core.
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", 2 * cores))
 # More than one thread makes gunicorn use its gthread worker.

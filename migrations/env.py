@@ -21,6 +21,15 @@ def _url() -> str:
     return Settings().database_url
 
 
+def _connect_args() -> dict[str, object]:
+    """As the app connects (extensions/db.py): behind PgBouncer in transaction mode no
+    startup options (it refuses them: the database's defaults give JIT off there) and no
+    prepared statements (they would stay on a server connection other clients get)."""
+    if os.environ.get("DATABASE_POOLER", "").strip().lower() == "pgbouncer":
+        return {"prepare_threshold": None}
+    return {"options": "-c jit=off"}
+
+
 COMMON = {
     "target_metadata": metadata,
     # Skips PostGIS's own spatial_ref_sys; every other table must have a model, so a
@@ -45,7 +54,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(_url(), poolclass=pool.NullPool, connect_args={"options": "-c jit=off"})
+    engine = create_engine(_url(), poolclass=pool.NullPool, connect_args=_connect_args())
     with engine.connect() as conn:
         context.configure(connection=conn, **COMMON)
         with context.begin_transaction():

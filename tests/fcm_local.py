@@ -20,6 +20,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,10 +169,18 @@ class LocalFcm:
         return Response(json.dumps({"name": name}), status=200, mimetype="application/json")
 
 
-def serve() -> tuple[LocalFcm, Any]:
-    """Start it on a free port in a daemon thread; returns it and the server to stop."""
+def serve(latency: float = 0.0) -> tuple[LocalFcm, Any]:
+    """Start it on a free port in a daemon thread; returns it and the server to stop.
+    ``latency``: seconds each answer takes (FCM's own round trip), so that workers side by
+    side really overlap."""
     stand_in = LocalFcm()
-    server = make_server("127.0.0.1", 0, stand_in, threaded=True, request_handler=_QuietHandler)
+
+    def app(environ: Any, start_response: Any) -> Any:
+        time.sleep(latency)
+        return stand_in(environ, start_response)
+
+    served = app if latency else stand_in
+    server = make_server("127.0.0.1", 0, served, threaded=True, request_handler=_QuietHandler)
     stand_in.url = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return stand_in, server

@@ -1,0 +1,143 @@
+"""The outbox worker scaled to two OS processes: ``flask --app otagai.wsgi notifications
+work`` twice, in its loop, against one committed database and the local FCM stand-in.
+Every push reaches FCM exactly once, nothing is left undelivered, and both processes did
+some of the work (each logs what it claimed).
+
+How they stop: the worker installs no signal handler. SIGTERM ends a process at once (in
+the middle of a round, a claimed push waits out its lease and is sent again: at least
+once); SIGINT raises KeyboardInterrupt out of the loop. The test stops them with SIGTERM
+once the work is done; graceful SIGTERM handling is another issue's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from otagai.domain.notifications import outbox
+from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain.people.models import Device
+from tests import fcm_local
+from tests.conftest import ROOT
+from tests.fcm_local import LocalFcm
+from tests.races.world import arrange, make_community
+from tests.scale.processes import BIN, app_environment, stop_all
+
+pytestmark = pytest.mark.slow
+
+PEOPLE = 60
+BATCH = 3  # rows per claim: many rounds, so that both workers get some
+FCM_LATENCY = 0.02  # seconds per push, as FCM's own round trip: the workers overlap
+
+
+@pytest.fixture(scope="module")
+def fcm() -> Iterator[LocalFcm]:
+    stand_in, server = fcm_local.serve(latency=FCM_LATENCY)
+    yield stand_in
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def engine(database: str) -> Iterator[Engine]:
+    engine = create_engine(database)
+    yield engine
+    engine.dispose()
+
+
+def _parents_with_offers(engine: Engine) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """PEOPLE parents with a device each and no quiet hours (everything due at once), each
+    with an open request and a pending offer on it: {parent: (request, offer)}."""
+    world = arrange(engine, make_community(engine), parents=PEOPLE, supporters=1)
+    with Session(engine) as s:
+        for user in world.parents:
+            s.add(Device(token=f"scale-{user.id}", user_id=user.id, platform="android"))
+            s.add(NotificationSettings(user_id=user.id, quiet_hours_enabled=False,
+                                       quiet_start=clock(22), quiet_end=clock(7)))  # fmt: skip
+        s.commit()
+    [supporter] = world.supporters
+    return {
+        parent.id: (request_id, world.offers[(request_id, supporter.id)])
+        for parent, request_id in zip(world.parents, world.requests, strict=True)
+    }
+
+
+def _offer_events(engine: Engine, offers: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """ "A new offer on your request" for each parent, committed at once: PEOPLE outbox
+    events, as making an offer writes them (domain/requests/offers.py)."""
+    with Session(engine) as s, s.begin():
+        for parent_id, (request_id, offer_id) in offers.items():
+            payload = {"offer_id": str(offer_id), "request_id": str(request_id)}
+            s.add(OutboxEvent(id=uuid.uuid4(), kind=outbox.OFFER_CREATED, payload=payload,
+                              recipients=[parent_id]))  # fmt: skip
+
+
+def _start_worker(database: str, fcm: LocalFcm, log: Path) -> subprocess.Popen[bytes]:
+    env = app_environment(DATABASE_URL=database, FCM_API_BASE=fcm.url)
+    with open(log, "wb") as stderr:
+        return subprocess.Popen(
+            [str(BIN / "flask"), "--app", "otagai.wsgi", "notifications", "work",
+             "--interval", "0.2", "--batch", str(BATCH)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+
+
+def _claimed(log: Path) -> int:
+    """Pushes this worker claimed, from its "notification round" log lines."""
+    rounds = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return sum(r.get("claimed", 0) for r in rounds if r.get("msg") == "notification round")
+
+
+def _wait(condition: Any, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.1)
+
+
+def _undelivered(engine: Engine, people: list[uuid.UUID]) -> tuple[int, int]:
+    """(outbox events not yet fanned out, their notifications not yet sent)."""
+    with engine.connect() as conn:
+        events = conn.scalar(
+            select(func.count()).where(OutboxEvent.processed_at.is_(None))
+        )  # fmt: skip
+        sent = conn.scalar(
+            select(func.count()).where(
+                Notification.user_id.in_(people), Notification.status == "sent"
+            )
+        )
+    return int(events or 0), PEOPLE - int(sent or 0)
+
+
+def test_two_worker_processes_send_every_push_exactly_once(database, engine, fcm, tmp_path):
+    offers = _parents_with_offers(engine)
+    people = list(offers)
+    logs = [tmp_path / "worker-0.log", tmp_path / "worker-1.log"]
+    workers = [_start_worker(database, fcm, log) for log in logs]
+    try:
+        # Both in their loop (they say where they send) before there is anything to do.
+        _wait(lambda: all("FCM: sending" in log.read_text() for log in logs), "workers up")
+        assert all(w.poll() is None for w in workers), [log.read_text() for log in logs]
+        _offer_events(engine, offers)
+        _wait(lambda: _undelivered(engine, people) == (0, 0), "every push sent")
+        time.sleep(0.5)  # a round still going would show up as a second send below
+    finally:
+        stop_all(workers)
+    sent = Counter(r.data["message_id"] for r in fcm.received if r.status == 200)
+    assert len(sent) == PEOPLE and set(sent.values()) == {1}
+    # Each parent's device was told of the offer on their own request.
+    told = {r.token: (r.data.get("request_id"), r.data.get("offer_id")) for r in fcm.received}
+    assert told == {f"scale-{p}": (str(r), str(o)) for p, (r, o) in offers.items()}
+    claimed = [_claimed(log) for log in logs]
+    assert sum(claimed) == PEOPLE
+    assert min(claimed) > 0, claimed  # both did some of the work
