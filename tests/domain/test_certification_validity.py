@@ -215,9 +215,15 @@ def test_valid_on_in_sql_agrees_with_python(people, scenario):
                 )
             )
         )
+        first, last = Certification.valid_days()
+        as_interval = set(
+            session.scalars(
+                select(Certification.id).where(Certification.id.in_(ids), first <= day, last >= day)
+            )
+        )
         in_python = {c.id: c.valid_on(day) for c in made}
         assert as_column == in_python
-        assert as_filter == {i for i, valid in in_python.items() if valid}
+        assert as_filter == as_interval == {i for i, valid in in_python.items() if valid}
     finally:
         nested.rollback()
 

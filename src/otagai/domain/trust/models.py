@@ -149,6 +149,17 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
             or_(cls.revoked_at.is_(None), revoked > day),
         )
 
+    @classmethod
+    def valid_days(cls) -> tuple[ColumnElement[date], ColumnElement[date]]:
+        """``valid_on`` as SQL for an interval of Tokyo days: valid on ``day`` exactly when
+        ``first <= day <= last`` (an empty interval when revoked on the day granted). For
+        counting many days at once: the day arithmetic is done once a certification, not
+        once a certification and day."""
+        first = func.date(func.timezone(TOKYO, cls.granted_at), type_=Date)
+        revoked = func.date(func.timezone(TOKYO, cls.revoked_at), type_=Date)
+        # LEAST ignores NULL: not revoked, valid through the expiry.
+        return first, func.least(cls.expires_on, revoked - 1, type_=Date)
+
 
 class CertificationChange(UUIDPrimaryKey, Base):
     """History of a certification: every grant, renewal and revocation, by whom, when."""
