@@ -15,8 +15,8 @@ from otagai.api.certifications.schemas import (
     CertificationSchema,
     MyCertificationQueryArgsSchema,
 )
+from otagai.domain.clock import today_tokyo
 from otagai.domain.lookups import community_names, people_by_id
-from otagai.domain.people.ages import today_tokyo
 from otagai.domain.people.models import User
 from otagai.domain.trust import certifications as certs
 from otagai.domain.trust.certification_rules import status_on

@@ -9,8 +9,9 @@ each other, and the second sees what the first did.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
@@ -21,10 +22,6 @@ from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.offers import lock_request
 from otagai.errors import Conflict, require
 from otagai.extensions.db import session
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def lock_match(match: Match) -> tuple[Match, ShareRequest]:
@@ -40,7 +37,7 @@ def complete_match(actor: Actor, match_id: uuid.UUID, now: datetime | None = Non
     """The requester marks the help done: a confirmed match whose start has passed becomes
     ``completed``, and so does its request."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     match = get_match(actor, match_id)
     require(user.id == match.requester_id, "requester_only")
     match, request = lock_match(match)
@@ -66,7 +63,7 @@ def cancel_match(
     """Either party cancels a confirmed match, with a reason; the request is cancelled
     with it (the requester may post it again)."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     match = get_match(actor, match_id)
     require(user.id in (match.requester_id, match.supporter_id), "match_party_only")
     match, request = lock_match(match)

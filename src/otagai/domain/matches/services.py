@@ -10,11 +10,12 @@ unique ``matches.request_id`` is the database's own guarantee of one match per r
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
@@ -37,10 +38,6 @@ from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 def _lock_people(*user_ids: uuid.UUID) -> None:
     # NO KEY UPDATE: serializes accepts involving the same person without blocking the
     # inserts that merely reference them (offers, connections, ...).
@@ -57,7 +54,7 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
     the other pending offers are declined and the request becomes ``matched`` — all in the
     caller's transaction, or nothing."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     offer, request, _ = visible_offer(user, offer_id)
     require(user.id == request.requester_id, "requester_only")
     offer, request = lock_offer(offer)

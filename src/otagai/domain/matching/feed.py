@@ -51,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain.actors import Actor
+from otagai.domain.clock import TOKYO_NAME
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.lookups import community_names, people_by_id
 from otagai.domain.matches.models import CONFIRMED, Match
@@ -62,7 +63,7 @@ from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.validation import MAX_RADIUS_M
 from otagai.domain.requests.visibility import children_summaries
 from otagai.domain.thanks.recommend import recommended_thank_you
-from otagai.domain.trust.models import TOKYO, Certification
+from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
 from otagai.extensions.db import session
@@ -87,7 +88,7 @@ def _rounded(meters: ColumnElement[Any]) -> ColumnElement[int]:
 
 def _activity_day() -> ColumnElement[Any]:
     """SQL twin of ``candidates.activity_day``: the Tokyo calendar day the help starts."""
-    return func.date(func.timezone(TOKYO, R.starts_at))
+    return func.date(func.timezone(TOKYO_NAME, R.starts_at))
 
 
 def _connected(me: uuid.UUID) -> ColumnElement[bool]:

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.actors import Actor
+from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.models import (
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     NotificationSettings,
 )
 from otagai.domain.notifications.types import ALWAYS_ON, TYPES
-from otagai.domain.people.ages import TOKYO
 from otagai.domain.people.services import require_user
 from otagai.errors import RuleViolation
 from otagai.extensions.db import session

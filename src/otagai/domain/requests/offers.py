@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, false, select
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.insurance.coverage import coverage_tag
@@ -50,10 +51,6 @@ LIVE = (OFFER_PENDING, OFFER_ACCEPTED)
 
 # How the caller relates to an offer.
 HOUSEHOLD, SUPPORTER = "household", "supporter"
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def is_household(user: User, request: ShareRequest) -> bool:
@@ -98,7 +95,7 @@ def make_offer(
     """Offer to take a request. Only a candidate may (403 ``not_a_candidate``, which also
     covers the requester's own household); one live offer per person and request."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     request = lock_request(request_id, shared=True)
     if request is None:
         raise NotFound("share_request_not_found")
@@ -163,7 +160,7 @@ def offer_views(
 ) -> list[dict[str, Any]]:
     """Offers as the API shows them. ``with_preview`` adds ``insurance_preview``: for a
     pending offer, the insurance tag accepting it would give (null otherwise)."""
-    at = _now(now)
+    at = clock.now(now)
     people = people_by_id(o.supporter_id for o in offers)
     children = request_children([request.id]).get(request.id, []) if with_preview else []
     views = []
@@ -231,7 +228,7 @@ def _require_pending(offer: Offer, request: ShareRequest, now: datetime) -> None
 def withdraw_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None) -> Offer:
     """The offering supporter takes back a pending offer."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     offer, request, role = visible_offer(user, offer_id)
     require(role == SUPPORTER, "offer_supporter_only")
     offer, request = lock_offer(offer)
@@ -245,7 +242,7 @@ def withdraw_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = Non
 def decline_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None) -> Offer:
     """The requester turns down a pending offer."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     offer, request, _ = visible_offer(user, offer_id)
     require(user.id == request.requester_id, "requester_only")
     offer, request = lock_offer(offer)

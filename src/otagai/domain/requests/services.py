@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_, update
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.communities.roles import get_community, role_in
@@ -43,10 +44,6 @@ from otagai.extensions.geo import LatLng
 from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
 CANCELLABLE = (OPEN, MATCHED)
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def _household_children(user: User, child_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -95,7 +92,7 @@ def create_share_request(
         dropoff=dropoff,
         child_ids=child_ids,
         item=item,
-        now=_now(now),
+        now=clock.now(now),
     )
     if (
         child_ids
@@ -208,7 +205,7 @@ def cancel_share_request(
     with it and pending offers are declined. The row is locked first, so a concurrent
     accept either happens before (and its match is cancelled here) or sees it cancelled."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     request, _ = _visible(user, request_id, at, lock=True)
     require(user.id == request.requester_id, "requester_only")
     if effective_status(request, at) not in CANCELLABLE:
@@ -247,7 +244,7 @@ class Expiry:
 def expire_requests(now: datetime | None = None) -> Expiry:
     """Write down what readers already see: open requests whose start has passed are
     expired, and their pending offers declined. One statement."""
-    at = _now(now)
+    at = clock.now(now)
     expired = (
         update(ShareRequest)
         .where(ShareRequest.status == OPEN, ShareRequest.starts_at <= at)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor
 from otagai.domain.matches.lifecycle import lock_match
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
@@ -39,10 +40,6 @@ from otagai.domain.thanks.models import (
 from otagai.domain.thanks.recommend import RecommendedThankYou, recommended_thank_you
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,7 @@ def acknowledge_thank_you(
     if thank_you.method != CASH or thank_you.status != RECORDED:
         raise Conflict("thank_you_not_recorded")
     thank_you.status = ACKNOWLEDGED
-    thank_you.acknowledged_at = _now(now)
+    thank_you.acknowledged_at = clock.now(now)
     enqueue(
         THANK_YOU_ACKNOWLEDGED,
         {"thank_you_id": thank_you.id, "match_id": match.id},
