@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.codes import normalize_code
 from otagai.domain.people import services as people
 from otagai.domain.people.models import Child, Household, User
 from otagai.domain.people.queries import user_by_firebase_uid
@@ -60,7 +61,7 @@ def test_upsert_profile_home_none_clears_home(app_context):
 
 def test_require_user_without_profile_is_forbidden(app_context):
     with pytest.raises(Forbidden) as raised:
-        people.require_user(Actor(uid="nobody"))
+        require_user(Actor(uid="nobody"))
     assert raised.value.code == "profile_required"
 
 
@@ -134,7 +135,7 @@ def test_join_household_when_not_alone_is_conflict_and_moves_nobody(app_context)
 
 
 def test_normalize_code_ignores_case_spaces_and_hyphens():
-    assert people.normalize_code(" k7qm-2xpa ") == "K7QM2XPA"
+    assert normalize_code(" k7qm-2xpa ") == "K7QM2XPA"
 
 
 def test_delete_account_clears_actor_and_personal_data(app_context):

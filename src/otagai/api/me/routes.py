@@ -17,7 +17,7 @@ from otagai.api.me.schemas import (
     ProfileSchema,
     ProfileUpdateSchema,
 )
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.people import services as people
 from otagai.domain.people.models import Child, User
 from otagai.extensions.api import Blueprint, Resource
@@ -109,7 +109,7 @@ class ChildrenViews(Resource):
     @blp.problem(403, "Create your profile first.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My household's children"""
-        user = people.require_user(current_actor())
+        user = require_user(current_actor())
         return paginate(
             people.children_query(user),
             created=Child.created_at,

@@ -15,7 +15,7 @@ from geoalchemy2 import Geography
 from sqlalchemy import cast, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit.services import record
 from otagai.domain.communities.geometry import (
     as_geojson,
@@ -31,12 +31,9 @@ from otagai.domain.communities.models import (
     CommunityMember,
     Municipality,
 )
-
-# Re-exported for otagai.domain.people.services, which imports it from here; point that
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
 from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership, Page
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.people.services import require_user
 from otagai.domain.trust.departures import LEFT_COMMUNITY, revoke_on_departure
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session

@@ -10,14 +10,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain import clock
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit import services as audit
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.communities.policies import can_view_member_content
 from otagai.domain.communities.roles import get_community, require_coordinator, role_in
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.errors import NotFound, RuleViolation, require
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng

@@ -49,13 +49,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
 from otagai.domain.trust.models import Certification, Connection

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.models import (
     DEFAULT_QUIET_END,
@@ -24,7 +24,6 @@ from otagai.domain.notifications.models import (
     NotificationSettings,
 )
 from otagai.domain.notifications.types import ALWAYS_ON, TYPES
-from otagai.domain.people.services import require_user
 from otagai.errors import RuleViolation
 from otagai.extensions.db import session
 

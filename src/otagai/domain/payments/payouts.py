@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.payments.models import PayoutAccount
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.extensions.db import session
 from otagai.integrations.stripe_gateway import AccountState, OnboardingLink, gateway
 

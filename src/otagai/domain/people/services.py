@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.codes import CODE_ALPHABET, normalize_code
 from otagai.domain.communities.attribution import attribute_household
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.idempotency import IdempotencyRecord
@@ -27,21 +27,13 @@ from otagai.domain.people.models import (
 from otagai.domain.people.places import forget_places, move_places
 from otagai.domain.people.policies import can_manage_child, can_remove_device
 from otagai.domain.trust.departures import ACCOUNT_DELETED, forget_connections, revoke_on_departure
-from otagai.errors import Conflict, Forbidden, NotFound
+from otagai.errors import Conflict, NotFound
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
 
-# Easy to read aloud and type: no 0/O, 1/I/L.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_CODE_LENGTH = 8
 
 UNSET: Any = object()
-
-
-def require_user(actor: Actor) -> User:
-    if actor.user is None or not actor.user.is_active:
-        raise Forbidden("profile_required")
-    return actor.user
 
 
 def get_profile(actor: Actor) -> User:
@@ -209,11 +201,6 @@ def remove_child(actor: Actor, child_id: uuid.UUID) -> None:
 
 
 # Household invites ------------------------------------------------------------------
-
-
-def normalize_code(code: str) -> str:
-    """Forgiving of how people type: case, spaces, hyphens, full-width characters."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", code).upper() if ch.isalnum())
 
 
 def create_household_invite(actor: Actor, *, ttl_hours: int) -> HouseholdInvite:

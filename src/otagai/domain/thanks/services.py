@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from otagai.domain import clock
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.matches.lifecycle import lock_match
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
@@ -26,7 +26,6 @@ from otagai.domain.matches.services import get_match
 from otagai.domain.notifications.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
 from otagai.domain.payments import card as card_payments
 from otagai.domain.payments.card import CardPayment
-from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.thanks.models import (
     ACKNOWLEDGED,
