@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from otagai.domain import outbox
 from otagai.domain.clock import TOKYO
-from otagai.domain.notifications import delivery, outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain.notifications import delivery
+from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.people.models import Device
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.worker import run_once

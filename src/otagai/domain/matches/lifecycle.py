@@ -15,7 +15,7 @@ from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
-from otagai.domain.notifications.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
+from otagai.domain.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
 from otagai.domain.requests import models as requests
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.offers import lock_request

@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from otagai.domain import clock
+from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.lookups import people_by_id
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import candidate
-from otagai.domain.notifications import outbox
 from otagai.domain.people.models import User
 from otagai.domain.requests.models import (
     MATCHED,

@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_, update
 
-from otagai.domain import clock
+from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.communities.roles import get_community, role_in
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.notifications import outbox
 from otagai.domain.people.models import Child, User
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,

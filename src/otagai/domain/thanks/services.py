@@ -23,7 +23,7 @@ from otagai.domain.matches.lifecycle import lock_match
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matches.services import get_match
-from otagai.domain.notifications.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
+from otagai.domain.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
 from otagai.domain.payments import card as card_payments
 from otagai.domain.payments.card import CardPayment
 from otagai.domain.requests.models import ShareRequest

@@ -13,12 +13,11 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from otagai.domain import clock
+from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit import services as audit
 from otagai.domain.communities.models import Community
 from otagai.domain.communities.roles import get_community, require_coordinator, role_in
-from otagai.domain.notifications import outbox
 from otagai.domain.people.models import User
 from otagai.domain.trust.certification_rules import (
     canonical_kinds,
