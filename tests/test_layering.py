@@ -29,7 +29,6 @@ WEB_FRAMEWORK = {"flask", "flask_smorest", "marshmallow"}
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset(pair)
     for pair in [
-        ("audit", "communities"),
         ("communities", "people"),
         ("communities", "trust"),
         ("people", "trust"),

@@ -13,7 +13,7 @@ from sqlalchemy import select, tuple_
 
 from otagai.domain.actors import Actor
 from otagai.domain.audit.models import AuditEntry
-from otagai.domain.communities.policies import can_operate
+from otagai.domain.audit.policies import can_read_audit_log
 from otagai.errors import RuleViolation, require
 from otagai.extensions.db import session
 
@@ -44,7 +44,7 @@ def list_audit_entries(
     action: str | None = None,
 ) -> dict[str, Any]:
     """Operators only. Newest first, keyset-paged on (created_at, id) descending."""
-    require(can_operate(actor), "operator_only")
+    require(can_read_audit_log(actor), "operator_only")
     stmt = select(AuditEntry)
     if community_id is not None:
         stmt = stmt.where(AuditEntry.community_id == community_id)
