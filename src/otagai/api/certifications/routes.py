@@ -16,8 +16,9 @@ from otagai.api.certifications.schemas import (
     MyCertificationQueryArgsSchema,
 )
 from otagai.domain.clock import today_tokyo
-from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.communities.queries import community_names
 from otagai.domain.people.models import User
+from otagai.domain.people.queries import people_by_id
 from otagai.domain.trust import certifications as certs
 from otagai.domain.trust.certification_rules import status_on
 from otagai.domain.trust.models import Certification

@@ -14,10 +14,11 @@ from otagai.api.events.schemas import (
     EventQueryArgsSchema,
     EventSchema,
 )
+from otagai.domain.communities.queries import community_names
 from otagai.domain.events import services as events
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.events.queries import attendance_counts
-from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.people.queries import people_by_id
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent

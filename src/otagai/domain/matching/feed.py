@@ -53,10 +53,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO_NAME
 from otagai.domain.communities.models import CommunityMember
-from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.matching.candidates import TIERS, geography_point
 from otagai.domain.people.models import User
+from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.validation import MAX_RADIUS_M

@@ -26,9 +26,9 @@ from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.insurance.coverage import coverage_tag
-from otagai.domain.lookups import people_by_id
 from otagai.domain.matching.candidates import candidate
 from otagai.domain.people.models import User
+from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import (
     EXPIRED,
     OFFER_ACCEPTED,

@@ -22,12 +22,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import Candidate, activity_day, candidate, count_candidates
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
+from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
 from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open

@@ -1,4 +1,4 @@
-"""Batch lookups by id, to avoid N+1 queries when serializing a page."""
+"""Reads about communities that other areas need, batched for a page at once."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from otagai.domain.communities.models import Community
-from otagai.domain.people.models import User
 from otagai.extensions.db import session
-
-
-def people_by_id(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, User]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def community_names(community_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
