@@ -29,9 +29,6 @@ WEB_FRAMEWORK = {"flask", "flask_smorest", "marshmallow"}
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset(pair)
     for pair in [
-        ("communities", "people"),
-        ("communities", "trust"),
-        ("people", "trust"),
         ("insurance", "requests"),
         ("matches", "matching"),
         ("matches", "requests"),

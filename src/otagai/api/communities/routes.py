@@ -16,6 +16,7 @@ from otagai.api.communities.schemas import (
     MembershipSchema,
 )
 from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
+from otagai.domain.accounts import services as accounts
 from otagai.domain.communities import services as communities
 from otagai.domain.communities.views import CommunityView, Membership, Page
 from otagai.extensions.api import Blueprint, Resource
@@ -106,7 +107,7 @@ class CommunityMembershipViews(Resource):
     @blp.problem(404, "No such community, or I am not a member of it.")
     def delete(self, community_id: uuid.UUID) -> None:
         """Leave a community (a coordinator who leaves stops being one)"""
-        communities.leave_community(current_actor(), community_id)
+        accounts.leave_community(current_actor(), community_id)
 
 
 @blp.route("/<uuid:community_id>/coordinators")

@@ -17,7 +17,9 @@ from otagai.api.me.schemas import (
     ProfileSchema,
     ProfileUpdateSchema,
 )
+from otagai.domain.accounts import services as accounts
 from otagai.domain.actors import Actor, require_user
+from otagai.domain.communities.queries import community_roles
 from otagai.domain.people import services as people
 from otagai.domain.people.models import Child, User
 from otagai.extensions.api import Blueprint, Resource
@@ -31,7 +33,7 @@ blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, house
 
 def profile_view(actor: Actor, user: User) -> dict[str, Any]:
     members = people.household_members(user)
-    communities = people.community_roles(user)
+    communities = community_roles(user)
     roles = []
     if actor.is_operator:
         roles.append("operator")
@@ -83,11 +85,11 @@ class MeViews(Resource):
         to anybody else; candidate search uses it only to compute rounded distances.
         """
         actor = current_actor()
-        user, created = people.upsert_profile(
+        user, created = accounts.upsert_profile(
             actor,
             display_name=data["display_name"],
             locale=data.get("locale"),
-            home=data.get("home", people.UNSET),
+            home=data.get("home", accounts.UNSET),
         )
         return profile_view(actor, user), 201 if created else 200
 
@@ -99,7 +101,7 @@ class MeViews(Resource):
         Anonymizes my name, home, devices and (when nobody else is left in the household)
         the children; keeps the anonymous rows that municipal statistics count.
         """
-        people.delete_account(current_actor())
+        accounts.delete_account(current_actor())
 
 
 @blp.route("/children")

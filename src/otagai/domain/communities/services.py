@@ -1,4 +1,5 @@
-"""Communities, membership and coordinators. Services flush; the request commits.
+"""Communities, joining them, and coordinators. Services flush; the request commits.
+Leaving one revokes certifications there: ``accounts/services.py``.
 
 Areas arrive as GeoJSON already checked for structure
 (:mod:`otagai.domain.communities.geojson`); whether they are valid geometries is asked
@@ -12,7 +13,7 @@ import uuid
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import cast, delete, func, literal, select, update
+from sqlalchemy import cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.actors import Actor, require_user
@@ -34,7 +35,6 @@ from otagai.domain.communities.models import (
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
 from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership, Page
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.trust.departures import LEFT_COMMUNITY, revoke_on_departure
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
@@ -245,25 +245,6 @@ def join_community(actor: Actor, community_id: uuid.UUID) -> tuple[Membership, b
     membership = _membership(community_id, user.id)
     assert membership is not None
     return membership, created
-
-
-def leave_community(actor: Actor, community_id: uuid.UUID) -> None:
-    """Leave; a coordinator who leaves stops being one."""
-    user = require_user(actor)
-    get_community(community_id)
-    left = session.execute(
-        delete(CommunityMember)
-        .where(
-            CommunityMember.community_id == community_id,
-            CommunityMember.user_id == user.id,
-        )
-        .returning(CommunityMember.user_id)
-    ).first()
-    if left is None:
-        raise NotFound("not_a_member")
-    # A certification vouches for a member of this community; no longer one, no longer
-    # certified here (revoked with a history entry; a coordinator can certify again).
-    revoke_on_departure(user.id, reason=LEFT_COMMUNITY, community_id=community_id)
 
 
 # Coordinators --------------------------------------------------------------------------
