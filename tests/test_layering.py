@@ -33,7 +33,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
         ("matches", "matching"),
         ("matches", "requests"),
         ("matching", "requests"),
-        ("payments", "thanks"),
         ("requests", "thanks"),
     ]
 }

@@ -13,7 +13,8 @@ from otagai.api.payments.schemas import (
     WebhookAnswerSchema,
 )
 from otagai.config import Settings
-from otagai.domain.payments import payouts, webhooks
+from otagai.domain.payments import payouts
+from otagai.domain.thanks import webhooks
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.integrations.stripe_gateway import gateway

@@ -1,5 +1,5 @@
 """Thank-yous (謝礼): the requester records one per match, after it is confirmed; the
-supporter acknowledges a cash one. A card one is paid through Stripe (``payments.card``):
+supporter acknowledges a cash one. A card one is paid through Stripe (``thanks/card.py``):
 without Stripe configured it is refused with 503 ``card_payments_unavailable`` and
 nothing is written.
 
@@ -24,9 +24,9 @@ from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matches.services import get_match
 from otagai.domain.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
-from otagai.domain.payments import card as card_payments
-from otagai.domain.payments.card import CardPayment
 from otagai.domain.requests.models import ShareRequest
+from otagai.domain.thanks import card as card_payments
+from otagai.domain.thanks.card import CardPayment
 from otagai.domain.thanks.models import (
     ACKNOWLEDGED,
     CARD,
