@@ -13,12 +13,13 @@ from datetime import datetime
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
+from otagai.domain.locks import locked
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
 from otagai.domain.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
 from otagai.domain.requests import models as requests
 from otagai.domain.requests.models import ShareRequest
-from otagai.domain.requests.offers import lock_request
+from otagai.domain.requests.queries import lock_request
 from otagai.errors import Conflict, require
 from otagai.extensions.db import session
 
@@ -27,9 +28,9 @@ def lock_match(match: Match) -> tuple[Match, ShareRequest]:
     """The match's request and then the match, locked and read afresh."""
     request = lock_request(match.request_id)
     assert request is not None  # a match's request is never deleted
-    locked = session.get(Match, match.id, with_for_update=True, populate_existing=True)
-    assert locked is not None
-    return locked, request
+    fresh = locked(Match, match.id)
+    assert fresh is not None
+    return fresh, request
 
 
 def complete_match(actor: Actor, match_id: uuid.UUID, now: datetime | None = None) -> Match:

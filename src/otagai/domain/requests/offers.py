@@ -38,7 +38,7 @@ from otagai.domain.requests.models import (
     Offer,
     ShareRequest,
 )
-from otagai.domain.requests.queries import request_children
+from otagai.domain.requests.queries import lock_request, request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.requests.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
@@ -61,17 +61,6 @@ def effective_offer_status(offer: Offer, request: ShareRequest, now: datetime | 
     if offer.status == OFFER_PENDING and effective_status(request, now) == EXPIRED:
         return OFFER_DECLINED
     return offer.status
-
-
-def lock_request(request_id: uuid.UUID, *, shared: bool = False) -> ShareRequest | None:
-    """The request row, locked for the rest of the transaction and read afresh (a
-    concurrent change committed while we waited is what we see)."""
-    return session.get(
-        ShareRequest,
-        request_id,
-        with_for_update={"read": True} if shared else True,
-        populate_existing=True,
-    )
 
 
 # --- making an offer ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
+from otagai.domain.locks import locked
 from otagai.domain.matches.lifecycle import lock_match
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
@@ -95,10 +96,10 @@ def resume_card_payment(actor: Actor, thank_you_id: uuid.UUID) -> Recorded:
     thank_you, match = _visible_thank_you(actor, thank_you_id)
     require(user.id == match.requester_id, "requester_only")
     lock_match(match)
-    locked = session.get(ThankYou, thank_you.id, with_for_update=True, populate_existing=True)
-    assert locked is not None
-    payment = card_payments.resume_payment(locked)
-    return Recorded(locked, payment)
+    fresh = locked(ThankYou, thank_you.id)
+    assert fresh is not None
+    payment = card_payments.resume_payment(fresh)
+    return Recorded(fresh, payment)
 
 
 def _live_thank_you(match_id: uuid.UUID) -> ThankYou | None:
@@ -114,7 +115,7 @@ def acknowledge_thank_you(
     user = require_user(actor)
     found, match = _visible_thank_you(actor, thank_you_id)
     require(user.id == match.supporter_id, "thank_you_supporter_only")
-    thank_you = session.get(ThankYou, found.id, with_for_update=True, populate_existing=True)
+    thank_you = locked(ThankYou, found.id)
     assert thank_you is not None
     if thank_you.method != CASH or thank_you.status != RECORDED:
         raise Conflict("thank_you_not_recorded")
