@@ -56,12 +56,12 @@ from otagai.domain.communities.models import CommunityMember
 from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.matching.candidates import TIERS, geography_point
+from otagai.domain.matching.views import children_summaries
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.validation import MAX_RADIUS_M
-from otagai.domain.requests.visibility import children_summaries
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause

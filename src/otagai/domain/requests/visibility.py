@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,11 +26,16 @@ from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import Candidate, activity_day, candidate, count_candidates
+from otagai.domain.matching.views import (
+    RequestChild,
+    age_band,
+    children_of,
+    children_summary,
+)
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
-from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.extensions.db import session
@@ -38,22 +43,6 @@ from otagai.extensions.db import session
 HOUSEHOLD, SUPPORTER, CANDIDATE = "household", "supporter", "candidate"
 PAST_SUPPORTER = "past_supporter"
 VIEWER_ROLES = (HOUSEHOLD, SUPPORTER, CANDIDATE, PAST_SUPPORTER)
-
-# Children are shown to anybody but their household and the matched supporter only as
-# age bands (age on the activity day, Tokyo).
-AGE_BANDS = ("0", "1-2", "3-5", "6-11", "12-18")
-
-
-def age_band(age: int) -> str:
-    if age <= 0:
-        return "0"
-    if age <= 2:
-        return "1-2"
-    if age <= 5:
-        return "3-5"
-    if age <= 11:
-        return "6-11"
-    return "12-18"
 
 
 @dataclass(frozen=True)
@@ -90,43 +79,8 @@ def viewer_of(user: User, request: ShareRequest, now: datetime | None = None) ->
 # --- views (plain data; the API schema renders them) -------------------------------------
 
 
-@dataclass(frozen=True)
-class _RequestChild:
-    id: uuid.UUID
-    nickname: str | None
-    birth_date: date | None
-    notes: str | None
-
-
-def _children_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_RequestChild]]:
-    """The live children of each request (a child removed since is not shown)."""
-    return {
-        request_id: [_RequestChild(c.id, c.nickname, c.birth_date, c.notes) for c in children]
-        for request_id, children in request_children(request_ids).items()
-    }
-
-
-def _ages(request: ShareRequest, children: Sequence[_RequestChild]) -> list[int]:
-    day = activity_day(request)
-    return [age_on(c.birth_date, day) for c in children if c.birth_date is not None]
-
-
-def children_summary(request: ShareRequest, children: Sequence[_RequestChild]) -> dict[str, Any]:
-    """``{count, age_bands}``: what non-matched readers may know about the children."""
-    return {
-        "count": len(children),
-        "age_bands": [age_band(a) for a in sorted(_ages(request, children))],
-    }
-
-
-def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict[str, Any]]:
-    """``{count, age_bands}`` per request, in one query (for lists such as the feed)."""
-    children = _children_of(r.id for r in requests)
-    return {r.id: children_summary(r, children.get(r.id, [])) for r in requests}
-
-
 def _children_detail(
-    request: ShareRequest, children: Sequence[_RequestChild], *, household: bool
+    request: ShareRequest, children: Sequence[RequestChild], *, household: bool
 ) -> dict[str, Any]:
     day = activity_day(request)
     items = []
@@ -213,7 +167,7 @@ def household_views(
 ) -> list[dict[str, Any]]:
     """Full views for the requester's household, batched for a page of requests."""
     ids = [r.id for r in requests]
-    children = _children_of(ids)
+    children = children_of(ids)
     matches = _matches_of(ids)
     offers = _pending_offer_counts(ids)
     users = people_by_id(
@@ -247,7 +201,7 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
         return household_views([request], now=now, with_candidate_count=True)[0]
     users = people_by_id([request.requester_id])
     names = community_names([request.community_id])
-    children = _children_of([request.id]).get(request.id, [])
+    children = children_of([request.id]).get(request.id, [])
     view = _common(request, viewer.role, users, names, now)
     if viewer.role == SUPPORTER:
         assert viewer.match is not None
