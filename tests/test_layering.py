@@ -8,7 +8,8 @@ the type checker's annotations only and are never executed.
 - Nothing under ``domain/`` imports the web framework (flask, flask_smorest, marshmallow).
 - The modules directly in ``domain/`` (``actors.py``, ``clock.py``, ...) are the bottom
   layer: they import no domain package.
-- No two domain packages import each other.
+- No two domain packages import each other, nor do several in a circle: each imports
+  only packages below it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -23,19 +25,6 @@ from tests.conftest import ROOT
 DOMAIN = ROOT / "src" / "otagai" / "domain"
 PREFIX = "otagai.domain"
 WEB_FRAMEWORK = {"flask", "flask_smorest", "marshmallow"}
-
-# Cycles still being taken apart, one commit at a time; an entry that no longer exists
-# fails the test, so the list can only shrink.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset(pair)
-    for pair in [
-        ("insurance", "requests"),
-        ("matches", "matching"),
-        ("matches", "requests"),
-        ("matching", "requests"),
-        ("requests", "thanks"),
-    ]
-}
 
 
 @dataclass(frozen=True)
@@ -148,16 +137,55 @@ def test_bottom_modules_import_no_domain_package():
     assert offending == {}, "a module at the bottom of domain/ imports a domain package"
 
 
+def _package_edges() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
+    for source, target in EDGES:
+        if source in PACKAGES and target in PACKAGES:
+            graph[source].add(target)
+    return graph
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a path that ends where it starts, or None."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        path.append(node)
+        for target in sorted(graph[node]):
+            found = visit(target)
+            if found is not None:
+                return found
+        path.pop()
+        done.add(node)
+        return None
+
+    for node in sorted(graph):
+        found = visit(node)
+        if found is not None:
+            return found
+    return None
+
+
+def test_a_cycle_is_found_when_there_is_one():
+    assert _a_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert _a_cycle({"a": {"b"}, "b": set()}) is None
+
+
 def test_no_two_domain_packages_import_each_other():
     mutual = {
-        frozenset((a, b)) for a, b in EDGES if a in PACKAGES and b in PACKAGES and (b, a) in EDGES
+        " <-> ".join(sorted((a, b))): {f"{a} -> {b}": EDGES[a, b], f"{b} -> {a}": EDGES[b, a]}
+        for a, b in EDGES
+        if a in PACKAGES and b in PACKAGES and (b, a) in EDGES
     }
-    details = {
-        " <-> ".join(sorted(pair)): {
-            f"{a} -> {b}": EDGES[a, b] for a in pair for b in pair if a != b
-        }
-        for pair in mutual - KNOWN_CYCLES
-    }
-    assert details == {}, "two domain packages import each other"
-    gone = {" <-> ".join(sorted(pair)) for pair in KNOWN_CYCLES - mutual}
-    assert gone == set(), "no longer a cycle: remove it from KNOWN_CYCLES"
+    assert mutual == {}, "two domain packages import each other"
+
+
+def test_domain_packages_import_only_downward():
+    cycle = _a_cycle(_package_edges())
+    where = {f"{a} -> {b}": EDGES[a, b] for a, b in pairwise(cycle or [])}
+    assert cycle is None, f"the domain packages import each other in a circle: {where}"

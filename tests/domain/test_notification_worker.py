@@ -200,7 +200,7 @@ def test_certification_granted_and_revoked_reach_the_supporter(client_as, db, fc
 
 def test_a_rolled_back_change_produces_no_notification(db, fcm_api):
     from otagai.domain.actors import Actor
-    from otagai.domain.requests.offers import make_offer
+    from otagai.domain.sharing.offers import make_offer
     from otagai.extensions.db import session
 
     world = offer_world()

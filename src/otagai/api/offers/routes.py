@@ -12,8 +12,9 @@ from otagai.api.offers.schemas import (
     OffersQueryArgsSchema,
 )
 from otagai.domain.matches import services as matches
-from otagai.domain.requests import offers
 from otagai.domain.requests.models import Offer
+from otagai.domain.sharing import offers
+from otagai.domain.sharing.acceptance import accept_offer
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -94,7 +95,7 @@ class OfferAcceptViews(Resource):
         are declined and the request becomes `matched`. Of two concurrent accepts on one
         request exactly one succeeds; the other gets 409.
         """
-        return matches.match_view(matches.accept_offer(current_actor(), offer_id))
+        return matches.match_view(accept_offer(current_actor(), offer_id))
 
 
 @blp.route("/offers/<uuid:offer_id>/withdraw")

@@ -7,7 +7,7 @@ import marshmallow as ma
 from otagai.api.common import PersonSchema, StrictSchema, text
 from otagai.domain.insurance.coverage import REASONS
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED
-from otagai.domain.requests.offers import OFFER_STATUSES
+from otagai.domain.sharing.offers import OFFER_STATUSES
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 

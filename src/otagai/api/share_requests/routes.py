@@ -12,7 +12,8 @@ from otagai.api.share_requests.schemas import (
     ShareRequestSchema,
 )
 from otagai.domain.requests import services as requests
-from otagai.domain.requests.visibility import household_views, request_view
+from otagai.domain.sharing import requests as shared
+from otagai.domain.sharing.visibility import household_views, request_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -84,7 +85,7 @@ class ShareRequestByIdViews(Resource):
         and the children's details; a candidate (while it is open) a limited view with a
         rounded distance and the children's age bands. Anybody else gets 404.
         """
-        request, viewer = requests.get_share_request(current_actor(), request_id)
+        request, viewer = shared.get_share_request(current_actor(), request_id)
         return request_view(request, viewer)
 
 
@@ -103,7 +104,7 @@ class ShareRequestCancelViews(Resource):
         Open or matched requests only. A confirmed match is cancelled with it (by me, with
         the same reason) and offers still pending are declined.
         """
-        request = requests.cancel_share_request(current_actor(), request_id, reason=data["reason"])
+        request = shared.cancel_share_request(current_actor(), request_id, reason=data["reason"])
         return household_views([request])[0]
 
 

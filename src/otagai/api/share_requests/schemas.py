@@ -32,7 +32,7 @@ from otagai.domain.requests.validation import (
     MAX_THANK_YOU_JPY,
     MIN_RADIUS_M,
 )
-from otagai.domain.requests.visibility import VIEWER_ROLES
+from otagai.domain.sharing.visibility import VIEWER_ROLES
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 STATUSES = (OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED)

@@ -275,7 +275,7 @@ def list_candidates(
     like any request they may not see; a request no longer open 409."""
     user = require_user(actor)
     request = session.get(ShareRequest, request_id)
-    # The household rule of requests/visibility.py (viewer_of), which imports this module.
+    # The household rule of sharing/visibility.py (viewer_of), which imports this module.
     if request is None or (
         user.id != request.requester_id and user.household_id != request.household_id
     ):

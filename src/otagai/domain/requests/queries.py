@@ -33,5 +33,5 @@ def request_children(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[C
 
 def lock_request(request_id: uuid.UUID, *, shared: bool = False) -> ShareRequest | None:
     """The request row, locked for the rest of the transaction and read afresh. Every
-    change to a request's offers and its match holds it first (requests/offers.py)."""
+    change to a request's offers and its match holds it first (sharing/offers.py)."""
     return locked(ShareRequest, request_id, shared=shared)

@@ -1,5 +1,5 @@
 """Offers: a supporter proposes to take a request; the requester accepts (see
-``domain/matches/services.py``) or declines; the supporter may withdraw.
+``sharing/acceptance.py``) or declines; the supporter may withdraw.
 
 Lifecycle: ``pending`` -> ``accepted`` | ``declined`` | ``withdrawn``.
 
@@ -40,7 +40,7 @@ from otagai.domain.requests.models import (
 )
 from otagai.domain.requests.queries import lock_request, request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
-from otagai.domain.requests.visibility import viewer_of
+from otagai.domain.sharing.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
 
