@@ -25,7 +25,7 @@ from otagai.domain.trust.models import Certification
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("certifications", __name__, description="Supporter certifications (認定サポーター)")
@@ -85,20 +85,13 @@ def views(items: Sequence[Certification]) -> list[dict[str, Any]]:
     ]
 
 
-def _page(page: dict[str, Any]) -> dict[str, Any]:
-    return {"items": views(page["items"]), "next_cursor": page["next_cursor"]}
-
-
-def _paginate(stmt: Any, args: dict[str, Any]) -> dict[str, Any]:
-    return _page(
-        paginate(
-            stmt,
-            created=Certification.created_at,
-            ident=Certification.id,
-            limit=args["limit"],
-            cursor=args["cursor"],
-        )
-    )
+def _paginate(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
+    return paginate(
+        stmt,
+        keys=[Certification.created_at, Certification.id],
+        limit=args["limit"],
+        cursor=args["cursor"],
+    ).map(views)
 
 
 @blp.route("/communities/<uuid:community_id>/certifications")
@@ -107,7 +100,7 @@ class CommunityCertificationsViews(Resource):
     @blp.response(200, page_schema(CertificationSchema))
     @blp.problem(403, "Not a coordinator of this community (nor an operator).")
     @blp.problem(404, "No such community.")
-    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Certifications of a community, each with its history
 
         Revoked and expired ones included; filter with `status` and `user_id`.
@@ -199,7 +192,7 @@ class MyCertificationsViews(Resource):
     @blp.arguments(MyCertificationQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CertificationSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """My certifications in every community, with their status and history"""
         stmt = certs.my_certifications(current_actor(), status=args.get("status"))
         return _paginate(stmt, args)

@@ -22,7 +22,7 @@ from otagai.domain.people.queries import people_by_id
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("events", __name__, description="Community events (交流イベント) and attendance")
@@ -67,11 +67,10 @@ def attendance_views(items: Sequence[EventAttendance]) -> list[dict[str, Any]]:
     ]
 
 
-def _upcoming(stmt: Any, args: dict[str, Any]) -> dict[str, Any]:
-    page = paginate(
-        stmt, created=Event.starts_at, ident=Event.id, limit=args["limit"], cursor=args["cursor"]
-    )
-    return {"items": views(page["items"]), "next_cursor": page["next_cursor"]}
+def _upcoming(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
+    return paginate(
+        stmt, keys=[Event.starts_at, Event.id], limit=args["limit"], cursor=args["cursor"]
+    ).map(views)
 
 
 def _since(args: dict[str, Any]) -> datetime:
@@ -85,7 +84,7 @@ class CommunityEventsViews(Resource):
     @blp.response(200, page_schema(EventSchema))
     @blp.problem(403, "Not a member of this community (nor an operator).")
     @blp.problem(404, "No such community.")
-    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Upcoming events of a community, soonest first
 
         For its members, coordinators and operators. Events still going on are included.
@@ -123,7 +122,7 @@ class MyEventsViews(Resource):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, page_schema(EventSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Upcoming events of all my communities, soonest first"""
         return _upcoming(events.my_events(current_actor(), since=_since(args)), args)
 
@@ -143,17 +142,15 @@ class EventAttendancesViews(Resource):
     @blp.response(200, page_schema(AttendanceSchema))
     @blp.problem(403, "Not a coordinator of the event's community (nor an operator).")
     @blp.problem(404, "No such event (or not in one of my communities).")
-    def get(self, args: dict[str, Any], event_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], event_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Who attended, in the order they were recorded"""
         stmt: Any = events.event_attendances(current_actor(), event_id)
-        page = paginate(
+        return paginate(
             stmt,
-            created=EventAttendance.recorded_at,
-            ident=EventAttendance.user_id,
+            keys=[EventAttendance.recorded_at, EventAttendance.user_id],
             limit=args["limit"],
             cursor=args["cursor"],
-        )
-        return {"items": attendance_views(page["items"]), "next_cursor": page["next_cursor"]}
+        ).map(attendance_views)
 
     @idempotent
     @blp.arguments(

@@ -25,7 +25,7 @@ from otagai.domain.people.models import Child, User
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
@@ -109,13 +109,12 @@ class ChildrenViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ChildSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[Child]:
         """My household's children"""
         user = require_user(current_actor())
         return paginate(
             people.children_query(user),
-            created=Child.created_at,
-            ident=Child.id,
+            keys=[Child.created_at, Child.id],
             limit=args["limit"],
             cursor=args["cursor"],
         )

@@ -18,7 +18,7 @@ from otagai.domain.sharing.acceptance import accept_offer
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("offers", __name__, description="Offers and matches (成立)")
@@ -55,7 +55,7 @@ class RequestOffersViews(Resource):
     @blp.response(200, page_schema(OfferSchema))
     @blp.problem(403, "Not of the requester's household (or no profile).")
     @blp.problem(404, REQUEST_NOT_VISIBLE)
-    def get(self, args: dict[str, Any], request_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], request_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Offers on my request, oldest first
 
         Each pending offer carries `insurance_preview`: the insurance tag accepting it would
@@ -65,14 +65,9 @@ class RequestOffersViews(Resource):
         actor = current_actor()
         request, stmt = offers.request_offers(actor, request_id, status=args.get("status"))
         page = paginate(
-            stmt,
-            created=Offer.created_at,
-            ident=Offer.id,
-            limit=args["limit"],
-            cursor=args["cursor"],
+            stmt, keys=[Offer.created_at, Offer.id], limit=args["limit"], cursor=args["cursor"]
         )
-        page["items"] = offers.offer_views(request, page["items"], with_preview=True)
-        return page
+        return page.map(lambda items: offers.offer_views(request, items, with_preview=True))
 
 
 @blp.route("/offers/<uuid:offer_id>/accept")

@@ -14,7 +14,7 @@ from otagai.domain.thanks.models import ThankYou
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("thanks", __name__, description="Match lifecycle and thank-yous (謝礼)")
@@ -113,20 +113,18 @@ class MatchThankYousViews(Resource):
     @blp.response(200, page_schema(ThankYouSchema))
     @blp.problem(403, "Create your profile first.")
     @blp.problem(404, MATCH_NOT_VISIBLE)
-    def get(self, args: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], match_id: uuid.UUID) -> Page[dict[str, Any]]:
         """A match's thank-yous, oldest first
 
         For the parties to the match (and the requester's household).
         """
         page = paginate(
             thanks.match_thank_yous(current_actor(), match_id),
-            created=ThankYou.created_at,
-            ident=ThankYou.id,
+            keys=[ThankYou.created_at, ThankYou.id],
             limit=args["limit"],
             cursor=args["cursor"],
         )
-        page["items"] = thanks.thank_you_views(page["items"])
-        return page
+        return page.map(thanks.thank_you_views)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/payment")
