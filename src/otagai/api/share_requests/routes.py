@@ -12,11 +12,13 @@ from otagai.api.share_requests.schemas import (
     ShareRequestSchema,
 )
 from otagai.domain.requests import services as requests
+from otagai.domain.requests.models import ShareRequest
 from otagai.domain.sharing import requests as shared
 from otagai.domain.sharing.visibility import household_views, request_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("share_requests", __name__, description="Share requests (お願い)")
@@ -113,12 +115,17 @@ class MyShareRequestsViews(Resource):
     @blp.arguments(MyShareRequestsQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ShareRequestSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Requests I posted, newest first
 
         Filter with `status` (effective status: an open request past its start is
         `expired`).
         """
         stmt = requests.my_share_requests(current_actor(), status=args.get("status"))
-        items, next_cursor = requests.newest_first(stmt, limit=args["limit"], cursor=args["cursor"])
-        return {"items": household_views(items), "next_cursor": next_cursor}
+        return paginate(
+            stmt,
+            keys=[ShareRequest.created_at, ShareRequest.id],
+            descending=True,
+            limit=args["limit"],
+            cursor=args["cursor"],
+        ).map(household_views)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, func, select, update
 
 from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
@@ -35,7 +35,6 @@ from otagai.domain.requests.validation import (
 from otagai.errors import RuleViolation, require
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
 
 
 def _household_children(user: User, child_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -132,29 +131,6 @@ def my_share_requests(actor: Actor, *, status: str | None = None) -> Select[Shar
     if status is not None:
         stmt = stmt.where(status_clause(status))
     return stmt
-
-
-def newest_first(
-    stmt: Select[ShareRequest], *, limit: int, cursor: str | None
-) -> tuple[list[ShareRequest], str | None]:
-    """Keyset page over (created_at, id), newest first."""
-    key = tuple_(ShareRequest.created_at, ShareRequest.id)
-    if cursor:
-        created, ident = decode_cursor(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(created), uuid.UUID(ident))
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise invalid_cursor() from exc
-        stmt = stmt.where(key < tuple_(*after))
-    rows = list(
-        session.scalars(
-            stmt.order_by(ShareRequest.created_at.desc(), ShareRequest.id.desc()).limit(limit + 1)
-        )
-    )
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor([rows[-1].created_at, rows[-1].id])
 
 
 @dataclass(frozen=True)
