@@ -18,11 +18,12 @@ from otagai.api.communities.schemas import (
 from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
 from otagai.domain.accounts import services as accounts
 from otagai.domain.communities import services as communities
-from otagai.domain.communities.views import CommunityView, Membership, Page
+from otagai.domain.communities.views import CommunityView, Membership
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.geo import LatLng
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint(
@@ -37,7 +38,7 @@ blp = Blueprint(
 class CommunitiesViews(Resource):
     @blp.arguments(CommunityQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CommunitySummarySchema))
-    def get(self, args: dict[str, Any]) -> Page:
+    def get(self, args: dict[str, Any]) -> Page[CommunityView]:
         """Communities near a point, nearest first
 
         Those whose area contains the point (distance 0) or lies within `radius_m` of it.

@@ -33,12 +33,12 @@ from otagai.domain.communities.models import (
     Municipality,
 )
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
-from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership, Page
+from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, decode_cursor, invalid_cursor, page_of
 
 DEFAULT_RADIUS_M = 10_000
 MAX_RADIUS_M = 50_000
@@ -178,7 +178,7 @@ def _degrees_for(radius_m: int, lat: float) -> float:
 
 def nearby_communities(
     actor: Actor, *, point: LatLng, radius_m: int, limit: int, cursor: str | None
-) -> Page:
+) -> Page[CommunityView]:
     """Communities whose area contains the point or lies within ``radius_m`` of it,
     nearest first (0 m when inside); distances are rounded up to 100 m."""
     offset = 0
@@ -199,9 +199,11 @@ def nearby_communities(
         .offset(offset)
         .limit(limit + 1)
     ).all()
-    items = [_community_view(row, distance_m=_round_up(row.distance)) for row in rows[:limit]]
-    next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
-    return Page(items, next_cursor)
+    # The cursor is the offset of the next page: distances are not a key (ties, floats).
+    page = page_of(rows, limit, lambda _last: [offset + limit])
+    return page.map(
+        lambda rows: [_community_view(row, distance_m=_round_up(row.distance)) for row in rows]
+    )
 
 
 def _round_up(distance: float) -> int:

@@ -44,9 +44,3 @@ class Membership:
     display_name: str | None
     role: str
     joined_at: datetime
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    next_cursor: str | None

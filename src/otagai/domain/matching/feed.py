@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,17 +67,11 @@ from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_c
 from otagai.errors import Forbidden
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng, latlng_of
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, decode_cursor, invalid_cursor, page_of
 
 R = ShareRequest
 # No two points on Earth are farther apart (half the equator, rounded up): bounds cursors.
 FARTHEST_M = 20_040_000
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
 
 
 def _rounded(meters: ColumnElement[Any]) -> ColumnElement[int]:
@@ -209,7 +202,7 @@ def supporter_feed(
     limit: int = 20,
     cursor: str | None = None,
     now: datetime | None = None,
-) -> FeedPage:
+) -> Page[dict[str, Any]]:
     """Open requests I may offer on, nearest first. Candidacy is always judged from my home;
     ``position`` (where I am now) only changes the distances shown and the order."""
     user = require_user(actor)
@@ -228,11 +221,8 @@ def supporter_feed(
             limit=limit + 1,
         )
     ).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].distance_m, rows[-1].ShareRequest.id])
-    return FeedPage(feed_views(rows), next_cursor)
+    page = page_of(rows, limit, lambda last: [last.distance_m, last.ShareRequest.id])
+    return page.map(feed_views)
 
 
 def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
