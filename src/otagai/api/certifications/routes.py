@@ -19,6 +19,7 @@ from otagai.domain.clock import today_tokyo
 from otagai.domain.communities.queries import community_names
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.trust import certifications as certs
 from otagai.domain.trust.certification_rules import status_on
 from otagai.domain.trust.models import Certification
@@ -41,10 +42,7 @@ CREATE_EXAMPLE = {
 
 
 def _person(people: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, Any] | None:
-    if user_id is None:
-        return None
-    user = people.get(user_id)
-    return {"id": user_id, "display_name": user.display_name if user else None}
+    return None if user_id is None else person(user_id, people.get(user_id))
 
 
 def views(items: Sequence[Certification]) -> list[dict[str, Any]]:

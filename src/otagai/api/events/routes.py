@@ -19,6 +19,7 @@ from otagai.domain.events import services as events
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.events.queries import attendance_counts
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -52,15 +53,11 @@ def views(items: Sequence[Event]) -> list[dict[str, Any]]:
 def attendance_views(items: Sequence[EventAttendance]) -> list[dict[str, Any]]:
     people = people_by_id([i for a in items for i in (a.user_id, a.recorded_by_id)])
 
-    def person(user_id: uuid.UUID) -> dict[str, Any]:
-        user = people.get(user_id)
-        return {"id": user_id, "display_name": user.display_name if user else None}
-
     return [
         {
             "event_id": a.event_id,
-            "user": person(a.user_id),
-            "recorded_by": person(a.recorded_by_id),
+            "user": person(a.user_id, people.get(a.user_id)),
+            "recorded_by": person(a.recorded_by_id, people.get(a.recorded_by_id)),
             "recorded_at": a.recorded_at,
         }
         for a in items

@@ -8,6 +8,7 @@ from otagai.api.households.schemas import HouseholdJoinSchema
 from otagai.api.me.schemas import HouseholdSummarySchema
 from otagai.domain.accounts import services as accounts
 from otagai.domain.people import services as people
+from otagai.domain.people.views import household_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -32,8 +33,4 @@ class HouseholdJoinViews(Resource):
         household = accounts.join_household(actor, code=data["code"])
         assert actor.user is not None
         members = people.household_members(actor.user)
-        return {
-            "id": household.id,
-            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
-            "children_count": people.live_children_count(household.id),
-        }
+        return household_view(household.id, members)

@@ -22,6 +22,7 @@ from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.queries import community_roles
 from otagai.domain.people import services as people
 from otagai.domain.people.models import Child, User
+from otagai.domain.people.views import household_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -45,11 +46,7 @@ def profile_view(actor: Actor, user: User) -> dict[str, Any]:
         "locale": user.locale,
         "home": user.home,
         "roles": roles,
-        "household": {
-            "id": user.household_id,
-            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
-            "children_count": people.live_children_count(user.household_id),
-        },
+        "household": household_view(user.household_id, members),
         "communities": communities,
         "created_at": user.created_at,
     }

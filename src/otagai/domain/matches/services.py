@@ -9,6 +9,7 @@ from typing import Any
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.matches.models import Match
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.errors import NotFound
 from otagai.extensions.db import session
 
@@ -30,18 +31,14 @@ def match_view(match: Match) -> dict[str, Any]:
     """A match as the API shows it: ids, both parties' names, the stored insurance tag."""
     people = people_by_id([match.requester_id, match.supporter_id])
 
-    def person(user_id: uuid.UUID) -> dict[str, Any]:
-        found = people.get(user_id)
-        return {"id": user_id, "display_name": found.display_name if found else None}
-
     return {
         "id": match.id,
         "request_id": match.request_id,
         "offer_id": match.offer_id,
         "requester_id": match.requester_id,
         "supporter_id": match.supporter_id,
-        "requester": person(match.requester_id),
-        "supporter": person(match.supporter_id),
+        "requester": person(match.requester_id, people.get(match.requester_id)),
+        "supporter": person(match.supporter_id, people.get(match.supporter_id)),
         "status": match.status,
         "starts_at": match.starts_at,
         "ends_at": match.ends_at,

@@ -56,8 +56,8 @@ from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.matching.candidates import TIERS, geography_point
 from otagai.domain.matching.views import children_summaries
-from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.validation import MAX_RADIUS_M
@@ -234,7 +234,6 @@ def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
     views = []
     for row in rows:
         r: ShareRequest = row.ShareRequest
-        requester: User | None = people.get(r.requester_id)
         views.append(
             {
                 "id": r.id,
@@ -243,10 +242,7 @@ def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "starts_at": r.starts_at,
                 "ends_at": r.ends_at,
                 "distance_m": row.distance_m,
-                "requester": {
-                    "id": r.requester_id,
-                    "display_name": requester.display_name if requester else None,
-                },
+                "requester": person(r.requester_id, people.get(r.requester_id)),
                 "community": {"id": r.community_id, "name": names.get(r.community_id)},
                 "trust_tier": TIERS[row.tier],
                 "children": children[r.id],

@@ -29,6 +29,7 @@ from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matching.candidates import candidate
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.requests.models import (
     EXPIRED,
     OFFER_ACCEPTED,
@@ -152,15 +153,11 @@ def offer_views(
     children = request_children([request.id]).get(request.id, []) if with_preview else []
     views = []
     for offer in offers:
-        supporter = people.get(offer.supporter_id)
         status = effective_offer_status(offer, request, at)
         view: dict[str, Any] = {
             "id": offer.id,
             "request_id": offer.request_id,
-            "supporter": {
-                "id": offer.supporter_id,
-                "display_name": supporter.display_name if supporter else None,
-            },
+            "supporter": person(offer.supporter_id, people.get(offer.supporter_id)),
             "note": offer.note,
             "status": status,
             "created_at": offer.created_at,

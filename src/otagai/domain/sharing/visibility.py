@@ -35,6 +35,7 @@ from otagai.domain.matching.views import (
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.thanks.recommend import recommended_thank_you
@@ -120,11 +121,6 @@ def _matches_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Match]:
     }
 
 
-def _person(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> dict[str, Any]:
-    user = users.get(user_id)
-    return {"id": user_id, "display_name": user.display_name if user else None}
-
-
 def _item(request: ShareRequest) -> dict[str, Any] | None:
     if request.item_category is None:
         return None
@@ -153,7 +149,7 @@ def _common(
         "audience": request.audience,
         "intended_thank_you_jpy": request.intended_thank_you_jpy,
         "recommended_thank_you": recommended,
-        "requester": _person(users, request.requester_id),
+        "requester": person(request.requester_id, users.get(request.requester_id)),
         "community": {"id": request.community_id, "name": names.get(request.community_id)},
         "created_at": request.created_at,
     }
@@ -185,7 +181,9 @@ def household_views(
             "children": _children_detail(r, children.get(r.id, []), household=True),
             "offers_count": offers.get(r.id, 0),
             "match_id": match.id if match else None,
-            "supporter": _person(users, match.supporter_id) if match else None,
+            "supporter": person(match.supporter_id, users.get(match.supporter_id))
+            if match
+            else None,
             "cancel_reason": r.cancel_reason,
             "cancelled_at": r.cancelled_at,
         }
