@@ -12,9 +12,11 @@ from otagai.api.offers.schemas import (
     OffersQueryArgsSchema,
 )
 from otagai.domain.matches import services as matches
+from otagai.domain.matches.views import match_view
 from otagai.domain.requests.models import Offer
 from otagai.domain.sharing import offers
 from otagai.domain.sharing.acceptance import accept_offer
+from otagai.domain.sharing.views import offer_view, offer_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -49,7 +51,7 @@ class RequestOffersViews(Resource):
         made again.
         """
         offer = offers.make_offer(current_actor(), request_id, note=data.get("note"))
-        return offers.offer_view(offer)
+        return offer_view(offer)
 
     @blp.arguments(OffersQueryArgsSchema, location="query")
     @blp.response(200, page_schema(OfferSchema))
@@ -67,7 +69,7 @@ class RequestOffersViews(Resource):
         page = paginate(
             stmt, keys=[Offer.created_at, Offer.id], limit=args["limit"], cursor=args["cursor"]
         )
-        return page.map(lambda items: offers.offer_views(request, items, with_preview=True))
+        return page.map(lambda items: offer_views(request, items, with_preview=True))
 
 
 @blp.route("/offers/<uuid:offer_id>/accept")
@@ -90,7 +92,7 @@ class OfferAcceptViews(Resource):
         are declined and the request becomes `matched`. Of two concurrent accepts on one
         request exactly one succeeds; the other gets 409.
         """
-        return matches.match_view(accept_offer(current_actor(), offer_id))
+        return match_view(accept_offer(current_actor(), offer_id))
 
 
 @blp.route("/offers/<uuid:offer_id>/withdraw")
@@ -104,7 +106,7 @@ class OfferWithdrawViews(Resource):
 
         Pending offers only; once accepted, cancel the match instead.
         """
-        return offers.offer_view(offers.withdraw_offer(current_actor(), offer_id))
+        return offer_view(offers.withdraw_offer(current_actor(), offer_id))
 
 
 @blp.route("/offers/<uuid:offer_id>/decline")
@@ -115,7 +117,7 @@ class OfferDeclineViews(Resource):
     @blp.problem(409, "The offer is no longer pending.")
     def post(self, offer_id: uuid.UUID) -> dict[str, Any]:
         """Decline an offer on my request"""
-        return offers.offer_view(offers.decline_offer(current_actor(), offer_id))
+        return offer_view(offers.decline_offer(current_actor(), offer_id))
 
 
 @blp.route("/matches/<uuid:match_id>")
@@ -128,4 +130,4 @@ class MatchByIdViews(Resource):
 
         The tag is the one computed when the match was confirmed; it is never recomputed.
         """
-        return matches.match_view(matches.get_match(current_actor(), match_id))
+        return match_view(matches.get_match(current_actor(), match_id))

@@ -14,7 +14,7 @@ from otagai.api.share_requests.schemas import (
 from otagai.domain.requests import services as requests
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.sharing import requests as shared
-from otagai.domain.sharing.visibility import household_views, request_view
+from otagai.domain.sharing.views import household_views, request_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent

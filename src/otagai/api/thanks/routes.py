@@ -8,7 +8,7 @@ from typing import Any
 from otagai.api.offers.schemas import MatchSchema
 from otagai.api.thanks.schemas import MatchCancelSchema, ThankYouCreateSchema, ThankYouSchema
 from otagai.domain.matches import lifecycle
-from otagai.domain.matches.services import match_view
+from otagai.domain.matches.views import match_view
 from otagai.domain.thanks import services as thanks
 from otagai.domain.thanks.models import ThankYou
 from otagai.extensions.api import Blueprint, Resource

@@ -30,7 +30,6 @@ distance, then id: the cursor carries only what the page already shows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,16 +51,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO_NAME
 from otagai.domain.communities.models import CommunityMember
-from otagai.domain.communities.queries import community_names
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.matching.candidates import TIERS, geography_point
-from otagai.domain.matching.views import children_summaries
-from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
+from otagai.domain.matching.candidates import geography_point
+from otagai.domain.matching.views import feed_views
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import effectively_open_clause
 from otagai.domain.requests.validation import MAX_RADIUS_M
-from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
@@ -223,36 +218,3 @@ def supporter_feed(
     ).all()
     page = page_of(rows, limit, lambda last: [last.distance_m, last.ShareRequest.id])
     return page.map(feed_views)
-
-
-def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """What a candidate may see of each request: no coordinates, no children's names."""
-    requests = [row.ShareRequest for row in rows]
-    people = people_by_id(r.requester_id for r in requests)
-    names = community_names(r.community_id for r in requests)
-    children = children_summaries(requests)
-    views = []
-    for row in rows:
-        r: ShareRequest = row.ShareRequest
-        views.append(
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "title": r.title,
-                "starts_at": r.starts_at,
-                "ends_at": r.ends_at,
-                "distance_m": row.distance_m,
-                "requester": person(r.requester_id, people.get(r.requester_id)),
-                "community": {"id": r.community_id, "name": names.get(r.community_id)},
-                "trust_tier": TIERS[row.tier],
-                "children": children[r.id],
-                "item": (
-                    {"category": r.item_category, "description": r.item_description}
-                    if r.item_category is not None
-                    else None
-                ),
-                "intended_thank_you_jpy": r.intended_thank_you_jpy,
-                "recommended_thank_you": recommended_thank_you(r.kind, r.starts_at, r.ends_at),
-            }
-        )
-    return views

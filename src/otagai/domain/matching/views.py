@@ -1,4 +1,5 @@
-"""What a candidate may see of a request, as plain data (the API schema renders it).
+"""What a candidate may see of a request, as plain data (the API schema renders it): the
+feed's items, and the children as counts and age bands.
 
 Children are the delicate part: anybody but their household and the matched supporter
 knows them only as a count and age bands, taken on the activity day (Tokyo).
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from otagai.domain.matching.candidates import activity_day
+from otagai.domain.communities.queries import community_names
+from otagai.domain.matching.candidates import TIERS, activity_day
 from otagai.domain.people.ages import age_on
+from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.queries import request_children
+from otagai.domain.thanks.recommend import recommended_thank_you
 
 # Children are shown to anybody but their household and the matched supporter only as
 # age bands (age on the activity day, Tokyo).
@@ -67,3 +72,36 @@ def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict
     """``{count, age_bands}`` per request, in one query (for lists such as the feed)."""
     children = children_of(r.id for r in requests)
     return {r.id: children_summary(r, children.get(r.id, [])) for r in requests}
+
+
+def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """What a candidate may see of each request: no coordinates, no children's names."""
+    requests = [row.ShareRequest for row in rows]
+    people = people_by_id(r.requester_id for r in requests)
+    names = community_names(r.community_id for r in requests)
+    children = children_summaries(requests)
+    views = []
+    for row in rows:
+        r: ShareRequest = row.ShareRequest
+        views.append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "title": r.title,
+                "starts_at": r.starts_at,
+                "ends_at": r.ends_at,
+                "distance_m": row.distance_m,
+                "requester": person(r.requester_id, people.get(r.requester_id)),
+                "community": {"id": r.community_id, "name": names.get(r.community_id)},
+                "trust_tier": TIERS[row.tier],
+                "children": children[r.id],
+                "item": (
+                    {"category": r.item_category, "description": r.item_description}
+                    if r.item_category is not None
+                    else None
+                ),
+                "intended_thank_you_jpy": r.intended_thank_you_jpy,
+                "recommended_thank_you": recommended_thank_you(r.kind, r.starts_at, r.ends_at),
+            }
+        )
+    return views

@@ -16,7 +16,6 @@ Who sees an offer: the requester's household and the offering supporter; anybody
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +24,8 @@ from sqlalchemy import Select, false, select
 from otagai.domain import clock, outbox
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.attribution import municipality_of_user
-from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matching.candidates import candidate
 from otagai.domain.people.models import User
-from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
 from otagai.domain.requests.models import (
     EXPIRED,
     OFFER_ACCEPTED,
@@ -39,7 +35,7 @@ from otagai.domain.requests.models import (
     Offer,
     ShareRequest,
 )
-from otagai.domain.requests.queries import lock_request, request_children
+from otagai.domain.requests.queries import lock_request
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.sharing.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
@@ -137,45 +133,6 @@ def request_offers(
         else:
             stmt = stmt.where(Offer.status == status)
     return request, stmt
-
-
-def offer_views(
-    request: ShareRequest,
-    offers: Sequence[Offer],
-    *,
-    with_preview: bool = False,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Offers as the API shows them. ``with_preview`` adds ``insurance_preview``: for a
-    pending offer, the insurance tag accepting it would give (null otherwise)."""
-    at = clock.now(now)
-    people = people_by_id(o.supporter_id for o in offers)
-    children = request_children([request.id]).get(request.id, []) if with_preview else []
-    views = []
-    for offer in offers:
-        status = effective_offer_status(offer, request, at)
-        view: dict[str, Any] = {
-            "id": offer.id,
-            "request_id": offer.request_id,
-            "supporter": person(offer.supporter_id, people.get(offer.supporter_id)),
-            "note": offer.note,
-            "status": status,
-            "created_at": offer.created_at,
-            "decided_at": offer.decided_at,
-        }
-        if with_preview:
-            view["insurance_preview"] = (
-                coverage_tag(request, offer.supporter_id, children=children, computed_at=at)
-                if status == OFFER_PENDING
-                else None
-            )
-        views.append(view)
-    return views
-
-
-def offer_view(offer: Offer, now: datetime | None = None) -> dict[str, Any]:
-    request = session.get_one(ShareRequest, offer.request_id)
-    return offer_views(request, [offer], now=now)[0]
 
 
 # --- deciding on an offer ----------------------------------------------------------------
