@@ -11,6 +11,7 @@ from otagai.domain.matches import lifecycle
 from otagai.domain.matches.views import match_view
 from otagai.domain.thanks import services as thanks
 from otagai.domain.thanks.models import ThankYou
+from otagai.domain.thanks.views import recorded_view, thank_you_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -107,7 +108,7 @@ class MatchThankYousViews(Resource):
         recorded = thanks.record_thank_you(
             current_actor(), match_id, amount_jpy=data["amount_jpy"], method=data["method"]
         )
-        return thanks.recorded_view(recorded)
+        return recorded_view(recorded)
 
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ThankYouSchema))
@@ -124,7 +125,7 @@ class MatchThankYousViews(Resource):
             limit=args["limit"],
             cursor=args["cursor"],
         )
-        return page.map(thanks.thank_you_views)
+        return page.map(thank_you_views)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/payment")
@@ -153,7 +154,7 @@ class ThankYouPaymentViews(Resource):
         never a second charge.
         """
         recorded = thanks.resume_card_payment(current_actor(), thank_you_id)
-        return thanks.recorded_view(recorded)
+        return recorded_view(recorded)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/acknowledge")
@@ -168,4 +169,4 @@ class ThankYouAcknowledgeViews(Resource):
         The supporter confirms they received it: `recorded` → `acknowledged`.
         """
         thank_you = thanks.acknowledge_thank_you(current_actor(), thank_you_id)
-        return thanks.thank_you_views([thank_you])[0]
+        return thank_you_views([thank_you])[0]

@@ -17,6 +17,7 @@ from otagai.domain.insurance.models import (
     DEFAULT_MIN_CHILD_AGE,
     InsurancePolicy,
 )
+from otagai.domain.insurance.views import policy_view
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import insert_unique, session
 from otagai.extensions.keyset import Page, one_id, paginate
@@ -33,24 +34,6 @@ EDITABLE = (
     "max_child_age",
     "limits",
 )
-
-
-def policy_view(policy: InsurancePolicy) -> dict[str, Any]:
-    return {
-        "id": policy.id,
-        "version": policy.version,
-        "insurer": policy.insurer,
-        "policy_number": policy.policy_number,
-        "name": policy.name,
-        "valid_from": policy.valid_from,
-        "valid_to": policy.valid_to,
-        "kinds": list(policy.kinds),
-        "min_child_age": policy.min_child_age,
-        "max_child_age": policy.max_child_age,
-        "limits": dict(policy.limits or {}),
-        "created_at": policy.created_at,
-        "created_by_id": policy.created_by_id,
-    }
 
 
 def _check_terms(values: dict[str, Any]) -> None:
