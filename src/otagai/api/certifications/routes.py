@@ -4,7 +4,6 @@ the full history is kept and shown with each certification."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from otagai.api.certifications.schemas import (
@@ -15,14 +14,9 @@ from otagai.api.certifications.schemas import (
     CertificationSchema,
     MyCertificationQueryArgsSchema,
 )
-from otagai.domain.clock import today_tokyo
-from otagai.domain.communities.queries import community_names
-from otagai.domain.people.models import User
-from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
 from otagai.domain.trust import certifications as certs
-from otagai.domain.trust.certification_rules import status_on
 from otagai.domain.trust.models import Certification
+from otagai.domain.trust.views import certification_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -41,55 +35,13 @@ CREATE_EXAMPLE = {
 }
 
 
-def _person(people: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, Any] | None:
-    return None if user_id is None else person(user_id, people.get(user_id))
-
-
-def views(items: Sequence[Certification]) -> list[dict[str, Any]]:
-    """Certifications with their status today and their history: three queries a page."""
-    today = today_tokyo()
-    history = certs.histories([c.id for c in items])
-    people = people_by_id(
-        [i for c in items for i in (c.user_id, c.granted_by_id, c.revoked_by_id)]
-        + [change.actor_id for changes in history.values() for change in changes]
-    )
-    names = community_names(c.community_id for c in items)
-    return [
-        {
-            "id": c.id,
-            "community_id": c.community_id,
-            "community_name": names.get(c.community_id),
-            "user": _person(people, c.user_id),
-            "kinds": c.kinds,
-            "trained_on": c.trained_on,
-            "expires_on": c.expires_on,
-            "status": status_on(c, today),
-            "granted_by": _person(people, c.granted_by_id),
-            "granted_at": c.granted_at,
-            "revoked_at": c.revoked_at,
-            "revoked_by": _person(people, c.revoked_by_id),
-            "revoke_reason": c.revoke_reason,
-            "history": [
-                {
-                    "action": change.action,
-                    "actor": _person(people, change.actor_id),
-                    "at": change.at,
-                    "details": change.details,
-                }
-                for change in history[c.id]
-            ],
-        }
-        for c in items
-    ]
-
-
 def _paginate(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
     return paginate(
         stmt,
         keys=[Certification.created_at, Certification.id],
         limit=args["limit"],
         cursor=args["cursor"],
-    ).map(views)
+    ).map(certification_views)
 
 
 @blp.route("/communities/<uuid:community_id>/certifications")
@@ -121,7 +73,7 @@ class CommunityCertificationsViews(Resource):
         through `expires_on` (default: one year after `trained_on`, at most three).
         """
         certification = certs.certify_member(current_actor(), community_id, **data)
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>")
@@ -133,7 +85,7 @@ class CertificationByIdViews(Resource):
 
         For the coordinators of its community, operators and the certified member.
         """
-        return views([certs.get_certification(current_actor(), certification_id)])[0]
+        return certification_views([certs.get_certification(current_actor(), certification_id)])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/renew")
@@ -160,7 +112,7 @@ class CertificationRenewViews(Resource):
         `trained_on` to go further.
         """
         certification = certs.renew_certification(current_actor(), certification_id, **data)
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/revoke")
@@ -182,7 +134,7 @@ class CertificationRevokeViews(Resource):
         certification = certs.revoke_certification(
             current_actor(), certification_id, reason=data["reason"]
         )
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/me/certifications")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +13,9 @@ from otagai.api.events.schemas import (
     EventQueryArgsSchema,
     EventSchema,
 )
-from otagai.domain.communities.queries import community_names
 from otagai.domain.events import services as events
 from otagai.domain.events.models import Event, EventAttendance
-from otagai.domain.events.queries import attendance_counts
-from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
+from otagai.domain.events.views import attendance_views, event_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -29,45 +25,10 @@ from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 blp = Blueprint("events", __name__, description="Community events (交流イベント) and attendance")
 
 
-def views(items: Sequence[Event]) -> list[dict[str, Any]]:
-    counts = attendance_counts(e.id for e in items)
-    names = community_names(e.community_id for e in items)
-    return [
-        {
-            "id": e.id,
-            "community_id": e.community_id,
-            "community_name": names.get(e.community_id),
-            "title": e.title,
-            "description": e.description,
-            "starts_at": e.starts_at,
-            "ends_at": e.ends_at,
-            "place": e.place,
-            "place_name": e.place_name,
-            "attendance_count": counts[e.id],
-            "created_at": e.created_at,
-        }
-        for e in items
-    ]
-
-
-def attendance_views(items: Sequence[EventAttendance]) -> list[dict[str, Any]]:
-    people = people_by_id([i for a in items for i in (a.user_id, a.recorded_by_id)])
-
-    return [
-        {
-            "event_id": a.event_id,
-            "user": person(a.user_id, people.get(a.user_id)),
-            "recorded_by": person(a.recorded_by_id, people.get(a.recorded_by_id)),
-            "recorded_at": a.recorded_at,
-        }
-        for a in items
-    ]
-
-
 def _upcoming(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
     return paginate(
         stmt, keys=[Event.starts_at, Event.id], limit=args["limit"], cursor=args["cursor"]
-    ).map(views)
+    ).map(event_views)
 
 
 def _since(args: dict[str, Any]) -> datetime:
@@ -111,7 +72,7 @@ class CommunityEventsViews(Resource):
     def post(self, data: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
         """Create an event (coordinators)"""
         event = events.create_event(current_actor(), community_id, **data)
-        return views([event])[0]
+        return event_views([event])[0]
 
 
 @blp.route("/me/events")
@@ -130,7 +91,7 @@ class EventByIdViews(Resource):
     @blp.problem(404, "No such event (or not in one of my communities).")
     def get(self, event_id: uuid.UUID) -> dict[str, Any]:
         """One event"""
-        return views([events.get_event(current_actor(), event_id)])[0]
+        return event_views([events.get_event(current_actor(), event_id)])[0]
 
 
 @blp.route("/events/<uuid:event_id>/attendances")

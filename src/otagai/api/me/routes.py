@@ -18,11 +18,10 @@ from otagai.api.me.schemas import (
     ProfileUpdateSchema,
 )
 from otagai.domain.accounts import services as accounts
-from otagai.domain.actors import Actor, require_user
-from otagai.domain.communities.queries import community_roles
+from otagai.domain.accounts.views import profile_view
+from otagai.domain.actors import require_user
 from otagai.domain.people import services as people
-from otagai.domain.people.models import Child, User
-from otagai.domain.people.views import household_view
+from otagai.domain.people.models import Child
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -30,26 +29,6 @@ from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
-
-
-def profile_view(actor: Actor, user: User) -> dict[str, Any]:
-    members = people.household_members(user)
-    communities = community_roles(user)
-    roles = []
-    if actor.is_operator:
-        roles.append("operator")
-    if any(c.role == "coordinator" for c in communities):
-        roles.append("coordinator")
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "locale": user.locale,
-        "home": user.home,
-        "roles": roles,
-        "household": household_view(user.household_id, members),
-        "communities": communities,
-        "created_at": user.created_at,
-    }
 
 
 @blp.route("")

@@ -33,7 +33,12 @@ from otagai.domain.communities.models import (
     Municipality,
 )
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
-from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership
+from otagai.domain.communities.views import (
+    CommunityView,
+    CoordinatorRef,
+    Membership,
+    community_view,
+)
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
@@ -84,19 +89,6 @@ def _community_columns(actor: Actor) -> list[Any]:
         _my_role(actor).label("my_role"),
         Community.created_at,
     ]
-
-
-def _community_view(row: Any, **extra: Any) -> CommunityView:
-    return CommunityView(
-        id=row.id,
-        municipality_code=row.municipality_code,
-        name=row.name,
-        description=row.description,
-        member_count=row.member_count,
-        my_role=row.my_role,
-        created_at=row.created_at,
-        **extra,
-    )
 
 
 def create_community(
@@ -166,7 +158,7 @@ def get_community_detail(actor: Actor, community_id: uuid.UUID) -> CommunityView
             .order_by(CommunityMember.joined_at, User.id)
         )
     ]
-    return _community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
+    return community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
 
 
 def _degrees_for(radius_m: int, lat: float) -> float:
@@ -202,7 +194,7 @@ def nearby_communities(
     # The cursor is the offset of the next page: distances are not a key (ties, floats).
     page = page_of(rows, limit, lambda _last: [offset + limit])
     return page.map(
-        lambda rows: [_community_view(row, distance_m=_round_up(row.distance)) for row in rows]
+        lambda rows: [community_view(row, distance_m=_round_up(row.distance)) for row in rows]
     )
 
 

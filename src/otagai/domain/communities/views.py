@@ -44,3 +44,16 @@ class Membership:
     display_name: str | None
     role: str
     joined_at: datetime
+
+
+def community_view(row: Any, **extra: Any) -> CommunityView:
+    return CommunityView(
+        id=row.id,
+        municipality_code=row.municipality_code,
+        name=row.name,
+        description=row.description,
+        member_count=row.member_count,
+        my_role=row.my_role,
+        created_at=row.created_at,
+        **extra,
+    )
