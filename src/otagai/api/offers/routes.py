@@ -1,17 +1,16 @@
-"""Offers on requests, acceptance into a match, and matches."""
+"""Offers on requests, and accepting one: the match is made (read it in ``api/matches``)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from otagai.api.matches.schemas import MatchSchema
 from otagai.api.offers.schemas import (
-    MatchSchema,
     OfferCreateSchema,
     OfferSchema,
     OffersQueryArgsSchema,
 )
-from otagai.domain.matches import services as matches
 from otagai.domain.matches.views import match_view
 from otagai.domain.requests.models import Offer
 from otagai.domain.sharing import offers
@@ -23,7 +22,7 @@ from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
-blp = Blueprint("offers", __name__, description="Offers and matches (成立)")
+blp = Blueprint("offers", __name__, description="Offers, and accepting one into a match")
 
 REQUEST_NOT_VISIBLE = "No such request, or not one you may see."
 OFFER_NOT_VISIBLE = "No such offer, or not one you may see (yours or on your request)."
@@ -118,16 +117,3 @@ class OfferDeclineViews(Resource):
     def post(self, offer_id: uuid.UUID) -> dict[str, Any]:
         """Decline an offer on my request"""
         return offer_view(offers.decline_offer(current_actor(), offer_id))
-
-
-@blp.route("/matches/<uuid:match_id>")
-class MatchByIdViews(Resource):
-    @blp.response(200, MatchSchema)
-    @blp.problem(403, "Create your profile first.")
-    @blp.problem(404, "No such match, or you are not a party to it.")
-    def get(self, match_id: uuid.UUID) -> dict[str, Any]:
-        """A match I am a party to, with its insurance tag
-
-        The tag is the one computed when the match was confirmed; it is never recomputed.
-        """
-        return match_view(matches.get_match(current_actor(), match_id))
