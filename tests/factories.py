@@ -176,8 +176,8 @@ class BlockFactory(BaseFactory):
 
 # Certifications and events ------------------------------------------------------------
 
+from otagai.domain.clock import today_tokyo  # noqa: E402
 from otagai.domain.events.models import Event  # noqa: E402
-from otagai.domain.people.ages import today_tokyo  # noqa: E402
 from otagai.domain.trust.models import Certification  # noqa: E402
 
 

@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from otagai.domain.clock import TOKYO
 from otagai.domain.events.models import EventAttendance
 from otagai.domain.matches.models import Match
-from otagai.domain.people.ages import TOKYO
 from otagai.domain.people.models import Household, User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.thanks.models import ThankYou

@@ -11,11 +11,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select, text
 
+from otagai.domain.clock import today_tokyo
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
-from otagai.domain.people.ages import age_on, today_tokyo
+from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import Child, Household, User
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.requests.status import effective_status

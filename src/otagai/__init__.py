@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.events.routes import blp as events_blp
     from otagai.api.households.routes import blp as households_blp
     from otagai.api.insurance.routes import blp as insurance_blp
+    from otagai.api.matches.routes import blp as matches_blp
     from otagai.api.matching.routes import blp as matching_blp
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.municipalities.routes import blp as municipalities_blp
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         share_requests_blp,
         matching_blp,
         offers_blp,
+        matches_blp,
         insurance_blp,
         thanks_blp,
         payments_blp,

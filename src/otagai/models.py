@@ -6,7 +6,8 @@ from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsurancePolicy
 from otagai.domain.matches.models import Match
-from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
 from otagai.domain.people.models import (

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from otagai.domain.people.ages import today_tokyo
+from otagai.domain.clock import today_tokyo
 from tests.factories import (
     CertificationFactory,
     CommunityFactory,

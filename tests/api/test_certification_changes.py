@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from otagai.domain.audit.models import AuditEntry
-from otagai.domain.people.ages import today_tokyo
+from otagai.domain.clock import today_tokyo
 from otagai.domain.trust.certification_rules import add_years
 from otagai.domain.trust.models import Certification
 from tests.factories import (

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from otagai.domain.audit.models import AuditEntry
-from otagai.domain.people.ages import today_tokyo
+from otagai.domain.clock import today_tokyo
 from otagai.domain.trust.certification_rules import add_years
 from otagai.domain.trust.models import Certification
 from tests.factories import (

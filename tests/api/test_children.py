@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from otagai.domain.people.ages import today_tokyo
+from otagai.domain.clock import today_tokyo
 from otagai.domain.people.models import Child
 from tests.factories import ChildFactory, UserFactory
 from tests.helpers import assert_problem

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
+from otagai.domain.codes import CODE_ALPHABET
 from otagai.domain.people.models import Child, Household, HouseholdInvite, User
-from otagai.domain.people.services import CODE_ALPHABET
 from otagai.extensions.geo import LatLng
 from tests.factories import ChildFactory, UserFactory
 from tests.helpers import assert_problem

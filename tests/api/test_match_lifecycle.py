@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from otagai.domain.notifications.models import OutboxEvent
+from otagai.domain.outbox import OutboxEvent
 from tests.factories import UserFactory, match_world
 from tests.helpers import assert_problem
 

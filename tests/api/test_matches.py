@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from otagai.domain.clock import TOKYO
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import activity_day
-from otagai.domain.people.ages import TOKYO, age_on
+from otagai.domain.people.ages import age_on
 from tests.factories import UserFactory, add_match, add_offer, coordinate_keys_in, offer_world
 from tests.helpers import assert_problem
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from otagai.domain.notifications.models import OutboxEvent
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.thanks.models import ThankYou
 from tests.factories import UserFactory, add_thank_you, match_world
 from tests.helpers import assert_problem

@@ -30,8 +30,8 @@ from sqlalchemy.engine import Connection
 from werkzeug.serving import make_server
 
 from otagai.api.dashboard.pages import CHART_JS, requested_range
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.partners.dashboard_links import make_link
-from otagai.domain.people.ages import TOKYO, today_tokyo
 from otagai.domain.statistics.csv_export import csv_filename
 from otagai.domain.statistics.months import Month
 from otagai.domain.statistics.service import municipal_statistics

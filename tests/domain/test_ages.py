@@ -7,7 +7,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from otagai.domain.people.ages import MAX_CHILD_AGE, age_on, is_child_birth_date, today_tokyo
+from otagai.domain.clock import today_tokyo
+from otagai.domain.people.ages import MAX_CHILD_AGE, age_on, is_child_birth_date
 
 dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 leap_years = st.integers(1901, 2200).filter(calendar.isleap)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from otagai.domain.people.ages import TOKYO, today_tokyo
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.trust import certification_rules as rules
 from otagai.domain.trust.models import Certification
 from otagai.errors import RuleViolation

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from otagai.domain.notifications import delivery, outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
-from otagai.domain.people.ages import TOKYO
+from otagai.domain import outbox
+from otagai.domain.clock import TOKYO
+from otagai.domain.notifications import delivery
+from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.people.models import Device
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.worker import run_once
@@ -198,7 +200,7 @@ def test_certification_granted_and_revoked_reach_the_supporter(client_as, db, fc
 
 def test_a_rolled_back_change_produces_no_notification(db, fcm_api):
     from otagai.domain.actors import Actor
-    from otagai.domain.requests.offers import make_offer
+    from otagai.domain.sharing.offers import make_offer
     from otagai.extensions.db import session
 
     world = offer_world()

@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from otagai.domain.actors import Actor
+from otagai.domain.accounts import services as accounts
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.codes import normalize_code
 from otagai.domain.people import services as people
 from otagai.domain.people.models import Child, Household, User
 from otagai.domain.people.queries import user_by_firebase_uid
@@ -27,7 +29,7 @@ def actor_for(user: User) -> Actor:
 
 def test_upsert_profile_first_time_creates_user_and_own_household(app_context):
     actor = Actor(uid="svc-new")
-    user, created = people.upsert_profile(actor, display_name="佐藤", home=HOME)
+    user, created = accounts.upsert_profile(actor, display_name="佐藤", home=HOME)
     assert created is True
     assert actor.user is user
     assert (user.firebase_uid, user.display_name, user.locale) == ("svc-new", "佐藤", "ja")
@@ -38,14 +40,14 @@ def test_upsert_profile_first_time_creates_user_and_own_household(app_context):
 
 
 def test_upsert_profile_twice_gives_each_person_their_own_household(app_context):
-    first, _ = people.upsert_profile(Actor(uid="svc-a"), display_name="A")
-    second, _ = people.upsert_profile(Actor(uid="svc-b"), display_name="B")
+    first, _ = accounts.upsert_profile(Actor(uid="svc-a"), display_name="A")
+    second, _ = accounts.upsert_profile(Actor(uid="svc-b"), display_name="B")
     assert first.household_id != second.household_id
 
 
 def test_upsert_profile_update_keeps_home_when_unset(app_context):
     actor = actor_for(UserFactory(home=HOME.to_element()))
-    user, created = people.upsert_profile(actor, display_name="新しい名前", locale="en")
+    user, created = accounts.upsert_profile(actor, display_name="新しい名前", locale="en")
     assert created is False
     assert (user.display_name, user.locale) == ("新しい名前", "en")
     assert latlng_of(user.home) == HOME
@@ -53,14 +55,14 @@ def test_upsert_profile_update_keeps_home_when_unset(app_context):
 
 def test_upsert_profile_home_none_clears_home(app_context):
     actor = actor_for(UserFactory())
-    user, _ = people.upsert_profile(actor, display_name="x", home=None)
+    user, _ = accounts.upsert_profile(actor, display_name="x", home=None)
     session.expire(user)
     assert session.get(User, user.id).home is None
 
 
 def test_require_user_without_profile_is_forbidden(app_context):
     with pytest.raises(Forbidden) as raised:
-        people.require_user(Actor(uid="nobody"))
+        require_user(Actor(uid="nobody"))
     assert raised.value.code == "profile_required"
 
 
@@ -83,7 +85,7 @@ def test_join_household_moves_lone_joiner_and_children(app_context):
     assert joiner.user is not None and inviter.user is not None
     old_household = joiner_row.household_id
     invite = people.create_household_invite(inviter, ttl_hours=48)
-    household = people.join_household(joiner, code=invite.code.lower())
+    household = accounts.join_household(joiner, code=invite.code.lower())
     assert household.id == inviter.user.household_id
     assert joiner.user.household_id == household.id
     session.expire_all()
@@ -99,7 +101,7 @@ def test_join_household_with_expired_invite_is_not_found(app_context):
     inviter, joiner = actor_for(UserFactory()), actor_for(UserFactory())
     invite = people.create_household_invite(inviter, ttl_hours=0)
     with pytest.raises(NotFound) as raised:
-        people.join_household(joiner, code=invite.code)
+        accounts.join_household(joiner, code=invite.code)
     assert raised.value.code == "invite_not_found"
 
 
@@ -107,16 +109,16 @@ def test_join_household_own_invite_is_conflict(app_context):
     actor = actor_for(UserFactory())
     invite = people.create_household_invite(actor, ttl_hours=48)
     with pytest.raises(Conflict) as raised:
-        people.join_household(actor, code=invite.code)
+        accounts.join_household(actor, code=invite.code)
     assert raised.value.code == "already_in_household"
 
 
 def test_join_household_used_invite_is_conflict(app_context):
     inviter = actor_for(UserFactory())
     invite = people.create_household_invite(inviter, ttl_hours=48)
-    people.join_household(actor_for(UserFactory()), code=invite.code)
+    accounts.join_household(actor_for(UserFactory()), code=invite.code)
     with pytest.raises(Conflict) as raised:
-        people.join_household(actor_for(UserFactory()), code=invite.code)
+        accounts.join_household(actor_for(UserFactory()), code=invite.code)
     assert raised.value.code == "invite_already_used"
 
 
@@ -127,20 +129,20 @@ def test_join_household_when_not_alone_is_conflict_and_moves_nobody(app_context)
     joiner = actor_for(joiner_row)
     invite = people.create_household_invite(inviter, ttl_hours=48)
     with pytest.raises(Conflict) as raised:
-        people.join_household(joiner, code=invite.code)
+        accounts.join_household(joiner, code=invite.code)
     assert raised.value.code == "household_has_other_members"
     session.expire_all()
     assert session.get_one(User, joiner_row.id).household_id == joiner_row.household_id
 
 
 def test_normalize_code_ignores_case_spaces_and_hyphens():
-    assert people.normalize_code(" k7qm-2xpa ") == "K7QM2XPA"
+    assert normalize_code(" k7qm-2xpa ") == "K7QM2XPA"
 
 
 def test_delete_account_clears_actor_and_personal_data(app_context):
     row = UserFactory()
     actor = actor_for(row)
-    people.delete_account(actor)
+    accounts.delete_account(actor)
     assert actor.user is None
     session.expire_all()
     stored = session.get_one(User, row.id)
@@ -150,6 +152,6 @@ def test_delete_account_clears_actor_and_personal_data(app_context):
 
 def test_get_profile_after_delete_account_is_not_found(app_context):
     actor = actor_for(UserFactory())
-    people.delete_account(actor)
+    accounts.delete_account(actor)
     with pytest.raises(NotFound):
         people.get_profile(actor)

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from otagai.domain.actors import Actor
+from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.preferences import (
     DEFAULTS,
     Preferences,
@@ -20,7 +21,6 @@ from otagai.domain.notifications.preferences import (
     wants,
 )
 from otagai.domain.notifications.types import ALWAYS_ON, MATCH_CANCELLED, NEW_OFFER, TYPES
-from otagai.domain.people.ages import TOKYO
 from tests.factories import UserFactory
 
 JST = timezone(timedelta(hours=9))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otagai.domain.requests.visibility import age_band
+from otagai.domain.matching.views import age_band
 from otagai.domain.thanks.recommend import (
     MAX_JPY_PER_HOUR,
     MIN_JPY_PER_HOUR,

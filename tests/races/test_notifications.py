@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from otagai.domain.notifications import outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain import outbox
+from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.people.models import Device
 from otagai.worker import run_once
 from tests import fcm_local

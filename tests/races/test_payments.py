@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from otagai.domain.notifications.models import OutboxEvent
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.payments.models import PayoutAccount
 from otagai.domain.thanks.models import ThankYou
 from tests import stripe_local

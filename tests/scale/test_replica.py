@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine
 
-from otagai.domain.people.ages import TOKYO
+from otagai.domain.clock import TOKYO
 from tests.conftest import migrate
 from tests.helpers import ApiClient
 from tests.races.world import make_community

@@ -25,8 +25,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from otagai.domain.notifications import outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings, OutboxEvent
+from otagai.domain import outbox
+from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.people.models import Device
 from tests import fcm_local
 from tests.conftest import ROOT
@@ -74,7 +75,7 @@ def _parents_with_offers(engine: Engine) -> dict[uuid.UUID, tuple[uuid.UUID, uui
 
 def _offer_events(engine: Engine, offers: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
     """ "A new offer on your request" for each parent, committed at once: PEOPLE outbox
-    events, as making an offer writes them (domain/requests/offers.py)."""
+    events, as making an offer writes them (domain/sharing/offers.py)."""
     with Session(engine) as s, s.begin():
         for parent_id, (request_id, offer_id) in offers.items():
             payload = {"offer_id": str(offer_id), "request_id": str(request_id)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from otagai.errors import Forbidden
+
 if TYPE_CHECKING:
     from otagai.domain.people.models import User
 
@@ -19,3 +21,10 @@ class Actor:
     def is_operator(self) -> bool:
         # Set with the admin CLI as a Firebase custom claim; never taken from a request body.
         return self.claims.get("operator") is True
+
+
+def require_user(actor: Actor) -> User:
+    """The caller's user row: 403 ``profile_required`` without an active profile."""
+    if actor.user is None or not actor.user.is_active:
+        raise Forbidden("profile_required")
+    return actor.user

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import Match
-from otagai.domain.people.ages import TOKYO, today_tokyo
 from otagai.domain.people.models import Child, User
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,

@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.events.models import Event, EventAttendance
-from otagai.domain.people.ages import TOKYO, today_tokyo
 from otagai.domain.trust.models import Block, Certification, CertificationChange, Connection
 from otagai.extensions.geo import LatLng
 from otagai.seeding.base import SeedReport, insert_once, seed_id

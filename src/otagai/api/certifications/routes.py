@@ -4,7 +4,6 @@ the full history is kept and shown with each certification."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from otagai.api.certifications.schemas import (
@@ -15,16 +14,13 @@ from otagai.api.certifications.schemas import (
     CertificationSchema,
     MyCertificationQueryArgsSchema,
 )
-from otagai.domain.lookups import community_names, people_by_id
-from otagai.domain.people.ages import today_tokyo
-from otagai.domain.people.models import User
 from otagai.domain.trust import certifications as certs
-from otagai.domain.trust.certification_rules import status_on
 from otagai.domain.trust.models import Certification
+from otagai.domain.trust.views import certification_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("certifications", __name__, description="Supporter certifications (認定サポーター)")
@@ -39,65 +35,13 @@ CREATE_EXAMPLE = {
 }
 
 
-def _person(people: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, Any] | None:
-    if user_id is None:
-        return None
-    user = people.get(user_id)
-    return {"id": user_id, "display_name": user.display_name if user else None}
-
-
-def views(items: Sequence[Certification]) -> list[dict[str, Any]]:
-    """Certifications with their status today and their history: three queries a page."""
-    today = today_tokyo()
-    history = certs.histories([c.id for c in items])
-    people = people_by_id(
-        [i for c in items for i in (c.user_id, c.granted_by_id, c.revoked_by_id)]
-        + [change.actor_id for changes in history.values() for change in changes]
-    )
-    names = community_names(c.community_id for c in items)
-    return [
-        {
-            "id": c.id,
-            "community_id": c.community_id,
-            "community_name": names.get(c.community_id),
-            "user": _person(people, c.user_id),
-            "kinds": c.kinds,
-            "trained_on": c.trained_on,
-            "expires_on": c.expires_on,
-            "status": status_on(c, today),
-            "granted_by": _person(people, c.granted_by_id),
-            "granted_at": c.granted_at,
-            "revoked_at": c.revoked_at,
-            "revoked_by": _person(people, c.revoked_by_id),
-            "revoke_reason": c.revoke_reason,
-            "history": [
-                {
-                    "action": change.action,
-                    "actor": _person(people, change.actor_id),
-                    "at": change.at,
-                    "details": change.details,
-                }
-                for change in history[c.id]
-            ],
-        }
-        for c in items
-    ]
-
-
-def _page(page: dict[str, Any]) -> dict[str, Any]:
-    return {"items": views(page["items"]), "next_cursor": page["next_cursor"]}
-
-
-def _paginate(stmt: Any, args: dict[str, Any]) -> dict[str, Any]:
-    return _page(
-        paginate(
-            stmt,
-            created=Certification.created_at,
-            ident=Certification.id,
-            limit=args["limit"],
-            cursor=args["cursor"],
-        )
-    )
+def _paginate(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
+    return paginate(
+        stmt,
+        keys=[Certification.created_at, Certification.id],
+        limit=args["limit"],
+        cursor=args["cursor"],
+    ).map(certification_views)
 
 
 @blp.route("/communities/<uuid:community_id>/certifications")
@@ -106,7 +50,7 @@ class CommunityCertificationsViews(Resource):
     @blp.response(200, page_schema(CertificationSchema))
     @blp.problem(403, "Not a coordinator of this community (nor an operator).")
     @blp.problem(404, "No such community.")
-    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Certifications of a community, each with its history
 
         Revoked and expired ones included; filter with `status` and `user_id`.
@@ -129,7 +73,7 @@ class CommunityCertificationsViews(Resource):
         through `expires_on` (default: one year after `trained_on`, at most three).
         """
         certification = certs.certify_member(current_actor(), community_id, **data)
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>")
@@ -141,7 +85,7 @@ class CertificationByIdViews(Resource):
 
         For the coordinators of its community, operators and the certified member.
         """
-        return views([certs.get_certification(current_actor(), certification_id)])[0]
+        return certification_views([certs.get_certification(current_actor(), certification_id)])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/renew")
@@ -168,7 +112,7 @@ class CertificationRenewViews(Resource):
         `trained_on` to go further.
         """
         certification = certs.renew_certification(current_actor(), certification_id, **data)
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/revoke")
@@ -190,7 +134,7 @@ class CertificationRevokeViews(Resource):
         certification = certs.revoke_certification(
             current_actor(), certification_id, reason=data["reason"]
         )
-        return views([certification])[0]
+        return certification_views([certification])[0]
 
 
 @blp.route("/me/certifications")
@@ -198,7 +142,7 @@ class MyCertificationsViews(Resource):
     @blp.arguments(MyCertificationQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CertificationSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """My certifications in every community, with their status and history"""
         stmt = certs.my_certifications(current_actor(), status=args.get("status"))
         return _paginate(stmt, args)

@@ -16,13 +16,15 @@ from otagai.api.communities.schemas import (
     MembershipSchema,
 )
 from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
+from otagai.domain.accounts import services as accounts
 from otagai.domain.communities import services as communities
-from otagai.domain.communities.views import CommunityView, Membership, Page
+from otagai.domain.communities.views import CommunityView, Membership
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.db import reads_from_replica
 from otagai.extensions.geo import LatLng
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint(
@@ -38,7 +40,7 @@ class CommunitiesViews(Resource):
     @blp.arguments(CommunityQueryArgsSchema, location="query")
     @blp.response(200, page_schema(CommunitySummarySchema))
     @reads_from_replica
-    def get(self, args: dict[str, Any]) -> Page:
+    def get(self, args: dict[str, Any]) -> Page[CommunityView]:
         """Communities near a point, nearest first
 
         Those whose area contains the point (distance 0) or lies within `radius_m` of it.
@@ -108,7 +110,7 @@ class CommunityMembershipViews(Resource):
     @blp.problem(404, "No such community, or I am not a member of it.")
     def delete(self, community_id: uuid.UUID) -> None:
         """Leave a community (a coordinator who leaves stops being one)"""
-        communities.leave_community(current_actor(), community_id)
+        accounts.leave_community(current_actor(), community_id)
 
 
 @blp.route("/<uuid:community_id>/coordinators")

@@ -19,8 +19,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from otagai.api.statistics.routes import csv_download
 from otagai.config import Settings
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.partners.dashboard_links import MAX_AGE, verify_link
-from otagai.domain.people.ages import TOKYO, today_tokyo
 from otagai.domain.statistics.definitions import COLUMN_LABELS, KIND_LABELS, pick
 from otagai.domain.statistics.months import Month
 from otagai.domain.statistics.service import municipal_statistics

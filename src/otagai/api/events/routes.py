@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,61 +15,20 @@ from otagai.api.events.schemas import (
 )
 from otagai.domain.events import services as events
 from otagai.domain.events.models import Event, EventAttendance
-from otagai.domain.events.queries import attendance_counts
-from otagai.domain.lookups import community_names, people_by_id
+from otagai.domain.events.views import attendance_views, event_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("events", __name__, description="Community events (交流イベント) and attendance")
 
 
-def views(items: Sequence[Event]) -> list[dict[str, Any]]:
-    counts = attendance_counts(e.id for e in items)
-    names = community_names(e.community_id for e in items)
-    return [
-        {
-            "id": e.id,
-            "community_id": e.community_id,
-            "community_name": names.get(e.community_id),
-            "title": e.title,
-            "description": e.description,
-            "starts_at": e.starts_at,
-            "ends_at": e.ends_at,
-            "place": e.place,
-            "place_name": e.place_name,
-            "attendance_count": counts[e.id],
-            "created_at": e.created_at,
-        }
-        for e in items
-    ]
-
-
-def attendance_views(items: Sequence[EventAttendance]) -> list[dict[str, Any]]:
-    people = people_by_id([i for a in items for i in (a.user_id, a.recorded_by_id)])
-
-    def person(user_id: uuid.UUID) -> dict[str, Any]:
-        user = people.get(user_id)
-        return {"id": user_id, "display_name": user.display_name if user else None}
-
-    return [
-        {
-            "event_id": a.event_id,
-            "user": person(a.user_id),
-            "recorded_by": person(a.recorded_by_id),
-            "recorded_at": a.recorded_at,
-        }
-        for a in items
-    ]
-
-
-def _upcoming(stmt: Any, args: dict[str, Any]) -> dict[str, Any]:
-    page = paginate(
-        stmt, created=Event.starts_at, ident=Event.id, limit=args["limit"], cursor=args["cursor"]
-    )
-    return {"items": views(page["items"]), "next_cursor": page["next_cursor"]}
+def _upcoming(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
+    return paginate(
+        stmt, keys=[Event.starts_at, Event.id], limit=args["limit"], cursor=args["cursor"]
+    ).map(event_views)
 
 
 def _since(args: dict[str, Any]) -> datetime:
@@ -84,7 +42,7 @@ class CommunityEventsViews(Resource):
     @blp.response(200, page_schema(EventSchema))
     @blp.problem(403, "Not a member of this community (nor an operator).")
     @blp.problem(404, "No such community.")
-    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Upcoming events of a community, soonest first
 
         For its members, coordinators and operators. Events still going on are included.
@@ -114,7 +72,7 @@ class CommunityEventsViews(Resource):
     def post(self, data: dict[str, Any], community_id: uuid.UUID) -> dict[str, Any]:
         """Create an event (coordinators)"""
         event = events.create_event(current_actor(), community_id, **data)
-        return views([event])[0]
+        return event_views([event])[0]
 
 
 @blp.route("/me/events")
@@ -122,7 +80,7 @@ class MyEventsViews(Resource):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, page_schema(EventSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Upcoming events of all my communities, soonest first"""
         return _upcoming(events.my_events(current_actor(), since=_since(args)), args)
 
@@ -133,7 +91,7 @@ class EventByIdViews(Resource):
     @blp.problem(404, "No such event (or not in one of my communities).")
     def get(self, event_id: uuid.UUID) -> dict[str, Any]:
         """One event"""
-        return views([events.get_event(current_actor(), event_id)])[0]
+        return event_views([events.get_event(current_actor(), event_id)])[0]
 
 
 @blp.route("/events/<uuid:event_id>/attendances")
@@ -142,17 +100,15 @@ class EventAttendancesViews(Resource):
     @blp.response(200, page_schema(AttendanceSchema))
     @blp.problem(403, "Not a coordinator of the event's community (nor an operator).")
     @blp.problem(404, "No such event (or not in one of my communities).")
-    def get(self, args: dict[str, Any], event_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], event_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Who attended, in the order they were recorded"""
         stmt: Any = events.event_attendances(current_actor(), event_id)
-        page = paginate(
+        return paginate(
             stmt,
-            created=EventAttendance.recorded_at,
-            ident=EventAttendance.user_id,
+            keys=[EventAttendance.recorded_at, EventAttendance.user_id],
             limit=args["limit"],
             cursor=args["cursor"],
-        )
-        return {"items": attendance_views(page["items"]), "next_cursor": page["next_cursor"]}
+        ).map(attendance_views)
 
     @idempotent
     @blp.arguments(

@@ -6,7 +6,9 @@ from typing import Any
 
 from otagai.api.households.schemas import HouseholdJoinSchema
 from otagai.api.me.schemas import HouseholdSummarySchema
+from otagai.domain.accounts import services as accounts
 from otagai.domain.people import services as people
+from otagai.domain.people.views import household_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -28,11 +30,7 @@ class HouseholdJoinViews(Resource):
         If I was alone in my household, my children move with me.
         """
         actor = current_actor()
-        household = people.join_household(actor, code=data["code"])
+        household = accounts.join_household(actor, code=data["code"])
         assert actor.user is not None
         members = people.household_members(actor.user)
-        return {
-            "id": household.id,
-            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
-            "children_count": people.live_children_count(household.id),
-        }
+        return household_view(household.id, members)

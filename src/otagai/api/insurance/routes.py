@@ -13,10 +13,10 @@ from otagai.api.insurance.schemas import (
     PolicyVersionQueryArgsSchema,
 )
 from otagai.domain.insurance import services as insurance
-from otagai.domain.insurance.services import PolicyPage
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint(
@@ -44,7 +44,7 @@ class PoliciesViews(Resource):
     @blp.arguments(PolicyListQueryArgsSchema, location="query")
     @blp.response(200, page_schema(PolicySchema))
     @blp.problem(403, "Operators only.")
-    def get(self, args: dict[str, Any]) -> PolicyPage:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Insurance policies, each in its latest version (operators)"""
         return insurance.list_policies(current_actor(), limit=args["limit"], cursor=args["cursor"])
 

@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from otagai.api.matching.schemas import CandidateSchema, FeedItemSchema, FeedQueryArgsSchema
-from otagai.domain.matching.candidates import list_candidates
+from otagai.domain.matching.candidates import Candidate, list_candidates
 from otagai.domain.matching.feed import supporter_feed
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.db import reads_from_replica
 from otagai.extensions.geo import LatLng
+from otagai.extensions.keyset import Page
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("matching", __name__, description="Candidates and the supporters' feed")
@@ -23,7 +24,7 @@ class ShareRequestCandidatesViews(Resource):
     @blp.problem(403, "Create your profile first.")
     @blp.problem(404, "No such request, or not one of your household's.")
     @blp.problem(409, "The request is no longer open (matched, completed, cancelled or expired).")
-    def get(self, request_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, request_id: uuid.UUID) -> Page[Candidate]:
         """Who may help with my request, best first
 
         For the requester and their household, while the request is open. Ranked:
@@ -31,7 +32,7 @@ class ShareRequestCandidatesViews(Resource):
         distance; then by shares completed with your household. At most 50 people, so
         `next_cursor` is always null. Distances are rounded up to 100 m; no coordinates.
         """
-        return {"items": list_candidates(current_actor(), request_id), "next_cursor": None}
+        return Page(list_candidates(current_actor(), request_id), next_cursor=None)
 
 
 @blp.route("/share-requests/feed")
@@ -41,7 +42,7 @@ class ShareRequestFeedViews(Resource):
     @blp.problem(403, "Create your profile first, with your home (PUT /v1/me).")
     @blp.problem(422, "lat without lng (or the reverse), a point outside Japan, or a bad cursor.")
     @reads_from_replica
-    def get(self, args: dict[str, Any]) -> Any:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Open requests I may help with, nearest first
 
         The requests you are a candidate for (same rules as the requester's candidate

@@ -14,8 +14,8 @@ from otagai.api.share_requests.schemas import (
     RequestItemViewSchema,
 )
 from otagai.domain.matching.candidates import TIERS
+from otagai.domain.matching.views import AGE_BANDS
 from otagai.domain.requests.models import KINDS
-from otagai.domain.requests.visibility import AGE_BANDS
 from otagai.extensions.geo import LatLng, within_bounds
 from otagai.extensions.pagination import PageQueryArgsSchema
 

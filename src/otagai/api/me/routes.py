@@ -17,40 +17,18 @@ from otagai.api.me.schemas import (
     ProfileSchema,
     ProfileUpdateSchema,
 )
-from otagai.domain.actors import Actor
+from otagai.domain.accounts import services as accounts
+from otagai.domain.accounts.views import profile_view
+from otagai.domain.actors import require_user
 from otagai.domain.people import services as people
-from otagai.domain.people.models import Child, User
+from otagai.domain.people.models import Child
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
-
-
-def profile_view(actor: Actor, user: User) -> dict[str, Any]:
-    members = people.household_members(user)
-    communities = people.community_roles(user)
-    roles = []
-    if actor.is_operator:
-        roles.append("operator")
-    if any(c.role == "coordinator" for c in communities):
-        roles.append("coordinator")
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "locale": user.locale,
-        "home": user.home,
-        "roles": roles,
-        "household": {
-            "id": user.household_id,
-            "members": [{"id": m.id, "display_name": m.display_name} for m in members],
-            "children_count": people.live_children_count(user.household_id),
-        },
-        "communities": communities,
-        "created_at": user.created_at,
-    }
 
 
 @blp.route("")
@@ -83,11 +61,11 @@ class MeViews(Resource):
         to anybody else; candidate search uses it only to compute rounded distances.
         """
         actor = current_actor()
-        user, created = people.upsert_profile(
+        user, created = accounts.upsert_profile(
             actor,
             display_name=data["display_name"],
             locale=data.get("locale"),
-            home=data.get("home", people.UNSET),
+            home=data.get("home", accounts.UNSET),
         )
         return profile_view(actor, user), 201 if created else 200
 
@@ -99,7 +77,7 @@ class MeViews(Resource):
         Anonymizes my name, home, devices and (when nobody else is left in the household)
         the children; keeps the anonymous rows that municipal statistics count.
         """
-        people.delete_account(current_actor())
+        accounts.delete_account(current_actor())
 
 
 @blp.route("/children")
@@ -107,13 +85,12 @@ class ChildrenViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ChildSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[Child]:
         """My household's children"""
-        user = people.require_user(current_actor())
+        user = require_user(current_actor())
         return paginate(
             people.children_query(user),
-            created=Child.created_at,
-            ident=Child.id,
+            keys=[Child.created_at, Child.id],
             limit=args["limit"],
             cursor=args["cursor"],
         )

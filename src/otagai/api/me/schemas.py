@@ -7,7 +7,8 @@ from typing import Any
 import marshmallow as ma
 
 from otagai.api.common import LatLngSchema, PersonSchema, PointField, StrictSchema, text
-from otagai.domain.people.ages import is_child_birth_date, today_tokyo
+from otagai.domain.clock import today_tokyo
+from otagai.domain.people.ages import is_child_birth_date
 from otagai.domain.people.models import LOCALES
 
 

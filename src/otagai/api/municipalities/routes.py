@@ -11,10 +11,11 @@ from otagai.api.municipalities.schemas import (
     MunicipalitySummarySchema,
 )
 from otagai.domain.communities import municipalities
-from otagai.domain.communities.views import MunicipalityView, Page
+from otagai.domain.communities.views import MunicipalityView
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint(
@@ -29,7 +30,7 @@ blp = Blueprint(
 class MunicipalitiesViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(MunicipalitySummarySchema))
-    def get(self, args: dict[str, Any]) -> Page:
+    def get(self, args: dict[str, Any]) -> Page[MunicipalityView]:
         """Municipalities, by code (boundaries are in each one's detail)"""
         return municipalities.list_municipalities(limit=args["limit"], cursor=args["cursor"])
 

@@ -9,6 +9,7 @@ from otagai.api.notifications.schemas import (
     NotificationSettingsUpdateSchema,
 )
 from otagai.domain.notifications import preferences
+from otagai.domain.notifications.views import settings_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 
@@ -30,7 +31,7 @@ class NotificationSettingsViews(Resource):
         Every notification type with whether I get it, and my quiet hours (Asia/Tokyo).
         Without changes: everything on, quiet hours 22:00–07:00.
         """
-        return preferences.my_settings(current_actor())
+        return settings_view(preferences.my_settings(current_actor()))
 
     @blp.arguments(
         NotificationSettingsUpdateSchema,
@@ -56,4 +57,4 @@ class NotificationSettingsViews(Resource):
         them is held until the end time; reminders and cancellations always go through.
         Answers all my settings.
         """
-        return preferences.update_settings(current_actor(), data)
+        return settings_view(preferences.update_settings(current_actor(), data))

@@ -1,26 +1,28 @@
-"""Offers on requests, acceptance into a match, and matches."""
+"""Offers on requests, and accepting one: the match is made (read it in ``api/matches``)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from otagai.api.matches.schemas import MatchSchema
 from otagai.api.offers.schemas import (
-    MatchSchema,
     OfferCreateSchema,
     OfferSchema,
     OffersQueryArgsSchema,
 )
-from otagai.domain.matches import services as matches
-from otagai.domain.requests import offers
+from otagai.domain.matches.views import match_view
 from otagai.domain.requests.models import Offer
+from otagai.domain.sharing import offers
+from otagai.domain.sharing.acceptance import accept_offer
+from otagai.domain.sharing.views import offer_view, offer_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
-blp = Blueprint("offers", __name__, description="Offers and matches (成立)")
+blp = Blueprint("offers", __name__, description="Offers, and accepting one into a match")
 
 REQUEST_NOT_VISIBLE = "No such request, or not one you may see."
 OFFER_NOT_VISIBLE = "No such offer, or not one you may see (yours or on your request)."
@@ -48,13 +50,13 @@ class RequestOffersViews(Resource):
         made again.
         """
         offer = offers.make_offer(current_actor(), request_id, note=data.get("note"))
-        return offers.offer_view(offer)
+        return offer_view(offer)
 
     @blp.arguments(OffersQueryArgsSchema, location="query")
     @blp.response(200, page_schema(OfferSchema))
     @blp.problem(403, "Not of the requester's household (or no profile).")
     @blp.problem(404, REQUEST_NOT_VISIBLE)
-    def get(self, args: dict[str, Any], request_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], request_id: uuid.UUID) -> Page[dict[str, Any]]:
         """Offers on my request, oldest first
 
         Each pending offer carries `insurance_preview`: the insurance tag accepting it would
@@ -64,14 +66,9 @@ class RequestOffersViews(Resource):
         actor = current_actor()
         request, stmt = offers.request_offers(actor, request_id, status=args.get("status"))
         page = paginate(
-            stmt,
-            created=Offer.created_at,
-            ident=Offer.id,
-            limit=args["limit"],
-            cursor=args["cursor"],
+            stmt, keys=[Offer.created_at, Offer.id], limit=args["limit"], cursor=args["cursor"]
         )
-        page["items"] = offers.offer_views(request, page["items"], with_preview=True)
-        return page
+        return page.map(lambda items: offer_views(request, items, with_preview=True))
 
 
 @blp.route("/offers/<uuid:offer_id>/accept")
@@ -94,7 +91,7 @@ class OfferAcceptViews(Resource):
         are declined and the request becomes `matched`. Of two concurrent accepts on one
         request exactly one succeeds; the other gets 409.
         """
-        return matches.match_view(matches.accept_offer(current_actor(), offer_id))
+        return match_view(accept_offer(current_actor(), offer_id))
 
 
 @blp.route("/offers/<uuid:offer_id>/withdraw")
@@ -108,7 +105,7 @@ class OfferWithdrawViews(Resource):
 
         Pending offers only; once accepted, cancel the match instead.
         """
-        return offers.offer_view(offers.withdraw_offer(current_actor(), offer_id))
+        return offer_view(offers.withdraw_offer(current_actor(), offer_id))
 
 
 @blp.route("/offers/<uuid:offer_id>/decline")
@@ -119,17 +116,4 @@ class OfferDeclineViews(Resource):
     @blp.problem(409, "The offer is no longer pending.")
     def post(self, offer_id: uuid.UUID) -> dict[str, Any]:
         """Decline an offer on my request"""
-        return offers.offer_view(offers.decline_offer(current_actor(), offer_id))
-
-
-@blp.route("/matches/<uuid:match_id>")
-class MatchByIdViews(Resource):
-    @blp.response(200, MatchSchema)
-    @blp.problem(403, "Create your profile first.")
-    @blp.problem(404, "No such match, or you are not a party to it.")
-    def get(self, match_id: uuid.UUID) -> dict[str, Any]:
-        """A match I am a party to, with its insurance tag
-
-        The tag is the one computed when the match was confirmed; it is never recomputed.
-        """
-        return matches.match_view(matches.get_match(current_actor(), match_id))
+        return offer_view(offers.decline_offer(current_actor(), offer_id))

@@ -13,7 +13,9 @@ from otagai.api.payments.schemas import (
     WebhookAnswerSchema,
 )
 from otagai.config import Settings
-from otagai.domain.payments import payouts, webhooks
+from otagai.domain.payments import payouts
+from otagai.domain.payments.views import payout_view
+from otagai.domain.thanks import webhooks
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.integrations.stripe_gateway import gateway
@@ -42,7 +44,7 @@ class PayoutAccountViews(Resource):
 
         Whether card thank-yous can be paid to me (`status` `ready`).
         """
-        return payouts.my_payout_account(current_actor())
+        return payout_view(payouts.my_payout_account(current_actor()))
 
     # 200, not 201: the call is safe to repeat (one account per user, a fresh link each
     # time), so it needs no Idempotency-Key.
@@ -67,7 +69,7 @@ class PayoutAccountViews(Resource):
         return {
             "url": onboarding.link.url,
             "expires_at": datetime.fromtimestamp(onboarding.link.expires_at, UTC),
-            "account": payouts.payout_view(onboarding.account),
+            "account": payout_view(onboarding.account),
         }
 
 

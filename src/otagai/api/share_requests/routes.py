@@ -12,10 +12,13 @@ from otagai.api.share_requests.schemas import (
     ShareRequestSchema,
 )
 from otagai.domain.requests import services as requests
-from otagai.domain.requests.visibility import household_views, request_view
+from otagai.domain.requests.models import ShareRequest
+from otagai.domain.sharing import requests as shared
+from otagai.domain.sharing.views import household_views, request_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("share_requests", __name__, description="Share requests (お願い)")
@@ -84,7 +87,7 @@ class ShareRequestByIdViews(Resource):
         and the children's details; a candidate (while it is open) a limited view with a
         rounded distance and the children's age bands. Anybody else gets 404.
         """
-        request, viewer = requests.get_share_request(current_actor(), request_id)
+        request, viewer = shared.get_share_request(current_actor(), request_id)
         return request_view(request, viewer)
 
 
@@ -103,7 +106,7 @@ class ShareRequestCancelViews(Resource):
         Open or matched requests only. A confirmed match is cancelled with it (by me, with
         the same reason) and offers still pending are declined.
         """
-        request = requests.cancel_share_request(current_actor(), request_id, reason=data["reason"])
+        request = shared.cancel_share_request(current_actor(), request_id, reason=data["reason"])
         return household_views([request])[0]
 
 
@@ -112,12 +115,17 @@ class MyShareRequestsViews(Resource):
     @blp.arguments(MyShareRequestsQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ShareRequestSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
         """Requests I posted, newest first
 
         Filter with `status` (effective status: an open request past its start is
         `expired`).
         """
         stmt = requests.my_share_requests(current_actor(), status=args.get("status"))
-        items, next_cursor = requests.newest_first(stmt, limit=args["limit"], cursor=args["cursor"])
-        return {"items": household_views(items), "next_cursor": next_cursor}
+        return paginate(
+            stmt,
+            keys=[ShareRequest.created_at, ShareRequest.id],
+            descending=True,
+            limit=args["limit"],
+            cursor=args["cursor"],
+        ).map(household_views)

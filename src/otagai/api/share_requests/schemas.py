@@ -15,6 +15,7 @@ from otagai.api.common import (
     reason_field,
     text,
 )
+from otagai.domain.matching.views import AGE_BANDS
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
     AUDIENCE_CONNECTIONS,
@@ -31,7 +32,7 @@ from otagai.domain.requests.validation import (
     MAX_THANK_YOU_JPY,
     MIN_RADIUS_M,
 )
-from otagai.domain.requests.visibility import AGE_BANDS, VIEWER_ROLES
+from otagai.domain.sharing.visibility import VIEWER_ROLES
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 STATUSES = (OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED)

@@ -1,1 +1,1 @@
-"""Match lifecycle (complete, cancel) and thank-yous (謝礼)."""
+"""Thank-yous (謝礼) of a match."""

@@ -1,65 +1,23 @@
-"""The match lifecycle (complete, cancel) and thank-yous (謝礼)."""
+"""Thank-yous (謝礼) of a match: recording, paying by card, acknowledging."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from otagai.api.offers.schemas import MatchSchema
-from otagai.api.thanks.schemas import MatchCancelSchema, ThankYouCreateSchema, ThankYouSchema
-from otagai.domain.matches import lifecycle
-from otagai.domain.matches.services import match_view
+from otagai.api.thanks.schemas import ThankYouCreateSchema, ThankYouSchema
 from otagai.domain.thanks import services as thanks
 from otagai.domain.thanks.models import ThankYou
+from otagai.domain.thanks.views import recorded_view, thank_you_views
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
-blp = Blueprint("thanks", __name__, description="Match lifecycle and thank-yous (謝礼)")
+blp = Blueprint("thanks", __name__, description="Thank-yous (謝礼)")
 
 MATCH_NOT_VISIBLE = "No such match, or you are not a party to it."
-
-
-@blp.route("/matches/<uuid:match_id>/complete")
-class MatchCompleteViews(Resource):
-    @blp.response(200, MatchSchema)
-    @blp.problem(403, "Only the requester may complete the match (or no profile).")
-    @blp.problem(404, MATCH_NOT_VISIBLE)
-    @blp.problem(
-        409,
-        "The match is not confirmed (`match_not_confirmed`: already completed or "
-        "cancelled), or its start time has not come yet (`match_not_started`).",
-    )
-    def post(self, match_id: uuid.UUID) -> dict[str, Any]:
-        """Mark the help done
-
-        The requester completes a confirmed match once its start time has passed; the
-        request becomes `completed` too, and both parties are told.
-        """
-        return match_view(lifecycle.complete_match(current_actor(), match_id))
-
-
-@blp.route("/matches/<uuid:match_id>/cancel")
-class MatchCancelViews(Resource):
-    @blp.arguments(
-        MatchCancelSchema,
-        examples={"reason": {"value": {"reason": "子どもが熱を出したため、今日はお休みします。"}}},
-    )
-    @blp.response(200, MatchSchema)
-    @blp.problem(403, "Only the requester and the supporter may cancel (or no profile).")
-    @blp.problem(404, MATCH_NOT_VISIBLE)
-    @blp.problem(409, "The match is not confirmed (already completed or cancelled).")
-    @blp.problem(422, "The reason is missing, blank or longer than 500 characters.")
-    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
-        """Cancel a match
-
-        Either party cancels a confirmed match with a reason. The request is cancelled
-        with it (the requester may post it again), and both parties are told.
-        """
-        match = lifecycle.cancel_match(current_actor(), match_id, reason=data["reason"])
-        return match_view(match)
 
 
 @blp.route("/matches/<uuid:match_id>/thank-yous")
@@ -107,26 +65,24 @@ class MatchThankYousViews(Resource):
         recorded = thanks.record_thank_you(
             current_actor(), match_id, amount_jpy=data["amount_jpy"], method=data["method"]
         )
-        return thanks.recorded_view(recorded)
+        return recorded_view(recorded)
 
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ThankYouSchema))
     @blp.problem(403, "Create your profile first.")
     @blp.problem(404, MATCH_NOT_VISIBLE)
-    def get(self, args: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], match_id: uuid.UUID) -> Page[dict[str, Any]]:
         """A match's thank-yous, oldest first
 
         For the parties to the match (and the requester's household).
         """
         page = paginate(
             thanks.match_thank_yous(current_actor(), match_id),
-            created=ThankYou.created_at,
-            ident=ThankYou.id,
+            keys=[ThankYou.created_at, ThankYou.id],
             limit=args["limit"],
             cursor=args["cursor"],
         )
-        page["items"] = thanks.thank_you_views(page["items"])
-        return page
+        return page.map(thank_you_views)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/payment")
@@ -155,7 +111,7 @@ class ThankYouPaymentViews(Resource):
         never a second charge.
         """
         recorded = thanks.resume_card_payment(current_actor(), thank_you_id)
-        return thanks.recorded_view(recorded)
+        return recorded_view(recorded)
 
 
 @blp.route("/thank-yous/<uuid:thank_you_id>/acknowledge")
@@ -170,4 +126,4 @@ class ThankYouAcknowledgeViews(Resource):
         The supporter confirms they received it: `recorded` → `acknowledged`.
         """
         thank_you = thanks.acknowledge_thank_you(current_actor(), thank_you_id)
-        return thanks.thank_you_views([thank_you])[0]
+        return thank_you_views([thank_you])[0]

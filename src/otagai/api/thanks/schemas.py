@@ -1,16 +1,12 @@
-"""Request and response bodies of the match lifecycle and thank-yous."""
+"""Request and response bodies of thank-yous."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.common import StrictInteger, StrictSchema, reason_field
+from otagai.api.common import StrictInteger, StrictSchema
 from otagai.api.share_requests.schemas import RecommendedThankYouSchema
 from otagai.domain.thanks.models import MAX_AMOUNT_JPY, METHODS, STATUSES
-
-
-class MatchCancelSchema(StrictSchema):
-    reason = reason_field("子どもが熱を出したため、今日はお休みします。")
 
 
 class ThankYouCreateSchema(StrictSchema):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from otagai.api.trust.schemas import (
     BlockCreateSchema,
     BlockSchema,
@@ -19,7 +21,7 @@ from otagai.domain.trust.ratelimit import REDEEM_LIMIT, REDEEM_WINDOW
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
-from otagai.extensions.keyset import paginate_rows
+from otagai.extensions.keyset import Page, paginate
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 from otagai.extensions.problems import PROBLEM_MIMETYPE, ProblemSchema
 
@@ -84,14 +86,15 @@ class MyConnectionsViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(ConnectionSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[Any]:
         """My connections (知り合い), oldest first"""
-        return paginate_rows(
-            trust.connections_query(current_actor()),
-            created="connected_at",
-            ident="user_id",
+        rows = trust.connections_query(current_actor())
+        return paginate(
+            select(rows),
+            keys=[rows.c.connected_at, rows.c.user_id],
             limit=args["limit"],
             cursor=args["cursor"],
+            mappings=True,
         )
 
 
@@ -129,14 +132,15 @@ class BlocksViews(Resource):
     @blp.arguments(PageQueryArgsSchema, location="query")
     @blp.response(200, page_schema(BlockSchema))
     @blp.problem(403, "Create your profile first.")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[Any]:
         """The people I blocked, oldest first"""
-        return paginate_rows(
-            trust.blocks_query(current_actor()),
-            created="blocked_at",
-            ident="user_id",
+        rows = trust.blocks_query(current_actor())
+        return paginate(
+            select(rows),
+            keys=[rows.c.blocked_at, rows.c.user_id],
             limit=args["limit"],
             cursor=args["cursor"],
+            mappings=True,
         )
 
 

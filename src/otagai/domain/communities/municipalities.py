@@ -20,10 +20,10 @@ from otagai.domain.communities.geometry import (
 from otagai.domain.communities.jis import check_digit, is_valid_code, is_well_formed
 from otagai.domain.communities.models import Municipality
 from otagai.domain.communities.roles import OPERATOR, require_operator
-from otagai.domain.communities.views import MunicipalityView, Page
+from otagai.domain.communities.views import MunicipalityView
 from otagai.errors import Conflict, NotFound, RuleViolation
 from otagai.extensions.db import session
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, one_string, paginate
 
 
 def code_problem(code: str) -> str | None:
@@ -56,23 +56,22 @@ def get_municipality(code: str) -> MunicipalityView:
     return MunicipalityView(code_, name_ja, name_en, created_at, boundary=loads_geojson(boundary))
 
 
-def list_municipalities(*, limit: int, cursor: str | None) -> Page:
+def list_municipalities(*, limit: int, cursor: str | None) -> Page[MunicipalityView]:
     """By code (prefecture first, as JIS orders them); boundaries only in the detail."""
-    stmt = _municipality_query().order_by(Municipality.code).limit(limit + 1)
-    if cursor:
-        after = decode_cursor(cursor, 1)[0]
-        if not isinstance(after, str):
-            raise invalid_cursor()
-        stmt = stmt.where(Municipality.code > after)
-    items = [
-        MunicipalityView(row.code, row.name_ja, row.name_en, row.created_at)
-        for row in session.execute(stmt)
-    ]
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor([items[-1].code])
-    return Page(items, next_cursor)
+    page = paginate(
+        _municipality_query(),
+        keys=[Municipality.code],
+        after=one_string,
+        limit=limit,
+        cursor=cursor,
+        mappings=True,
+    )
+    return page.map(
+        lambda rows: [
+            MunicipalityView(row["code"], row["name_ja"], row["name_en"], row["created_at"])
+            for row in rows
+        ]
+    )
 
 
 def create_municipality(

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import select
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.models import (
     ROLE_COORDINATOR,
     Community,
@@ -15,7 +15,6 @@ from otagai.domain.communities.models import (
 )
 from otagai.domain.communities.policies import can_coordinate, can_operate
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.errors import NotFound, require
 from otagai.extensions.db import session
 

@@ -1,4 +1,5 @@
-"""Communities, membership and coordinators. Services flush; the request commits.
+"""Communities, joining them, and coordinators. Services flush; the request commits.
+Leaving one revokes certifications there: ``accounts/services.py``.
 
 Areas arrive as GeoJSON already checked for structure
 (:mod:`otagai.domain.communities.geojson`); whether they are valid geometries is asked
@@ -12,10 +13,10 @@ import uuid
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import cast, delete, func, literal, select, update
+from sqlalchemy import cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit.services import record
 from otagai.domain.communities.geometry import (
     as_geojson,
@@ -31,17 +32,18 @@ from otagai.domain.communities.models import (
     CommunityMember,
     Municipality,
 )
-
-# Re-exported for otagai.domain.people.services, which imports it from here; point that
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
-from otagai.domain.communities.views import CommunityView, CoordinatorRef, Membership, Page
+from otagai.domain.communities.views import (
+    CommunityView,
+    CoordinatorRef,
+    Membership,
+    community_view,
+)
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.people.services import require_user
-from otagai.domain.trust.departures import LEFT_COMMUNITY, revoke_on_departure
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, decode_cursor, invalid_cursor, page_of
 
 DEFAULT_RADIUS_M = 10_000
 MAX_RADIUS_M = 50_000
@@ -87,19 +89,6 @@ def _community_columns(actor: Actor) -> list[Any]:
         _my_role(actor).label("my_role"),
         Community.created_at,
     ]
-
-
-def _community_view(row: Any, **extra: Any) -> CommunityView:
-    return CommunityView(
-        id=row.id,
-        municipality_code=row.municipality_code,
-        name=row.name,
-        description=row.description,
-        member_count=row.member_count,
-        my_role=row.my_role,
-        created_at=row.created_at,
-        **extra,
-    )
 
 
 def create_community(
@@ -169,7 +158,7 @@ def get_community_detail(actor: Actor, community_id: uuid.UUID) -> CommunityView
             .order_by(CommunityMember.joined_at, User.id)
         )
     ]
-    return _community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
+    return community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
 
 
 def _degrees_for(radius_m: int, lat: float) -> float:
@@ -181,7 +170,7 @@ def _degrees_for(radius_m: int, lat: float) -> float:
 
 def nearby_communities(
     actor: Actor, *, point: LatLng, radius_m: int, limit: int, cursor: str | None
-) -> Page:
+) -> Page[CommunityView]:
     """Communities whose area contains the point or lies within ``radius_m`` of it,
     nearest first (0 m when inside); distances are rounded up to 100 m."""
     offset = 0
@@ -202,9 +191,11 @@ def nearby_communities(
         .offset(offset)
         .limit(limit + 1)
     ).all()
-    items = [_community_view(row, distance_m=_round_up(row.distance)) for row in rows[:limit]]
-    next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
-    return Page(items, next_cursor)
+    # The cursor is the offset of the next page: distances are not a key (ties, floats).
+    page = page_of(rows, limit, lambda _last: [offset + limit])
+    return page.map(
+        lambda rows: [community_view(row, distance_m=_round_up(row.distance)) for row in rows]
+    )
 
 
 def _round_up(distance: float) -> int:
@@ -248,25 +239,6 @@ def join_community(actor: Actor, community_id: uuid.UUID) -> tuple[Membership, b
     membership = _membership(community_id, user.id)
     assert membership is not None
     return membership, created
-
-
-def leave_community(actor: Actor, community_id: uuid.UUID) -> None:
-    """Leave; a coordinator who leaves stops being one."""
-    user = require_user(actor)
-    get_community(community_id)
-    left = session.execute(
-        delete(CommunityMember)
-        .where(
-            CommunityMember.community_id == community_id,
-            CommunityMember.user_id == user.id,
-        )
-        .returning(CommunityMember.user_id)
-    ).first()
-    if left is None:
-        raise NotFound("not_a_member")
-    # A certification vouches for a member of this community; no longer one, no longer
-    # certified here (revoked with a history entry; a coordinator can certify again).
-    revoke_on_departure(user.id, reason=LEFT_COMMUNITY, community_id=community_id)
 
 
 # Coordinators --------------------------------------------------------------------------

@@ -46,7 +46,14 @@ class Membership:
     joined_at: datetime
 
 
-@dataclass
-class Page:
-    items: list[Any]
-    next_cursor: str | None
+def community_view(row: Any, **extra: Any) -> CommunityView:
+    return CommunityView(
+        id=row.id,
+        municipality_code=row.municipality_code,
+        name=row.name,
+        description=row.description,
+        member_count=row.member_count,
+        my_role=row.my_role,
+        created_at=row.created_at,
+        **extra,
+    )

@@ -4,19 +4,19 @@ see what is coming up in their communities."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit import services as audit
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.communities.policies import can_view_member_content
 from otagai.domain.communities.roles import get_community, require_coordinator, role_in
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.errors import NotFound, RuleViolation, require
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
@@ -37,10 +37,6 @@ TOO_FAR_AHEAD = "Must be at most one year ahead."
 ENDS_BEFORE_START = "Must be after starts_at."
 TOO_LONG = "Must be at most 24 hours after starts_at."
 NOT_A_MEMBER = "Not a member of this community."
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def _check_times(starts_at: datetime, ends_at: datetime | None, now: datetime) -> None:
@@ -72,7 +68,7 @@ def create_event(
 ) -> Event:
     community = get_community(community_id)
     coordinator = require_coordinator(actor, community_id)
-    _check_times(starts_at, ends_at, _now(now))
+    _check_times(starts_at, ends_at, clock.now(now))
     event = Event(
         id=uuid.uuid4(),
         community_id=community_id,
@@ -143,7 +139,7 @@ def record_attendance(
     """Record that a member came. Recording them twice changes nothing (and answers the
     first record, with ``False``)."""
     event, coordinator = _for_coordinator(actor, event_id)
-    at = _now(now)
+    at = clock.now(now)
     if event.starts_at - at > ATTENDANCE_OPENS:
         raise RuleViolation("event_not_started")
     if at - event.starts_at > ATTENDANCE_CLOSES:

@@ -4,7 +4,6 @@ a match's tag keeps pointing at the terms it was confirmed with); every action i
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,9 +17,10 @@ from otagai.domain.insurance.models import (
     DEFAULT_MIN_CHILD_AGE,
     InsurancePolicy,
 )
+from otagai.domain.insurance.views import policy_view
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import insert_unique, session
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, one_id, paginate
 
 OPERATOR = "operator"
 EDITABLE = (
@@ -34,30 +34,6 @@ EDITABLE = (
     "max_child_age",
     "limits",
 )
-
-
-@dataclass
-class PolicyPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-def policy_view(policy: InsurancePolicy) -> dict[str, Any]:
-    return {
-        "id": policy.id,
-        "version": policy.version,
-        "insurer": policy.insurer,
-        "policy_number": policy.policy_number,
-        "name": policy.name,
-        "valid_from": policy.valid_from,
-        "valid_to": policy.valid_to,
-        "kinds": list(policy.kinds),
-        "min_child_age": policy.min_child_age,
-        "max_child_age": policy.max_child_age,
-        "limits": dict(policy.limits or {}),
-        "created_at": policy.created_at,
-        "created_by_id": policy.created_by_id,
-    }
 
 
 def _check_terms(values: dict[str, Any]) -> None:
@@ -160,7 +136,7 @@ def get_policy(actor: Actor, policy_id: uuid.UUID, version: int | None = None) -
     return policy_view(policy)
 
 
-def list_policies(actor: Actor, *, limit: int, cursor: str | None) -> PolicyPage:
+def list_policies(actor: Actor, *, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
     """The latest version of every policy, by id."""
     require_operator(actor)
     latest = (
@@ -168,27 +144,10 @@ def list_policies(actor: Actor, *, limit: int, cursor: str | None) -> PolicyPage
         .group_by(InsurancePolicy.id)
         .subquery()
     )
-    stmt = (
-        select(InsurancePolicy)
-        .join(
-            latest,
-            (latest.c.id == InsurancePolicy.id) & (latest.c.version == InsurancePolicy.version),
-        )
-        .order_by(InsurancePolicy.id)
-        .limit(limit + 1)
+    stmt = select(InsurancePolicy).join(
+        latest,
+        (latest.c.id == InsurancePolicy.id) & (latest.c.version == InsurancePolicy.version),
     )
-    if cursor:
-        after = decode_cursor(cursor, 1)[0]
-        try:
-            after_id = uuid.UUID(after) if isinstance(after, str) else None
-        except ValueError:
-            after_id = None
-        if after_id is None:
-            raise invalid_cursor()
-        stmt = stmt.where(InsurancePolicy.id > after_id)
-    items = [policy_view(p) for p in session.scalars(stmt)]
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor([str(items[-1]["id"])])
-    return PolicyPage(items, next_cursor)
+    return paginate(stmt, keys=[InsurancePolicy.id], after=one_id, limit=limit, cursor=cursor).map(
+        lambda policies: [policy_view(p) for p in policies]
+    )

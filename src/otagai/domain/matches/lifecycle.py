@@ -9,38 +9,35 @@ each other, and the second sees what the first did.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.locks import locked
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
-from otagai.domain.notifications.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
-from otagai.domain.people.services import require_user
+from otagai.domain.outbox import MATCH_CANCELLED, MATCH_COMPLETED, enqueue
 from otagai.domain.requests import models as requests
 from otagai.domain.requests.models import ShareRequest
-from otagai.domain.requests.offers import lock_request
+from otagai.domain.requests.queries import lock_request
 from otagai.errors import Conflict, require
 from otagai.extensions.db import session
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def lock_match(match: Match) -> tuple[Match, ShareRequest]:
     """The match's request and then the match, locked and read afresh."""
     request = lock_request(match.request_id)
     assert request is not None  # a match's request is never deleted
-    locked = session.get(Match, match.id, with_for_update=True, populate_existing=True)
-    assert locked is not None
-    return locked, request
+    fresh = locked(Match, match.id)
+    assert fresh is not None
+    return fresh, request
 
 
 def complete_match(actor: Actor, match_id: uuid.UUID, now: datetime | None = None) -> Match:
     """The requester marks the help done: a confirmed match whose start has passed becomes
     ``completed``, and so does its request."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     match = get_match(actor, match_id)
     require(user.id == match.requester_id, "requester_only")
     match, request = lock_match(match)
@@ -66,7 +63,7 @@ def cancel_match(
     """Either party cancels a confirmed match, with a reason; the request is cancelled
     with it (the requester may post it again)."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     match = get_match(actor, match_id)
     require(user.id in (match.requester_id, match.supporter_id), "match_party_only")
     match, request = lock_match(match)

@@ -56,13 +56,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.people.ages import TOKYO
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
 from otagai.domain.trust.models import Certification, Connection
@@ -372,7 +371,7 @@ def list_candidates(
     like any request they may not see; a request no longer open 409."""
     user = require_user(actor)
     request = session.get(ShareRequest, request_id)
-    # The household rule of requests/visibility.py (viewer_of), which imports this module.
+    # The household rule of sharing/visibility.py (viewer_of), which imports this module.
     if request is None or (
         user.id != request.requester_id and user.household_id != request.household_id
     ):

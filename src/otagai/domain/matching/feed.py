@@ -31,8 +31,6 @@ distance, then id: the cursor carries only what the page already shows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -54,32 +52,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import load_only
 from sqlalchemy.sql.elements import ColumnElement
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.clock import TOKYO_NAME
 from otagai.domain.communities.models import CommunityMember
-from otagai.domain.lookups import community_names, people_by_id
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.matching.candidates import TIERS, Query
-from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
+from otagai.domain.matching.candidates import Query
+from otagai.domain.matching.views import feed_views
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
-from otagai.domain.requests.visibility import children_summaries
-from otagai.domain.thanks.recommend import recommended_thank_you
-from otagai.domain.trust.models import TOKYO, Certification
+from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
 from otagai.extensions.geo import LatLng, latlng_of
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
+from otagai.extensions.keyset import Page, decode_cursor, invalid_cursor, page_of
 
 R = ShareRequest
 P = bindparam  # the statement below is built once and bound per call
 # No two points on Earth are farther apart (half the equator, rounded up): bounds cursors.
 FARTHEST_M = 20_040_000
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
 
 
 def _rounded(meters: ColumnElement[Any]) -> ColumnElement[int]:
@@ -89,7 +78,7 @@ def _rounded(meters: ColumnElement[Any]) -> ColumnElement[int]:
 
 def _activity_day() -> ColumnElement[Any]:
     """SQL twin of ``candidates.activity_day``: the Tokyo calendar day the help starts."""
-    return func.date(func.timezone(TOKYO, R.starts_at))
+    return func.date(func.timezone(TOKYO_NAME, R.starts_at))
 
 
 def _connected() -> ColumnElement[bool]:
@@ -236,7 +225,7 @@ def supporter_feed(
     limit: int = 20,
     cursor: str | None = None,
     now: datetime | None = None,
-) -> FeedPage:
+) -> Page[dict[str, Any]]:
     """Open requests I may offer on, nearest first. Candidacy is always judged from my home;
     ``position`` (where I am now) only changes the distances shown and the order."""
     user = require_user(actor)
@@ -253,45 +242,5 @@ def supporter_feed(
         after=_after(cursor),
         limit=limit + 1,
     ).rows()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].distance_m, rows[-1].ShareRequest.id])
-    return FeedPage(feed_views(rows), next_cursor)
-
-
-def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """What a candidate may see of each request: no coordinates, no children's names."""
-    requests = [row.ShareRequest for row in rows]
-    people = people_by_id(r.requester_id for r in requests)
-    names = community_names(r.community_id for r in requests)
-    children = children_summaries(requests)
-    views = []
-    for row in rows:
-        r: ShareRequest = row.ShareRequest
-        requester: User | None = people.get(r.requester_id)
-        views.append(
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "title": r.title,
-                "starts_at": r.starts_at,
-                "ends_at": r.ends_at,
-                "distance_m": row.distance_m,
-                "requester": {
-                    "id": r.requester_id,
-                    "display_name": requester.display_name if requester else None,
-                },
-                "community": {"id": r.community_id, "name": names.get(r.community_id)},
-                "trust_tier": TIERS[row.tier],
-                "children": children[r.id],
-                "item": (
-                    {"category": r.item_category, "description": r.item_description}
-                    if r.item_category is not None
-                    else None
-                ),
-                "intended_thank_you_jpy": r.intended_thank_you_jpy,
-                "recommended_thank_you": recommended_thank_you(r.kind, r.starts_at, r.ends_at),
-            }
-        )
-    return views
+    page = page_of(rows, limit, lambda last: [last.distance_m, last.ShareRequest.id])
+    return page.map(feed_views)

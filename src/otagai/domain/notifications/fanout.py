@@ -19,10 +19,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from otagai.domain import outbox
 from otagai.domain.matching.candidates import find_candidates
-from otagai.domain.notifications import outbox, types
-from otagai.domain.notifications.models import Notification, OutboxEvent
+from otagai.domain.notifications import types
+from otagai.domain.notifications.models import Notification
 from otagai.domain.notifications.preferences import held_until, preferences_for, wants
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.status import is_effectively_open

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from otagai.domain import outbox
+from otagai.domain.clock import TOKYO
 from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.notifications import outbox
-from otagai.domain.people.ages import TOKYO
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
 from otagai.domain.trust.models import Certification

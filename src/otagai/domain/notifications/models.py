@@ -1,5 +1,5 @@
-"""The outbox (events written in the same transaction as the change they announce), the
-notifications the worker makes of them, and each user's notification settings."""
+"""The notifications the worker makes of outbox events (``domain/outbox.py``), and each
+user's notification settings."""
 
 from __future__ import annotations
 
@@ -8,36 +8,10 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
-
-
-class OutboxEvent(UUIDPrimaryKey, CreatedAt, Base):
-    """Something the people in ``recipients`` should be told about. ``payload`` holds ids
-    only (no names, texts or places): the deliverer reads what it shows afresh, so a
-    notification never outlives a deletion of the data it mentions.
-
-    ``dedupe_key`` makes scheduled events (reminders, expiry notices) idempotent: a job
-    that runs twice, or on two workers, writes the event once."""
-
-    __tablename__ = "outbox_events"
-    __table_args__ = (
-        # The deliverer reads the unprocessed events oldest first.
-        Index(
-            "ix_outbox_events_unprocessed",
-            "created_at",
-            postgresql_where="processed_at IS NULL",
-        ),
-    )
-
-    kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    recipients: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
-    processed_at: Mapped[datetime | None]
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-
 
 # Delivery states of a notification.
 PENDING, SENT, FAILED, NO_DEVICE = "pending", "sent", "failed", "no_device"

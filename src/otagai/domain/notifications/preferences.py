@@ -16,15 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.models import (
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     NotificationSettings,
 )
 from otagai.domain.notifications.types import ALWAYS_ON, TYPES
-from otagai.domain.people.ages import TOKYO
-from otagai.domain.people.services import require_user
 from otagai.errors import RuleViolation
 from otagai.extensions.db import session
 
@@ -101,21 +100,11 @@ def held_until(now: datetime, prefs: Preferences, *, urgent: bool) -> datetime |
     return release.astimezone(UTC)
 
 
-def _view(prefs: Preferences) -> dict[str, Any]:
-    return {
-        "types": {type: wants(prefs, type) for type in TYPES},
-        "quiet_hours": {
-            "enabled": prefs.quiet_enabled,
-            "start": prefs.quiet_start,
-            "end": prefs.quiet_end,
-        },
-    }
-
-
-def my_settings(actor: Actor) -> dict[str, Any]:
-    """My settings: ``{"types": {type: on}, "quiet_hours": {"enabled", "start", "end"}}``."""
+def my_settings(actor: Actor) -> Preferences:
+    """My settings (the defaults where I never changed them); ``views.settings_view``
+    shows them as ``{"types": {type: on}, "quiet_hours": {"enabled", "start", "end"}}``."""
     user = require_user(actor)
-    return _view(preferences_for([user.id])[user.id])
+    return preferences_for([user.id])[user.id]
 
 
 def _check_always_on(types: Mapping[str, bool]) -> None:
@@ -151,7 +140,7 @@ def _locked_row(user_id: uuid.UUID) -> NotificationSettings:
     ).one()
 
 
-def update_settings(actor: Actor, changes: Mapping[str, Any]) -> dict[str, Any]:
+def update_settings(actor: Actor, changes: Mapping[str, Any]) -> Preferences:
     """Change some of my settings: ``{"types": {type: on}, "quiet_hours": {"enabled",
     "start", "end"}}``, any subset of it; answers all of them, as ``my_settings``."""
     user = require_user(actor)
@@ -175,4 +164,4 @@ def update_settings(actor: Actor, changes: Mapping[str, Any]) -> dict[str, Any]:
     row.quiet_hours_enabled = quiet.get("enabled", row.quiet_hours_enabled)
     row.quiet_start, row.quiet_end = start, end
     session.flush()
-    return _view(_of(row))
+    return _of(row)

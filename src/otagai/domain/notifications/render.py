@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from otagai.domain.people.ages import TOKYO
+from otagai.domain.clock import TOKYO
 from otagai.messages.notifications import KIND_LABELS, PUSH_TEXTS
 
 WEEKDAYS_JA = "月火水木金土日"

@@ -1,2 +1,3 @@
-"""Card thank-yous through Stripe Connect: supporters' payout accounts, the payment of a
-card thank-you, and the webhooks that settle both."""
+"""Stripe Connect: supporters' payout accounts, and the Stripe events already handled.
+Paying a card thank-you and applying Stripe's webhooks to it are the thank-yous' own
+business (``thanks/card.py``, ``thanks/webhooks.py``), above this package."""

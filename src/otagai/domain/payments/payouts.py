@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.payments.models import PayoutAccount
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.extensions.db import session
 from otagai.integrations.stripe_gateway import AccountState, OnboardingLink, gateway
 
@@ -84,14 +83,5 @@ def payout_status(account: PayoutAccount | None) -> str:
     return VERIFYING if account.details_submitted else ONBOARDING
 
 
-def payout_view(account: PayoutAccount | None) -> dict[str, Any]:
-    return {
-        "status": payout_status(account),
-        "details_submitted": bool(account and account.details_submitted),
-        "charges_enabled": bool(account and account.charges_enabled),
-        "payouts_enabled": bool(account and account.payouts_enabled),
-    }
-
-
-def my_payout_account(actor: Actor) -> dict[str, Any]:
-    return payout_view(payout_account_of(require_user(actor).id))
+def my_payout_account(actor: Actor) -> PayoutAccount | None:
+    return payout_account_of(require_user(actor).id)

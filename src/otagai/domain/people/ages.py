@@ -1,16 +1,10 @@
-"""Dates as a family's calendar sees them: in Asia/Tokyo, whatever the server's zone."""
+"""Ages as a family's calendar counts them (the days themselves are Tokyo days: clock.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_CHILD_AGE = 18
-
-
-def today_tokyo(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(TOKYO).date()
 
 
 def age_on(birth_date: date, on: date) -> int:

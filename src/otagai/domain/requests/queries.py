@@ -1,4 +1,4 @@
-"""Reads about requests that several modules need."""
+"""Reads about requests that several modules need, and the lock on a request's row."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from otagai.domain.locks import locked
 from otagai.domain.people.models import Child
-from otagai.domain.requests.models import ShareRequestChild
+from otagai.domain.requests.models import ShareRequest, ShareRequestChild
 from otagai.extensions.db import session
 
 
@@ -28,3 +29,9 @@ def request_children(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[C
     for request_id, child in rows:
         out[request_id].append(child)
     return out
+
+
+def lock_request(request_id: uuid.UUID, *, shared: bool = False) -> ShareRequest | None:
+    """The request row, locked for the rest of the transaction and read afresh. Every
+    change to a request's offers and its match holds it first (sharing/offers.py)."""
+    return locked(ShareRequest, request_id, shared=shared)

@@ -1,28 +1,24 @@
-"""Share requests (お願い): post, read at the allowed visibility, list mine, cancel, expire.
-Services flush; the request (or the CLI command) commits."""
+"""Share requests (お願い): post, list mine, expire. Services flush; the request (or the CLI
+command) commits. Reading one at the allowed visibility and cancelling it depend on the
+candidate rules: ``sharing/requests.py``."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, func, select, update
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock, outbox
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.attribution import municipality_of_user
 from otagai.domain.communities.roles import get_community, role_in
-from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
-from otagai.domain.matches.models import CONFIRMED, Match
-from otagai.domain.notifications import outbox
 from otagai.domain.people.models import Child, User
-from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
-    CANCELLED,
     EXPIRED,
-    MATCHED,
     OFFER_DECLINED,
     OFFER_PENDING,
     OPEN,
@@ -30,23 +26,15 @@ from otagai.domain.requests.models import (
     ShareRequest,
     ShareRequestChild,
 )
-from otagai.domain.requests.status import effective_status, status_clause
+from otagai.domain.requests.status import status_clause
 from otagai.domain.requests.validation import (
     DEFAULT_RADIUS_M,
     UNKNOWN_CHILD,
     request_errors,
 )
-from otagai.domain.requests.visibility import Viewer, viewer_of
-from otagai.errors import Conflict, NotFound, RuleViolation, require
+from otagai.errors import RuleViolation, require
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
-from otagai.extensions.keyset import decode_cursor, encode_cursor, invalid_cursor
-
-CANCELLABLE = (OPEN, MATCHED)
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def _household_children(user: User, child_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -95,7 +83,7 @@ def create_share_request(
         dropoff=dropoff,
         child_ids=child_ids,
         item=item,
-        now=_now(now),
+        now=clock.now(now),
     )
     if (
         child_ids
@@ -136,27 +124,6 @@ def create_share_request(
     return request
 
 
-def _visible(
-    user: User, request_id: uuid.UUID, now: datetime | None, *, lock: bool = False
-) -> tuple[ShareRequest, Viewer]:
-    stmt = select(ShareRequest).where(ShareRequest.id == request_id)
-    if lock:
-        # Serializes with an accept of an offer on the same request.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    request = session.scalars(stmt).one_or_none()
-    viewer = viewer_of(user, request, now) if request is not None else None
-    if request is None or viewer is None:
-        raise NotFound("share_request_not_found")
-    return request, viewer
-
-
-def get_share_request(
-    actor: Actor, request_id: uuid.UUID, now: datetime | None = None
-) -> tuple[ShareRequest, Viewer]:
-    """The request and how I relate to it; 404 when I may not see it."""
-    return _visible(require_user(actor), request_id, now)
-
-
 def my_share_requests(actor: Actor, *, status: str | None = None) -> Select[ShareRequest]:
     """Requests I posted, filtered by effective status."""
     user = require_user(actor)
@@ -164,78 +131,6 @@ def my_share_requests(actor: Actor, *, status: str | None = None) -> Select[Shar
     if status is not None:
         stmt = stmt.where(status_clause(status))
     return stmt
-
-
-def newest_first(
-    stmt: Select[ShareRequest], *, limit: int, cursor: str | None
-) -> tuple[list[ShareRequest], str | None]:
-    """Keyset page over (created_at, id), newest first."""
-    key = tuple_(ShareRequest.created_at, ShareRequest.id)
-    if cursor:
-        created, ident = decode_cursor(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(created), uuid.UUID(ident))
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise invalid_cursor() from exc
-        stmt = stmt.where(key < tuple_(*after))
-    rows = list(
-        session.scalars(
-            stmt.order_by(ShareRequest.created_at.desc(), ShareRequest.id.desc()).limit(limit + 1)
-        )
-    )
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor([rows[-1].created_at, rows[-1].id])
-
-
-def _decline_pending(request_id: uuid.UUID, now: datetime) -> None:
-    """Decline the request's pending offers and tell their supporters."""
-    declined = session.scalars(
-        update(Offer)
-        .where(Offer.request_id == request_id, Offer.status == OFFER_PENDING)
-        .values(status=OFFER_DECLINED, decided_at=now)
-        .returning(Offer.supporter_id)
-    ).all()
-    if declined:
-        outbox.enqueue(outbox.OFFER_DECLINED, {"request_id": request_id}, declined)
-
-
-def cancel_share_request(
-    actor: Actor, request_id: uuid.UUID, *, reason: str, now: datetime | None = None
-) -> ShareRequest:
-    """The requester cancels an open or matched request; a confirmed match is cancelled
-    with it and pending offers are declined. The row is locked first, so a concurrent
-    accept either happens before (and its match is cancelled here) or sees it cancelled."""
-    user = require_user(actor)
-    at = _now(now)
-    request, _ = _visible(user, request_id, at, lock=True)
-    require(user.id == request.requester_id, "requester_only")
-    if effective_status(request, at) not in CANCELLABLE:
-        raise Conflict("share_request_not_cancellable")
-    if request.status == MATCHED:
-        match = session.scalars(
-            select(Match)
-            .where(Match.request_id == request.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if match is not None and match.status == CONFIRMED:
-            match.status = MATCH_CANCELLED
-            match.cancelled_at = at
-            match.cancelled_by_id = user.id
-            match.cancel_reason = reason
-            outbox.enqueue(
-                outbox.MATCH_CANCELLED,
-                {"match_id": match.id, "request_id": request.id, "cancelled_by_id": user.id},
-                [match.supporter_id],
-            )
-    request.status = CANCELLED
-    request.cancel_reason = reason
-    request.cancelled_at = at
-    _decline_pending(request.id, at)
-    session.flush()
-    return request
 
 
 @dataclass(frozen=True)
@@ -247,7 +142,7 @@ class Expiry:
 def expire_requests(now: datetime | None = None) -> Expiry:
     """Write down what readers already see: open requests whose start has passed are
     expired, and their pending offers declined. One statement."""
-    at = _now(now)
+    at = clock.now(now)
     expired = (
         update(ShareRequest)
         .where(ShareRequest.status == OPEN, ShareRequest.starts_at <= at)

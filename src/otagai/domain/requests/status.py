@@ -3,20 +3,17 @@ even before ``flask expire-requests`` writes it down."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from otagai.domain import clock
 from otagai.domain.requests.models import EXPIRED, OPEN, ShareRequest
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def effective_status(request: ShareRequest, now: datetime | None = None) -> str:
     """The status a reader sees: ``open`` past its start reads as ``expired``."""
-    if request.status == OPEN and request.starts_at <= _now(now):
+    if request.status == OPEN and request.starts_at <= clock.now(now):
         return EXPIRED
     return request.status
 
@@ -27,14 +24,14 @@ def is_effectively_open(request: ShareRequest, now: datetime | None = None) -> b
 
 def effectively_open_clause(now: datetime | None = None) -> ColumnElement[bool]:
     """SQL: open and not yet started."""
-    return and_(ShareRequest.status == OPEN, ShareRequest.starts_at > _now(now))
+    return and_(ShareRequest.status == OPEN, ShareRequest.starts_at > clock.now(now))
 
 
 def effectively_expired_clause(now: datetime | None = None) -> ColumnElement[bool]:
     """SQL: written down as expired, or open past its start."""
     return or_(
         ShareRequest.status == EXPIRED,
-        and_(ShareRequest.status == OPEN, ShareRequest.starts_at <= _now(now)),
+        and_(ShareRequest.status == OPEN, ShareRequest.starts_at <= clock.now(now)),
     )
 
 

@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import Date, String
 
+from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
 from otagai.domain.events.models import Event, EventAttendance
-from otagai.domain.people.ages import TOKYO
 from otagai.domain.statistics.models import (
     ALL_KINDS,
     MunicipalMonthlyActivity,

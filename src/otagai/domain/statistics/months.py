@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from otagai.domain.people.ages import TOKYO
+from otagai.domain.clock import TOKYO
 
 _PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -1,5 +1,5 @@
 """Thank-yous (謝礼): the requester records one per match, after it is confirmed; the
-supporter acknowledges a cash one. A card one is paid through Stripe (``payments.card``):
+supporter acknowledges a cash one. A card one is paid through Stripe (``thanks/card.py``):
 without Stripe configured it is refused with 503 ``card_payments_unavailable`` and
 nothing is written.
 
@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.locks import locked
 from otagai.domain.matches.lifecycle import lock_match
 from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
 from otagai.domain.matches.models import Match
 from otagai.domain.matches.services import get_match
-from otagai.domain.notifications.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
-from otagai.domain.payments import card as card_payments
-from otagai.domain.payments.card import CardPayment
-from otagai.domain.people.services import require_user
+from otagai.domain.outbox import THANK_YOU_ACKNOWLEDGED, THANK_YOU_RECORDED, enqueue
 from otagai.domain.requests.models import ShareRequest
+from otagai.domain.thanks import card as card_payments
+from otagai.domain.thanks.card import CardPayment
 from otagai.domain.thanks.models import (
     ACKNOWLEDGED,
     CARD,
@@ -39,10 +40,6 @@ from otagai.domain.thanks.models import (
 from otagai.domain.thanks.recommend import RecommendedThankYou, recommended_thank_you
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -99,10 +96,10 @@ def resume_card_payment(actor: Actor, thank_you_id: uuid.UUID) -> Recorded:
     thank_you, match = _visible_thank_you(actor, thank_you_id)
     require(user.id == match.requester_id, "requester_only")
     lock_match(match)
-    locked = session.get(ThankYou, thank_you.id, with_for_update=True, populate_existing=True)
-    assert locked is not None
-    payment = card_payments.resume_payment(locked)
-    return Recorded(locked, payment)
+    fresh = locked(ThankYou, thank_you.id)
+    assert fresh is not None
+    payment = card_payments.resume_payment(fresh)
+    return Recorded(fresh, payment)
 
 
 def _live_thank_you(match_id: uuid.UUID) -> ThankYou | None:
@@ -118,12 +115,12 @@ def acknowledge_thank_you(
     user = require_user(actor)
     found, match = _visible_thank_you(actor, thank_you_id)
     require(user.id == match.supporter_id, "thank_you_supporter_only")
-    thank_you = session.get(ThankYou, found.id, with_for_update=True, populate_existing=True)
+    thank_you = locked(ThankYou, found.id)
     assert thank_you is not None
     if thank_you.method != CASH or thank_you.status != RECORDED:
         raise Conflict("thank_you_not_recorded")
     thank_you.status = ACKNOWLEDGED
-    thank_you.acknowledged_at = _now(now)
+    thank_you.acknowledged_at = clock.now(now)
     enqueue(
         THANK_YOU_ACKNOWLEDGED,
         {"thank_you_id": thank_you.id, "match_id": match.id},
@@ -155,53 +152,3 @@ def recommended_for(match: Match) -> RecommendedThankYou | None:
     request = session.get(ShareRequest, match.request_id)
     assert request is not None
     return recommended_thank_you(request.kind, request.starts_at, request.ends_at)
-
-
-def thank_you_view(
-    thank_you: ThankYou,
-    recommended: RecommendedThankYou | None,
-    payment: CardPayment | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": thank_you.id,
-        "match_id": thank_you.match_id,
-        "amount_jpy": thank_you.amount_jpy,
-        "method": thank_you.method,
-        "status": thank_you.status,
-        "created_at": thank_you.created_at,
-        "acknowledged_at": thank_you.acknowledged_at,
-        "paid_at": thank_you.paid_at,
-        "payment": (
-            {
-                "payment_intent_id": payment.payment_intent_id,
-                "client_secret": payment.client_secret,
-            }
-            if payment
-            else None
-        ),
-        "recommended_thank_you": (
-            {"min_jpy": recommended.min_jpy, "max_jpy": recommended.max_jpy}
-            if recommended
-            else None
-        ),
-    }
-
-
-def thank_you_views(thank_yous: list[ThankYou]) -> list[dict[str, Any]]:
-    """Thank-yous as the API shows them, each with its match's recommended range."""
-    ranges: dict[uuid.UUID, RecommendedThankYou | None] = {}
-    views = []
-    for thank_you in thank_yous:
-        if thank_you.match_id not in ranges:
-            match = session.get(Match, thank_you.match_id)
-            assert match is not None
-            ranges[match.id] = recommended_for(match)
-        views.append(thank_you_view(thank_you, ranges[thank_you.match_id]))
-    return views
-
-
-def recorded_view(recorded: Recorded) -> dict[str, Any]:
-    """The answer to the requester who records or pays: with the client secret, if any."""
-    match = session.get(Match, recorded.thank_you.match_id)
-    assert match is not None
-    return thank_you_view(recorded.thank_you, recommended_for(match), recorded.payment)

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock, outbox
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.audit import services as audit
 from otagai.domain.communities.models import Community
 from otagai.domain.communities.roles import get_community, require_coordinator, role_in
-from otagai.domain.notifications import outbox
-from otagai.domain.people.ages import today_tokyo
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.domain.trust.certification_rules import (
     canonical_kinds,
     grant_terms,
@@ -41,10 +39,6 @@ from otagai.extensions.db import insert_unique, session
 # Field messages (English; Japanese in otagai.messages.certifications.FIELD_MESSAGES_JA).
 NOT_A_MEMBER = "Not a member of this community."
 SELF_CERTIFICATION = "Another coordinator must certify you."
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 # --- changes --------------------------------------------------------------------------
@@ -119,8 +113,8 @@ def certify_member(
     """A coordinator certifies a member of their community (default term: one year)."""
     community = get_community(community_id)
     coordinator = require_coordinator(actor, community_id)
-    at = _now(now)
-    expires_on = grant_terms(trained_on, expires_on, today_tokyo(at))
+    at = clock.now(now)
+    expires_on = grant_terms(trained_on, expires_on, clock.today_tokyo(at))
     user = _member(user_id, community_id)
     if user.id == coordinator.id:
         raise RuleViolation("self_certification", errors={"user_id": [SELF_CERTIFICATION]})
@@ -196,9 +190,9 @@ def renew_certification(
     for other kinds. Default: one more year from today or the current expiry, whichever
     is later, but never past three years from training."""
     certification, coordinator, community = _for_coordinator(actor, certification_id)
-    at = _now(now)
+    at = clock.now(now)
     previous = _terms(certification)
-    trained, expires = renewal_terms(certification, trained_on, expires_on, today_tokyo(at))
+    trained, expires = renewal_terms(certification, trained_on, expires_on, clock.today_tokyo(at))
     certification.trained_on = trained
     certification.expires_on = expires
     if kinds is not None:
@@ -214,7 +208,7 @@ def revoke_certification(
 ) -> Certification:
     """Withdraw a certification, with the reason; it stays in the history."""
     certification, coordinator, community = _for_coordinator(actor, certification_id)
-    at = _now(now)
+    at = clock.now(now)
     change = certification.revoke(by=coordinator.id, reason=reason, at=at)
     session.flush()
     _log(
@@ -234,7 +228,7 @@ def _filtered(
     stmt: Select[Certification], status: str | None, today: date | None
 ) -> Select[Certification]:
     if status is not None:
-        stmt = stmt.where(status_condition(status, today or today_tokyo()))
+        stmt = stmt.where(status_condition(status, today or clock.today_tokyo()))
     return stmt
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from otagai.domain.clock import TOKYO, TOKYO_NAME
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
 
 KINDS = ("pickup", "babysitting", "lending")
@@ -28,7 +29,6 @@ KINDS = ("pickup", "babysitting", "lending")
 GRANTED = "granted"
 RENEWED = "renewed"
 REVOKED = "revoked"
-TOKYO = "Asia/Tokyo"
 
 
 class Connection(CreatedAt, Base):
@@ -132,17 +132,15 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
         """THE rule, used by matching and statistics alike: granted by ``day``, not revoked
         by then, and ``day`` no later than the expiry date (valid through that day).
         Days are Tokyo calendar days."""
-        from otagai.domain.people.ages import TOKYO as TOKYO_ZONE
-
-        granted = self.granted_at.astimezone(TOKYO_ZONE).date()
-        revoked = self.revoked_at.astimezone(TOKYO_ZONE).date() if self.revoked_at else None
+        granted = self.granted_at.astimezone(TOKYO).date()
+        revoked = self.revoked_at.astimezone(TOKYO).date() if self.revoked_at else None
         return granted <= day <= self.expires_on and (revoked is None or revoked > day)
 
     @valid_on.expression
     @classmethod
     def _valid_on_sql(cls, day: date | ColumnElement[date]) -> ColumnElement[bool]:
-        granted = func.date(func.timezone(TOKYO, cls.granted_at))
-        revoked = func.date(func.timezone(TOKYO, cls.revoked_at))
+        granted = func.date(func.timezone(TOKYO_NAME, cls.granted_at))
+        revoked = func.date(func.timezone(TOKYO_NAME, cls.revoked_at))
         return and_(
             granted <= day,
             cls.expires_on >= day,
@@ -155,8 +153,8 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
         ``first <= day <= last`` (an empty interval when revoked on the day granted). For
         counting many days at once: the day arithmetic is done once a certification, not
         once a certification and day."""
-        first = func.date(func.timezone(TOKYO, cls.granted_at), type_=Date)
-        revoked = func.date(func.timezone(TOKYO, cls.revoked_at), type_=Date)
+        first = func.date(func.timezone(TOKYO_NAME, cls.granted_at), type_=Date)
+        revoked = func.date(func.timezone(TOKYO_NAME, cls.revoked_at), type_=Date)
         # LEAST ignores NULL: not revoked, valid through the expiry.
         return first, func.least(cls.expires_on, revoked - 1, type_=Date)
 

@@ -11,8 +11,7 @@ from otagai.domain.communities.policies import can_coordinate, can_operate
 from otagai.domain.people.models import User
 from otagai.domain.trust.models import Certification, ConnectionCode
 
-# Shown as a QR and also typed by hand: six characters of an alphabet without 0/O, 1/I/L.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Shown as a QR and also typed by hand: six characters of CODE_ALPHABET (domain/codes.py).
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 

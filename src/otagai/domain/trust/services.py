@@ -13,15 +13,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.selectable import Subquery
 
-from otagai.domain.actors import Actor
+from otagai.domain.actors import Actor, require_user
+from otagai.domain.codes import CODE_ALPHABET, normalize_code
 from otagai.domain.communities.roles import role_in
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.people.services import normalize_code, require_user
 from otagai.domain.trust import ratelimit
 from otagai.domain.trust.models import Block, Connection, ConnectionCode
 from otagai.domain.trust.policies import (
-    CODE_ALPHABET,
     CODE_LENGTH,
     CODE_TTL,
     can_be_connected_or_blocked,

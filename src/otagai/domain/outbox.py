@@ -1,16 +1,23 @@
 """The one hook for telling people about a change: ``enqueue`` an outbox event in the
 caller's transaction (committed with the change, or not at all). The notification worker
-turns each event into pushes (``fanout``) and sets ``processed_at``."""
+turns each event into pushes (``notifications/fanout.py``) and sets ``processed_at``.
+
+At the bottom of the domain: every area that changes something people are told about
+writes here, and the notifications area, which reads those areas to word the pushes,
+sits above them all."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Index, String
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
+from sqlalchemy.orm import Mapped, mapped_column
 
-from otagai.domain.notifications.models import OutboxEvent
-from otagai.extensions.db import session
+from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey, session
 
 SHARE_REQUEST_CREATED = "share_request.created"  # recipients: found by the worker
 OFFER_CREATED = "offer.created"
@@ -26,6 +33,32 @@ THANK_YOU_RECORDED = "thank_you.recorded"
 THANK_YOU_ACKNOWLEDGED = "thank_you.acknowledged"
 THANK_YOU_PAID = "thank_you.paid"
 THANK_YOU_PAYMENT_FAILED = "thank_you.payment_failed"
+
+
+class OutboxEvent(UUIDPrimaryKey, CreatedAt, Base):
+    """Something the people in ``recipients`` should be told about. ``payload`` holds ids
+    only (no names, texts or places): the deliverer reads what it shows afresh, so a
+    notification never outlives a deletion of the data it mentions.
+
+    ``dedupe_key`` makes scheduled events (reminders, expiry notices) idempotent: a job
+    that runs twice, or on two workers, writes the event once."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        # The deliverer reads the unprocessed events oldest first.
+        Index(
+            "ix_outbox_events_unprocessed",
+            "created_at",
+            postgresql_where="processed_at IS NULL",
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    recipients: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    processed_at: Mapped[datetime | None]
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
 
 PayloadValue = uuid.UUID | str | int | None
 

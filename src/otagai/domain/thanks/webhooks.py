@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
-from otagai.domain.payments import card, payouts
+from otagai.domain.payments import payouts
 from otagai.domain.payments.models import StripeWebhookEvent
+from otagai.domain.thanks import card
 from otagai.errors import BadRequest
 from otagai.extensions.db import session
 

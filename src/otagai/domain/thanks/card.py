@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from otagai.domain.matches.models import Match
-from otagai.domain.notifications.outbox import (
+from otagai.domain.outbox import (
     THANK_YOU_PAID,
     THANK_YOU_PAYMENT_FAILED,
     enqueue,

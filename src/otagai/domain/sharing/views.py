@@ -1,131 +1,44 @@
-"""Who may read a share request, and what each of them sees.
-
-- the requester and their household: everything (exact points, the children's details,
-  offers awaiting a decision, the match);
-- the supporter of its confirmed or completed match: exact points and the children's
-  nickname, age and notes (they are looking after them);
-- a candidate, while the request is effectively open: a limited view — no coordinates
-  (a distance rounded up to 100 m instead), children only as a count and age bands;
-- everybody else: nothing (the service answers 404, not 403: ids are not probeable).
-
-A supporter whose match was cancelled no longer needs the children's notes or the exact
-points: they get the limited view.
-"""
+"""Share requests and offers as the API shows them (plain data; the API schema renders
+them): a request at the detail its reader may see (``visibility.py`` decides who that
+is), and offers with the insurance preview."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from otagai.domain.lookups import community_names, people_by_id
-from otagai.domain.matches.models import CANCELLED as MATCH_CANCELLED
+from otagai.domain import clock
+from otagai.domain.communities.queries import community_names
+from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matches.models import Match
-from otagai.domain.matching.candidates import Candidate, activity_day, candidate, count_candidates
+from otagai.domain.matching.candidates import activity_day, count_candidates
+from otagai.domain.matching.views import RequestChild, age_band, children_of, children_summary
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
+from otagai.domain.people.queries import people_by_id
+from otagai.domain.people.views import person
 from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
 from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
+from otagai.domain.sharing.offers import effective_offer_status
+from otagai.domain.sharing.visibility import (
+    HOUSEHOLD,
+    PAST_SUPPORTER,
+    SUPPORTER,
+    Viewer,
+)
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.extensions.db import session
 
-HOUSEHOLD, SUPPORTER, CANDIDATE = "household", "supporter", "candidate"
-PAST_SUPPORTER = "past_supporter"
-VIEWER_ROLES = (HOUSEHOLD, SUPPORTER, CANDIDATE, PAST_SUPPORTER)
-
-# Children are shown to anybody but their household and the matched supporter only as
-# age bands (age on the activity day, Tokyo).
-AGE_BANDS = ("0", "1-2", "3-5", "6-11", "12-18")
-
-
-def age_band(age: int) -> str:
-    if age <= 0:
-        return "0"
-    if age <= 2:
-        return "1-2"
-    if age <= 5:
-        return "3-5"
-    if age <= 11:
-        return "6-11"
-    return "12-18"
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """How the reader relates to the request."""
-
-    role: str
-    candidate: Candidate | None = None
-    match: Match | None = None
-
-    @property
-    def sees_exact(self) -> bool:
-        return self.role in (HOUSEHOLD, SUPPORTER)
-
-
-def match_of(request_id: uuid.UUID) -> Match | None:
-    return session.scalar(select(Match).where(Match.request_id == request_id))
-
-
-def viewer_of(user: User, request: ShareRequest, now: datetime | None = None) -> Viewer | None:
-    """The reader's relation to the request, or None when they may not see it."""
-    if user.id == request.requester_id or user.household_id == request.household_id:
-        return Viewer(HOUSEHOLD, match=match_of(request.id))
-    match = match_of(request.id)
-    if match is not None and match.supporter_id == user.id:
-        return Viewer(PAST_SUPPORTER if match.status == MATCH_CANCELLED else SUPPORTER, match=match)
-    if is_effectively_open(request, now):
-        found = candidate(request, user.id)
-        if found is not None:
-            return Viewer(CANDIDATE, candidate=found)
-    return None
-
-
-# --- views (plain data; the API schema renders them) -------------------------------------
-
-
-@dataclass(frozen=True)
-class _RequestChild:
-    id: uuid.UUID
-    nickname: str | None
-    birth_date: date | None
-    notes: str | None
-
-
-def _children_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_RequestChild]]:
-    """The live children of each request (a child removed since is not shown)."""
-    return {
-        request_id: [_RequestChild(c.id, c.nickname, c.birth_date, c.notes) for c in children]
-        for request_id, children in request_children(request_ids).items()
-    }
-
-
-def _ages(request: ShareRequest, children: Sequence[_RequestChild]) -> list[int]:
-    day = activity_day(request)
-    return [age_on(c.birth_date, day) for c in children if c.birth_date is not None]
-
-
-def children_summary(request: ShareRequest, children: Sequence[_RequestChild]) -> dict[str, Any]:
-    """``{count, age_bands}``: what non-matched readers may know about the children."""
-    return {
-        "count": len(children),
-        "age_bands": [age_band(a) for a in sorted(_ages(request, children))],
-    }
-
-
-def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict[str, Any]]:
-    """``{count, age_bands}`` per request, in one query (for lists such as the feed)."""
-    children = _children_of(r.id for r in requests)
-    return {r.id: children_summary(r, children.get(r.id, [])) for r in requests}
+# --- requests ----------------------------------------------------------------------------
 
 
 def _children_detail(
-    request: ShareRequest, children: Sequence[_RequestChild], *, household: bool
+    request: ShareRequest, children: Sequence[RequestChild], *, household: bool
 ) -> dict[str, Any]:
     day = activity_day(request)
     items = []
@@ -165,11 +78,6 @@ def _matches_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Match]:
     }
 
 
-def _person(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> dict[str, Any]:
-    user = users.get(user_id)
-    return {"id": user_id, "display_name": user.display_name if user else None}
-
-
 def _item(request: ShareRequest) -> dict[str, Any] | None:
     if request.item_category is None:
         return None
@@ -198,7 +106,7 @@ def _common(
         "audience": request.audience,
         "intended_thank_you_jpy": request.intended_thank_you_jpy,
         "recommended_thank_you": recommended,
-        "requester": _person(users, request.requester_id),
+        "requester": person(request.requester_id, users.get(request.requester_id)),
         "community": {"id": request.community_id, "name": names.get(request.community_id)},
         "created_at": request.created_at,
     }
@@ -212,7 +120,7 @@ def household_views(
 ) -> list[dict[str, Any]]:
     """Full views for the requester's household, batched for a page of requests."""
     ids = [r.id for r in requests]
-    children = _children_of(ids)
+    children = children_of(ids)
     matches = _matches_of(ids)
     offers = _pending_offer_counts(ids)
     users = people_by_id(
@@ -230,7 +138,9 @@ def household_views(
             "children": _children_detail(r, children.get(r.id, []), household=True),
             "offers_count": offers.get(r.id, 0),
             "match_id": match.id if match else None,
-            "supporter": _person(users, match.supporter_id) if match else None,
+            "supporter": person(match.supporter_id, users.get(match.supporter_id))
+            if match
+            else None,
             "cancel_reason": r.cancel_reason,
             "cancelled_at": r.cancelled_at,
         }
@@ -246,7 +156,7 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
         return household_views([request], now=now, with_candidate_count=True)[0]
     users = people_by_id([request.requester_id])
     names = community_names([request.community_id])
-    children = _children_of([request.id]).get(request.id, [])
+    children = children_of([request.id]).get(request.id, [])
     view = _common(request, viewer.role, users, names, now)
     if viewer.role == SUPPORTER:
         assert viewer.match is not None
@@ -264,3 +174,45 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
         if viewer.candidate is not None:
             view["distance_m"] = viewer.candidate.distance_m
     return view
+
+
+# --- offers ------------------------------------------------------------------------------
+
+
+def offer_views(
+    request: ShareRequest,
+    offers: Sequence[Offer],
+    *,
+    with_preview: bool = False,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Offers as the API shows them. ``with_preview`` adds ``insurance_preview``: for a
+    pending offer, the insurance tag accepting it would give (null otherwise)."""
+    at = clock.now(now)
+    people = people_by_id(o.supporter_id for o in offers)
+    children = request_children([request.id]).get(request.id, []) if with_preview else []
+    views = []
+    for offer in offers:
+        status = effective_offer_status(offer, request, at)
+        view: dict[str, Any] = {
+            "id": offer.id,
+            "request_id": offer.request_id,
+            "supporter": person(offer.supporter_id, people.get(offer.supporter_id)),
+            "note": offer.note,
+            "status": status,
+            "created_at": offer.created_at,
+            "decided_at": offer.decided_at,
+        }
+        if with_preview:
+            view["insurance_preview"] = (
+                coverage_tag(request, offer.supporter_id, children=children, computed_at=at)
+                if status == OFFER_PENDING
+                else None
+            )
+        views.append(view)
+    return views
+
+
+def offer_view(offer: Offer, now: datetime | None = None) -> dict[str, Any]:
+    request = session.get_one(ShareRequest, offer.request_id)
+    return offer_views(request, [offer], now=now)[0]

@@ -1,5 +1,5 @@
 """Offers: a supporter proposes to take a request; the requester accepts (see
-``domain/matches/services.py``) or declines; the supporter may withdraw.
+``sharing/acceptance.py``) or declines; the supporter may withdraw.
 
 Lifecycle: ``pending`` -> ``accepted`` | ``declined`` | ``withdrawn``.
 
@@ -16,20 +16,16 @@ Who sees an offer: the requester's household and the offering supporter; anybody
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, false, select
 
-from otagai.domain.actors import Actor
+from otagai.domain import clock, outbox
+from otagai.domain.actors import Actor, require_user
 from otagai.domain.communities.attribution import municipality_of_user
-from otagai.domain.insurance.coverage import coverage_tag
-from otagai.domain.lookups import people_by_id
 from otagai.domain.matching.candidates import candidate
-from otagai.domain.notifications import outbox
 from otagai.domain.people.models import User
-from otagai.domain.people.services import require_user
 from otagai.domain.requests.models import (
     EXPIRED,
     OFFER_ACCEPTED,
@@ -39,9 +35,9 @@ from otagai.domain.requests.models import (
     Offer,
     ShareRequest,
 )
-from otagai.domain.requests.queries import request_children
+from otagai.domain.requests.queries import lock_request
 from otagai.domain.requests.status import effective_status, is_effectively_open
-from otagai.domain.requests.visibility import viewer_of
+from otagai.domain.sharing.visibility import viewer_of
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import insert_unique, session
 
@@ -50,10 +46,6 @@ LIVE = (OFFER_PENDING, OFFER_ACCEPTED)
 
 # How the caller relates to an offer.
 HOUSEHOLD, SUPPORTER = "household", "supporter"
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
 
 
 def is_household(user: User, request: ShareRequest) -> bool:
@@ -66,17 +58,6 @@ def effective_offer_status(offer: Offer, request: ShareRequest, now: datetime | 
     if offer.status == OFFER_PENDING and effective_status(request, now) == EXPIRED:
         return OFFER_DECLINED
     return offer.status
-
-
-def lock_request(request_id: uuid.UUID, *, shared: bool = False) -> ShareRequest | None:
-    """The request row, locked for the rest of the transaction and read afresh (a
-    concurrent change committed while we waited is what we see)."""
-    return session.get(
-        ShareRequest,
-        request_id,
-        with_for_update={"read": True} if shared else True,
-        populate_existing=True,
-    )
 
 
 # --- making an offer ---------------------------------------------------------------------
@@ -98,7 +79,7 @@ def make_offer(
     """Offer to take a request. Only a candidate may (403 ``not_a_candidate``, which also
     covers the requester's own household); one live offer per person and request."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     request = lock_request(request_id, shared=True)
     if request is None:
         raise NotFound("share_request_not_found")
@@ -154,49 +135,6 @@ def request_offers(
     return request, stmt
 
 
-def offer_views(
-    request: ShareRequest,
-    offers: Sequence[Offer],
-    *,
-    with_preview: bool = False,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Offers as the API shows them. ``with_preview`` adds ``insurance_preview``: for a
-    pending offer, the insurance tag accepting it would give (null otherwise)."""
-    at = _now(now)
-    people = people_by_id(o.supporter_id for o in offers)
-    children = request_children([request.id]).get(request.id, []) if with_preview else []
-    views = []
-    for offer in offers:
-        supporter = people.get(offer.supporter_id)
-        status = effective_offer_status(offer, request, at)
-        view: dict[str, Any] = {
-            "id": offer.id,
-            "request_id": offer.request_id,
-            "supporter": {
-                "id": offer.supporter_id,
-                "display_name": supporter.display_name if supporter else None,
-            },
-            "note": offer.note,
-            "status": status,
-            "created_at": offer.created_at,
-            "decided_at": offer.decided_at,
-        }
-        if with_preview:
-            view["insurance_preview"] = (
-                coverage_tag(request, offer.supporter_id, children=children, computed_at=at)
-                if status == OFFER_PENDING
-                else None
-            )
-        views.append(view)
-    return views
-
-
-def offer_view(offer: Offer, now: datetime | None = None) -> dict[str, Any]:
-    request = session.get_one(ShareRequest, offer.request_id)
-    return offer_views(request, [offer], now=now)[0]
-
-
 # --- deciding on an offer ----------------------------------------------------------------
 
 
@@ -231,7 +169,7 @@ def _require_pending(offer: Offer, request: ShareRequest, now: datetime) -> None
 def withdraw_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None) -> Offer:
     """The offering supporter takes back a pending offer."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     offer, request, role = visible_offer(user, offer_id)
     require(role == SUPPORTER, "offer_supporter_only")
     offer, request = lock_offer(offer)
@@ -245,7 +183,7 @@ def withdraw_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = Non
 def decline_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None) -> Offer:
     """The requester turns down a pending offer."""
     user = require_user(actor)
-    at = _now(now)
+    at = clock.now(now)
     offer, request, _ = visible_offer(user, offer_id)
     require(user.id == request.requester_id, "requester_only")
     offer, request = lock_offer(offer)

@@ -1,0 +1,1 @@
+"""Matches (成立): reading one, completing it, cancelling it."""

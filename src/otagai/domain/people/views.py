@@ -1,0 +1,24 @@
+"""What the API shows of people: the stub others see, and a household."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from otagai.domain.people.models import User
+from otagai.domain.people.services import live_children_count
+
+
+def person(user_id: uuid.UUID, user: User | None) -> dict[str, Any]:
+    """Somebody as others may see them: ``{id, display_name}``, nothing else. ``user`` is
+    the row a batch lookup found (``people_by_id``); without it the name is null."""
+    return {"id": user_id, "display_name": user.display_name if user else None}
+
+
+def household_view(household_id: uuid.UUID, members: Sequence[User]) -> dict[str, Any]:
+    return {
+        "id": household_id,
+        "members": [person(m.id, m) for m in members],
+        "children_count": live_children_count(household_id),
+    }
