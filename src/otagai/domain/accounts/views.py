@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from otagai.domain.accounts.queries import profile_parts
 from otagai.domain.actors import Actor
-from otagai.domain.communities.queries import community_roles
-from otagai.domain.people import services as people
 from otagai.domain.people.models import User
-from otagai.domain.people.views import household_view
+from otagai.domain.people.views import person
 
 
 def profile_view(actor: Actor, user: User) -> dict[str, Any]:
-    members = people.household_members(user)
-    communities = community_roles(user)
+    parts = profile_parts(user)
+    communities = parts.communities
     roles = []
     if actor.is_operator:
         roles.append("operator")
@@ -25,7 +24,11 @@ def profile_view(actor: Actor, user: User) -> dict[str, Any]:
         "locale": user.locale,
         "home": user.home,
         "roles": roles,
-        "household": household_view(user.household_id, members),
+        "household": {
+            "id": user.household_id,
+            "members": [person(m.id, m) for m in parts.members],
+            "children_count": parts.children_count,
+        },
         "communities": communities,
         "created_at": user.created_at,
     }

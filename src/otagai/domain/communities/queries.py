@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from otagai.domain.communities.models import Community, CommunityMember
-from otagai.domain.people.models import User
+from otagai.domain.communities.models import Community
 from otagai.extensions.db import session
 
 
@@ -27,13 +26,3 @@ class CommunityRole:
     name: str
     municipality_code: str
     role: str
-
-
-def community_roles(user: User) -> list[CommunityRole]:
-    rows = session.execute(
-        select(Community.id, Community.name, Community.municipality_code, CommunityMember.role)
-        .join(CommunityMember, CommunityMember.community_id == Community.id)
-        .where(CommunityMember.user_id == user.id)
-        .order_by(Community.name)
-    )
-    return [CommunityRole(*row) for row in rows]

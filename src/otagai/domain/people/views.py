@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from otagai.domain.people.models import User
 from otagai.domain.people.services import live_children_count
 
 
-def person(user_id: uuid.UUID, user: User | None) -> dict[str, Any]:
+class Named(Protocol):
+    @property
+    def display_name(self) -> str | None: ...
+
+
+def person(user_id: uuid.UUID, user: Named | None) -> dict[str, Any]:
     """Somebody as others may see them: ``{id, display_name}``, nothing else. ``user`` is
     the row a batch lookup found (``people_by_id``); without it the name is null."""
     return {"id": user_id, "display_name": user.display_name if user else None}

@@ -15,18 +15,16 @@ as the kind is the municipality's total where a total is not the sum of the kind
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    and_,
     case,
-    column,
     func,
     literal,
     select,
-    values,
 )
-from sqlalchemy.types import Date, String
+from sqlalchemy.types import String
 
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
@@ -69,22 +67,25 @@ def _counted(code: str, first: Month, last: Month, names: tuple[str, ...]) -> Ce
     return cells
 
 
+REQUEST_FIGURES = ("requests_posted", "requests_matched", "requests_completed")
+MATCH_FIGURES = ("insured_matches", "uninsured_matches", "matches_cancelled")
+THANK_YOU_FIGURES = ("thank_you_count", "thank_you_total_jpy")
+
+
 def requests(code: str, first: Month, last: Month) -> Cells:
     """Posted in the month, and of those: matched (at any time since), completed."""
-    names = ("requests_posted", "requests_matched", "requests_completed")
-    return _counted(code, first, last, names)
+    return _counted(code, first, last, REQUEST_FIGURES)
 
 
 def matches(code: str, first: Month, last: Month) -> Cells:
     """Matches made in the month, insured or not (the tag stored when made); matches
     cancelled in the month (by either party, or with their request)."""
-    names = ("insured_matches", "uninsured_matches", "matches_cancelled")
-    return _counted(code, first, last, names)
+    return _counted(code, first, last, MATCH_FIGURES)
 
 
 def thank_yous(code: str, first: Month, last: Month) -> Cells:
     """Thank-yous given in the month: cash recorded, card paid; their number and yen."""
-    return _counted(code, first, last, ("thank_you_count", "thank_you_total_jpy"))
+    return _counted(code, first, last, THANK_YOU_FIGURES)
 
 
 def active_households(code: str, first: Month, last: Month) -> Cells:
@@ -100,13 +101,6 @@ def active_households(code: str, first: Month, last: Month) -> Cells:
         rollup.month <= last.first_day(),
     )
     return _collect(session.execute(query), ("households_active",))
-
-
-def _month_ends(first: Month, last: Month) -> Any:
-    """A VALUES table of (month, its last Tokyo day)."""
-    return values(column("month", String), column("day", Date), name="month_ends").data(
-        [(str(month), month.last_day()) for month in months_between(first, last)]
-    )
 
 
 def registered_households(code: str, first: Month, last: Month) -> Cells:
@@ -137,60 +131,86 @@ def registered_households(code: str, first: Month, last: Month) -> Cells:
 
 def certified_supporters(code: str, first: Month, last: Month) -> Cells:
     """People with a certification of one of the town's communities valid on the month's
-    last day, per kind certified and in total (one person counts once)."""
-    ends = _month_ends(first, last)
+    last day, per kind certified and in total (one person counts once).
+
+    The month ends inside a certification's days (``Certification.valid_days``) are a run
+    of consecutive months, so each certification is one span of month indexes; a person's
+    spans (per kind, and across kinds for the total) are merged, then counted with a
+    difference array: the town's certifications are read once, with no row per month."""
+    count = first.months_until(last) + 1
     valid_from, valid_until = Certification.valid_days()
-    # Each certification's days once (materialized), then the month ends inside them.
-    town = (
-        select(
-            Certification.user_id,
-            Certification.kinds,
-            valid_from.label("valid_from"),
-            valid_until.label("valid_until"),
-        )
+    rows = session.execute(
+        select(Certification.user_id, Certification.kinds, valid_from, valid_until)
         .join(Community, Community.id == Certification.community_id)
         .where(Community.municipality_code == code, Certification.expires_on >= first.first_day())
-        .cte("town_certifications")
-        .prefix_with("MATERIALIZED")
     )
-    valid = (
-        select(ends.c.month, town.c.user_id, func.unnest(town.c.kinds).label("kind"))
-        .select_from(ends)
-        .join(town, and_(town.c.valid_from <= ends.c.day, ends.c.day <= town.c.valid_until))
-        .subquery()
-    )
-    # One person counts once: deduplicated by hashing first (count(DISTINCT) sorts, and a
-    # year of a town's supporters spilled that sort to disk), then counted.
-    people = select(valid.c.month, valid.c.kind, valid.c.user_id).distinct().subquery()
-    per_kind = select(people.c.month, people.c.kind, func.count()).group_by(
-        people.c.month, people.c.kind
-    )
-    anyone = select(valid.c.month, valid.c.user_id).distinct().subquery()
-    total = select(anyone.c.month, literal(None, String), func.count()).group_by(anyone.c.month)
-    return _collect(session.execute(per_kind.union_all(total)), ("certified_supporters",))
+
+    def index(day: date) -> int:
+        return (day.year - first.year) * 12 + day.month - first.month
+
+    spans: dict[tuple[Any, str | None], list[tuple[int, int]]] = defaultdict(list)
+    for user_id, kinds, starts, ends in rows:
+        # The first month ending on or after its first day, the last ending by its last.
+        a, b = max(0, index(starts)), min(count - 1, index(ends + timedelta(days=1)) - 1)
+        if a <= b:
+            for kind in (*kinds, None):
+                spans[(user_id, kind)].append((a, b))
+    deltas: dict[str | None, list[int]] = defaultdict(lambda: [0] * (count + 1))
+    for (_, kind), person in spans.items():
+        for a, b in _merged(person):
+            deltas[kind][a] += 1
+            deltas[kind][b + 1] -= 1
+    cells: Cells = defaultdict(dict)
+    for kind, changes in deltas.items():
+        current = 0
+        for i in range(count):
+            current += changes[i]
+            if current:
+                cells[(str(first.plus(i)), kind)]["certified_supporters"] = current
+    return cells
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans as one (a person certified twice counts once)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def events(code: str, first: Month, last: Month) -> Cells:
     """Events of the town's communities held (starting) in the month, and the attendances
     recorded at them."""
     # Grouped by the Tokyo month's first moment (cheap per row), named once per group.
-    month = func.date_trunc("month", Event.starts_at, str(TOKYO))
-    query = (
+    attendances = (
+        select(func.count())
+        .where(EventAttendance.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    held = (
         select(
-            func.to_char(func.timezone(str(TOKYO), month), "YYYY-MM"),
-            literal(None, String),
-            func.count(func.distinct(Event.id)),
-            func.count(EventAttendance.user_id),
+            func.date_trunc("month", Event.starts_at, str(TOKYO)).label("month"),
+            attendances.label("attendances"),
         )
         .join(Community, Community.id == Event.community_id)
-        .outerjoin(EventAttendance, EventAttendance.event_id == Event.id)
         .where(
             Community.municipality_code == code,
             Event.starts_at >= first.starts_at(),
             Event.starts_at < last.next().starts_at(),
         )
-        .group_by(month)
+        .subquery()
     )
+    # One row an event, counted: no DISTINCT to sort.
+    query = select(
+        func.to_char(func.timezone(str(TOKYO), held.c.month), "YYYY-MM"),
+        literal(None, String),
+        func.count(),
+        func.sum(held.c.attendances),
+    ).group_by(held.c.month)
     return _collect(session.execute(query), ("events_held", "event_attendances"))
 
 
@@ -205,10 +225,17 @@ ALL = (
 )
 
 
+# The figures the database keeps counted, read together in one query by raw_counts.
+COUNTED = {requests: REQUEST_FIGURES, matches: MATCH_FIGURES, thank_yous: THANK_YOU_FIGURES}
+
+
 def raw_counts(code: str, first: Month, last: Month) -> Cells:
     """Every metric's raw count, merged."""
     cells: Cells = defaultdict(dict)
-    for metric in ALL:
-        for key, figures in metric(code, first, last).items():
+    names = tuple(name for figures in COUNTED.values() for name in figures)
+    parts = [_counted(code, first, last, names)]
+    parts += [metric(code, first, last) for metric in ALL if metric not in COUNTED]
+    for part in parts:
+        for key, figures in part.items():
             cells[key].update(figures)
     return cells
