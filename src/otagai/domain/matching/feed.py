@@ -54,11 +54,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO_NAME
-from otagai.domain.communities.models import CommunityMember
+from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.matching.candidates import Query
 from otagai.domain.matching.views import feed_views
-from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
+from otagai.domain.people.models import Child, User
+from otagai.domain.requests.models import (
+    AUDIENCE_COMMUNITY,
+    LENDING,
+    ShareRequest,
+    ShareRequestChild,
+)
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
@@ -146,8 +152,24 @@ def _statement(*, paged: bool) -> Select[Any]:
         (certified, 2),
         else_=3,
     )
+    # What the answer shows of the requester, the community and the children, in the
+    # same round trip (evaluated for the rows of the page only, after the sort).
+    requester_name = select(User.display_name).where(User.id == R.requester_id)
+    community_name = select(Community.name).where(Community.id == R.community_id)
+    births = (
+        select(func.array_agg(Child.birth_date))
+        .join(ShareRequestChild, ShareRequestChild.child_id == Child.id)
+        .where(ShareRequestChild.request_id == R.id, Child.deleted_at.is_(None))
+    )
     query = (
-        select(R, tier.label("tier"), distance.label("distance_m"))
+        select(
+            R,
+            tier.label("tier"),
+            distance.label("distance_m"),
+            requester_name.scalar_subquery().label("requester_name"),
+            community_name.scalar_subquery().label("community_name"),
+            births.scalar_subquery().label("child_births"),
+        )
         .options(load_only(*SHOWN))
         .where(
             # The literal matches the partial index's predicate, so the planner may use

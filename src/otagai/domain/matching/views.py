@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from otagai.domain.communities.queries import community_names
 from otagai.domain.matching.candidates import TIERS, activity_day
 from otagai.domain.people.ages import age_on
-from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
+from otagai.domain.people.views import stub
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.queries import request_children
 from otagai.domain.thanks.recommend import recommended_thank_you
@@ -55,17 +53,17 @@ def children_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Reques
     }
 
 
-def _ages(request: ShareRequest, children: Sequence[RequestChild]) -> list[int]:
+def births_summary(request: ShareRequest, births: Sequence[date | None]) -> dict[str, Any]:
+    """``{count, age_bands}`` of children born on ``births``: what non-matched readers may
+    know about them (ages on the activity day, youngest first)."""
     day = activity_day(request)
-    return [age_on(c.birth_date, day) for c in children if c.birth_date is not None]
+    ages = sorted(age_on(born, day) for born in births if born is not None)
+    return {"count": len(births), "age_bands": [age_band(a) for a in ages]}
 
 
 def children_summary(request: ShareRequest, children: Sequence[RequestChild]) -> dict[str, Any]:
     """``{count, age_bands}``: what non-matched readers may know about the children."""
-    return {
-        "count": len(children),
-        "age_bands": [age_band(a) for a in sorted(_ages(request, children))],
-    }
+    return births_summary(request, [c.birth_date for c in children])
 
 
 def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -75,11 +73,9 @@ def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict
 
 
 def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """What a candidate may see of each request: no coordinates, no children's names."""
-    requests = [row.ShareRequest for row in rows]
-    people = people_by_id(r.requester_id for r in requests)
-    names = community_names(r.community_id for r in requests)
-    children = children_summaries(requests)
+    """What a candidate may see of each request: no coordinates, no children's names. The
+    rows carry the requester's and the community's names and the children's birth dates
+    (matching/feed.py reads them in its one query)."""
     views = []
     for row in rows:
         r: ShareRequest = row.ShareRequest
@@ -91,10 +87,10 @@ def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "starts_at": r.starts_at,
                 "ends_at": r.ends_at,
                 "distance_m": row.distance_m,
-                "requester": person(r.requester_id, people.get(r.requester_id)),
-                "community": {"id": r.community_id, "name": names.get(r.community_id)},
+                "requester": stub(r.requester_id, row.requester_name),
+                "community": {"id": r.community_id, "name": row.community_name},
                 "trust_tier": TIERS[row.tier],
-                "children": children[r.id],
+                "children": births_summary(r, row.child_births or []),
                 "item": (
                     {"category": r.item_category, "description": r.item_description}
                     if r.item_category is not None

@@ -15,10 +15,15 @@ class Named(Protocol):
     def display_name(self) -> str | None: ...
 
 
+def stub(user_id: uuid.UUID, display_name: str | None) -> dict[str, Any]:
+    """Somebody as others may see them: ``{id, display_name}``, nothing else."""
+    return {"id": user_id, "display_name": display_name}
+
+
 def person(user_id: uuid.UUID, user: Named | None) -> dict[str, Any]:
-    """Somebody as others may see them: ``{id, display_name}``, nothing else. ``user`` is
-    the row a batch lookup found (``people_by_id``); without it the name is null."""
-    return {"id": user_id, "display_name": user.display_name if user else None}
+    """``stub`` of the row a batch lookup found (``people_by_id``); without it the name is
+    null."""
+    return stub(user_id, user.display_name if user else None)
 
 
 def household_view(household_id: uuid.UUID, members: Sequence[User]) -> dict[str, Any]:
