@@ -103,4 +103,7 @@ def post_fork(server: Any, worker: Any) -> None:
 
     loaded = sys.modules.get("otagai.wsgi")  # preloaded in the master
     if loaded is not None:
-        loaded.app.extensions[EXTENSION_KEY].dispose(close=False)
+        state = loaded.app.extensions[EXTENSION_KEY]
+        for engine in (state.engine, getattr(state, "replica", None)):
+            if engine is not None:
+                engine.dispose(close=False)

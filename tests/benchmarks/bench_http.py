@@ -47,9 +47,12 @@ class Server:
 
 
 @contextmanager
-def serve(app: str, database_url: str, log: Path, **env: str) -> Iterator[Server]:
+def serve(
+    app: str, database_url: str, log: Path, *, checkout: Path = ROOT, **env: str
+) -> Iterator[Server]:
     """``gunicorn -c gunicorn.conf.py APP`` on a free port, its stderr to ``log``; the
-    load time is from start to the first answer of /healthz."""
+    load time is from start to the first answer of /healthz. ``checkout``: serve the code
+    of another checkout of the project (its own .venv), with this one's configuration."""
     port = _free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
     environ.update(
@@ -61,8 +64,9 @@ def serve(app: str, database_url: str, log: Path, **env: str) -> Iterator[Server
     started = time.perf_counter()
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
-            cwd=ROOT, env=environ, stdout=sink, stderr=sink,
+            [str(checkout / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+             app],
+            cwd=checkout, env=environ, stdout=sink, stderr=sink,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
