@@ -2,7 +2,7 @@
 
 Who posts: members of a community (the app requires it). Households differ a lot: most
 post once in a long while, some now and then, a few every week (a regular pickup), about
-0.06 requests per member household and month on average.
+0.045 requests per member household and month on average.
 
 What they ask, given their children's ages on the day:
 - pickup (送迎): mostly on weekdays. A *nursery pickup* is one whose children are all of
@@ -75,7 +75,7 @@ from otagai.seeding.synthetic.randomness import (
 )
 
 # Requests per member household and month, by how often a household asks.
-POSTING_RATES = Weighted((0.005, 0.12, 0.6), (75, 20, 5))
+POSTING_RATES = Weighted((0.004, 0.1, 0.45), (75, 20, 5))
 MONTH = 30.44 * DAY
 NURSERY_PEAK_SHARE = 0.317
 NURSERY_AGES = range(6)
@@ -250,6 +250,7 @@ class Simulation:
             clock,
         )
         self.policies = policies
+        self.plane = town.plane
         # The spans of each user's live matches. As a supporter they never overlap (nobody
         # busy is a candidate): sorted starts and the matching ends, searched by bisection.
         # As a requester they may (the app lets a busy parent ask for help), and are few.
@@ -395,7 +396,7 @@ class Simulation:
         """The household's nursery or school: one point each, a few hundred metres away."""
         key = (household, what)
         if key not in self.places:
-            people, plane = self.people, self.town.plane
+            people, plane = self.people, self.plane
             bearing = self.rng.uniform(0, 2 * math.pi)
             reach = self.rng.uniform(200, 900 if what == "nursery" else 1200)
             lng, lat = plane.lnglat(
@@ -482,7 +483,7 @@ class Simulation:
 
     def _candidates(self, request: Request) -> dict[int, str]:
         people, trust, graph, rng = self.people, self.trust, self.graph, self.rng
-        x, y = self.town.plane.xy(*request.location)
+        x, y = self.plane.xy(*request.location)
         reach = max(300, request.radius_m - PUBLIC_POINT_SLACK_M) ** 2
 
         household_of, home_x, home_y = people.user_household, people.home_x, people.home_y

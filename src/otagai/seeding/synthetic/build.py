@@ -39,7 +39,12 @@ from otagai.seeding.synthetic.loader import (
     parts,
     statement,
 )
-from otagai.seeding.synthetic.people import firebase_uid, plan_people
+from otagai.seeding.synthetic.people import (
+    firebase_uid,
+    halves,
+    plan_households,
+    plan_members,
+)
 from otagai.seeding.synthetic.randomness import stream, uuid4_int
 from otagai.seeding.synthetic.stations import KNOWN
 from otagai.seeding.synthetic.tables import Tables, municipality_table, operator_uid
@@ -220,13 +225,13 @@ SELECT %(id)s, %(actor)s, 'operator', 'municipality.create', 'municipality', %(c
 # The households' periods in the town start when each household signed up: the trigger
 # that opens them can only say "now", and a household's history is what the statistics
 # (households registered, month by month) read. The periods of this load are those its
-# households job opened (at that transaction's now()); the counters follow through the
+# households jobs opened (at their transactions' now()); the counters follow through the
 # periods' own trigger. A transaction of its own: updating rows inserted in the same
 # transaction would check their foreign keys again.
 BACKDATE = """
 UPDATE household_municipality_periods p SET valid_from = h.created_at
 FROM households h
-WHERE p.household_id = h.id AND p.valid_from = %(loaded_at)s AND p.valid_to IS NULL
+WHERE p.household_id = h.id AND p.valid_from = ANY(%(loaded_at)s) AND p.valid_to IS NULL
   AND p.valid_from <> h.created_at
 """
 # Fresh statistics for the tables the next steps' triggers and foreign keys read: a
@@ -284,7 +289,8 @@ def _load(
     loaded: dict[str, Any] = {}
 
     def households_loaded(conn: psycopg.Connection[Any]) -> None:
-        loaded["at"] = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        (at,) = conn.execute("SELECT now()").fetchone() or (None,)
+        loaded.setdefault("at", []).append(at)
 
     def backdate(conn: psycopg.Connection[Any]) -> None:
         conn.execute(BACKDATE, {"loaded_at": loaded["at"]})
@@ -304,20 +310,25 @@ def _load(
             )
             runner.submit(job)
             first = {"municipality"}
-        people = plan_people(seed, town, households, clock)
+        people = plan_households(seed, town, households, clock)
         tables = Tables(seed, town, people)
-        runner.submit(Job("households", [tables.households()], first, after=[households_loaded]))
-        runner.submit(Job("periods", [], {"households"}, before=[backdate]))
+        both = halves(people.households)
+        homes = {f"households-{n}" for n in range(len(both))}
+        for n, part in enumerate(both):
+            tables_ = [tables.households(part)]
+            runner.submit(Job(f"households-{n}", tables_, first, after=[households_loaded]))
+        runner.submit(Job("periods", [], homes, before=[backdate]))
         adults, children = set(), set()
-        for n, part in enumerate(parts(people.households, 2)):
-            runner.submit(Job(f"users-{n}", [tables.users(part)], {"households"}))
-            runner.submit(Job(f"children-{n}", [tables.children(part)], {"households"}))
+        for n, part in enumerate(both):
+            plan_members(seed, people, clock, part)
+            tables.planned_users()
+            runner.submit(Job(f"users-{n}", [tables.users(part)], homes))
+            runner.submit(Job(f"children-{n}", [tables.children(part)], homes))
             adults.add(f"users-{n}")
             children.add(f"children-{n}")
         trust = plan_trust(seed, town, people, existing, clock)
         trust_tables = [
             tables.communities(trust),
-            tables.members(trust),
             tables.certifications(trust),
             tables.certification_changes(trust),
             tables.events(trust),
@@ -325,8 +336,12 @@ def _load(
             tables.audit(trust),
         ]
         runner.submit(Job("trust", trust_tables, adults))
+        # Members apart: nothing written next needs them but the activity's statistics.
+        runner.submit(Job("members", [tables.members(trust)], adults | {"trust"}))
         graph = plan_graph(seed, people, trust, clock)
-        for n, part in enumerate(parts(people.users, 4)):
+        # In parts, so that the activity (one job, planned meanwhile) starts as soon as it is
+        # ready rather than after every connection.
+        for n, part in enumerate(parts(people.users, 8)):
             job = Job(
                 f"connections-{n}", [tables.connections(graph, trust, part)], adults | {"trust"}
             )
@@ -340,8 +355,8 @@ def _load(
             tables.thank_yous(activity),
         ]
         analyze = [statement(ANALYZE_PEOPLE), statement(ANALYZE_TRUST)]
-        needs = adults | children | {"trust"}
-        runner.submit(Job("activity", activity_tables, needs, before=analyze))
+        needs = adults | children | {"trust", "members"}
+        runner.submit(Job("activity", activity_tables, needs, before=analyze, urgent=True))
         return runner.wait()
     except BaseException as exc:
         runner.abort(exc)

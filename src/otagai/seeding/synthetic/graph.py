@@ -2,11 +2,11 @@
 
 People are put in a line along a Hilbert curve through the town (ties in random order),
 so that people near each other in the line live near each other. Each person reaches out
-to a number of others drawn from a heavy-ish tailed distribution (log-normal: median 4,
+to a number of others drawn from a heavy-ish tailed distribution (log-normal: median 3,
 a few with 20 or more); most links go a short way along the line, how far scaled by how
 many people live around them (about a kilometre's worth of neighbours), the rest to
 anybody in town (the long links that make it a small world). Counting the links others
-make to them, degrees run from a few to a few dozen, mean about 9-10. Some links were made
+make to them, degrees run from a few to a few dozen, mean about 7.5. Some links were made
 at events, between two attendees, and carry the event.
 
 Every link is drawn as "from position p, k steps forward" with 1 <= k <= (N-1)/2 around
@@ -29,9 +29,9 @@ from itertools import accumulate
 from otagai.seeding.synthetic.clock import MINUTE, Clock
 from otagai.seeding.synthetic.communities import Trust
 from otagai.seeding.synthetic.people import People
-from otagai.seeding.synthetic.randomness import between, stream
+from otagai.seeding.synthetic.randomness import stream
 
-MEDIAN_REACH = 3.8  # links a person makes themselves (the others' links come on top)
+MEDIAN_REACH = 3.0  # links a person makes themselves (the others' links come on top)
 REACH_SIGMA = 0.6
 MIN_REACH, MAX_REACH = 2, 40
 LONG_SHARE = 0.1
@@ -154,34 +154,43 @@ def plan_graph(seed: int, people: People, trust: Trust, clock: Clock) -> Graph:
     at_events = _event_links(rng, trust, people, position, clock)
     household, created, now = people.user_household, people.user_created, clock.now
     log_median = math.log(MEDIAN_REACH)
+    # The hot loop of a large town (millions of links): names bound locally.
+    random, lognormal, log = rng.random, rng.lognormvariate, math.log
+    add_first, add_second, add_event, add_when = (
+        first.append,
+        second.append,
+        event.append,
+        when.append,
+    )
     for p, u in enumerate(order):
         drawn = at_events.get(u, {})
         for k, (number, made) in drawn.items():
-            first.append(u)
-            second.append(order[(p + k) % count])
-            event.append(number)
-            when.append(made)
-        reach = min(MAX_REACH, max(MIN_REACH, round(rng.lognormvariate(log_median, REACH_SIGMA))))
+            add_first(u)
+            add_second(order[(p + k) % count])
+            add_event(number)
+            add_when(made)
+        reach = min(MAX_REACH, max(MIN_REACH, round(lognormal(log_median, REACH_SIGMA))))
         used = set(drawn)
-        span = spans[u]
+        span, home, joined = spans[u], household[u], created[u]
         tries = 0
         while len(used) < reach and tries < 4 * reach:
             tries += 1
-            if rng.random() < LONG_SHARE:
-                k = between(rng, 1, furthest + 1)
-            else:
-                k = 1 + int(rng.expovariate(1 / span))
+            if random() < LONG_SHARE:
+                k = 1 + int(random() * furthest)
+            else:  # exponential, mean ``span``
+                k = 1 + int(-span * log(1.0 - random()))
             if k > furthest or k in used:
                 continue
-            v = order[(p + k) % count]
-            if household[v] == household[u]:
+            q = p + k
+            v = order[q - count if q >= count else q]
+            if household[v] == home:
                 continue
             used.add(k)
-            since = max(created[u], created[v])
-            first.append(u)
-            second.append(v)
-            event.append(-1)
-            when.append(since + int((now - since) * rng.random() ** 1.5))
+            since = joined if joined > created[v] else created[v]
+            add_first(u)
+            add_second(v)
+            add_event(-1)
+            add_when(since + int((now - since) * random() ** 1.5))
     return _adjacency(people, first, second, event, when)
 
 

@@ -11,14 +11,14 @@ connection, so their counters are never contended.
 
 Every trigger fires as it would for the app: the BEFORE ROW triggers that give homes and
 requests their public points, the statement triggers that keep the monthly statistics
-(once per COPY statement; big tables are COPYed in statements of ``CHUNK`` rows).
+(once per COPY statement; big tables are COPYed in statements of ``Table.chunk`` rows).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
@@ -28,7 +28,6 @@ from psycopg import sql
 
 from otagai.seeding.synthetic.tables import Table
 
-CHUNK = 200_000
 REPORT_EVERY = 5_000
 # Per session: jit off as the app runs (PostGIS functions look expensive to the planner);
 # commits need not wait for the disk (a crash loses the load, which then says so); memory
@@ -56,7 +55,8 @@ class NoProgress:
 def copy_rows(
     conn: psycopg.Connection[Any], table: Table, report: Callable[[str, int], None]
 ) -> int:
-    """COPY the table's rows, in statements of at most CHUNK rows. Returns the rows."""
+    """COPY the table's rows, in statements of at most ``table.chunk`` rows. Returns the
+    rows."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
     )
@@ -64,7 +64,7 @@ def copy_rows(
     total = 0
     with conn.cursor() as cursor:
         while True:
-            chunk = list(islice(rows, CHUNK))
+            chunk = list(islice(rows, table.chunk))
             if not chunk:
                 break
             with cursor.copy(statement) as copy:
@@ -89,6 +89,9 @@ class Job:
     # Run before and after the tables, in the same transaction.
     before: list[Step] = field(default_factory=list)
     after: list[Step] = field(default_factory=list)
+    # Of the jobs ready, a worker takes the most urgent (then the first submitted): a job
+    # that starts a long chain should not wait behind work that can be done any time.
+    urgent: bool = False
 
 
 def statement(query: str, params: dict[str, Any] | None = None) -> Step:
@@ -137,11 +140,12 @@ class Runner:
             while True:
                 if self.error is not None or (self.closed and not self.pending):
                     return None
-                for job in self.pending:
-                    if job.needs <= self.done:
-                        self.pending.remove(job)
-                        self.running.add(job.name)
-                        return job
+                ready = [job for job in self.pending if job.needs <= self.done]
+                if ready:
+                    job = next((j for j in ready if j.urgent), ready[0])
+                    self.pending.remove(job)
+                    self.running.add(job.name)
+                    return job
                 if self.closed and not self.running:
                     return None  # what is left can never run: wait() says so
                 self.condition.wait()
@@ -216,7 +220,7 @@ class Runner:
             thread.join(10)
 
 
-def parts(total: int, count: int) -> Iterable[range]:
+def parts(total: int, count: int) -> list[range]:
     """``range(total)`` cut into ``count`` nearly equal consecutive parts."""
     step = -(-total // count) if total else 1
     return [range(start, min(start + step, total)) for start in range(0, total, step)]

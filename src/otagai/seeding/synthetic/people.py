@@ -130,13 +130,14 @@ def _children(
         )
 
 
-def plan_people(seed: int, town: Town, households: int, clock: Clock) -> People:
-    rng = stream(seed, "people")
+def plan_households(seed: int, town: Town, households: int, clock: Clock) -> People:
+    """The households alone (ids, sign-up times, homes): enough to write them while their
+    members are planned."""
+    rng = stream(seed, "households")
     homes = HomeSampler(town)
     plane = town.plane
-    family = Weighted(names.FAMILY_NAMES, [1 / (i + 8) for i in range(len(names.FAMILY_NAMES))])
     people = People()
-    for household, signed_up in enumerate(sign_up_times(rng, households, clock)):
+    for signed_up in sign_up_times(rng, households, clock):
         people.household_ids.append(uuid4_int(rng))
         people.household_created.append(signed_up)
         lng, lat, station = homes.draw(rng)
@@ -146,6 +147,22 @@ def plan_people(seed: int, town: Town, households: int, clock: Clock) -> People:
         people.home_x.append(x)
         people.home_y.append(y)
         people.household_station.append(station)
+    return people
+
+
+FAMILY = Weighted(names.FAMILY_NAMES, [1 / (i + 8) for i in range(len(names.FAMILY_NAMES))])
+
+
+def plan_members(seed: int, people: People, clock: Clock, part: range | None = None) -> People:
+    """The adults and children of the households ``part`` (all by default), which follow
+    the households planned so far: a town is planned half by half, each half written while
+    the next is planned."""
+    part = range(people.households) if part is None else part
+    assert len(people.household_first_user) == part.start, "households in order"
+    rng = stream(seed, f"members:{part.start}")
+    family = FAMILY
+    for household in part:
+        signed_up = people.household_created[household]
         english = rng.random() < ENGLISH_SHARE
         surname = pick(rng, names.EN_FAMILY_NAMES) if english else family.draw(rng)
         adults = 2 if rng.random() < SECOND_PARENT_SHARE else 1
@@ -169,6 +186,19 @@ def plan_people(seed: int, town: Town, households: int, clock: Clock) -> People:
             people.user_english.append(english)
         _children(rng, people, household, signed_up, clock)
     return people
+
+
+def plan_people(seed: int, town: Town, households: int, clock: Clock) -> People:
+    """A whole town's people at once (in two halves, as a load plans them)."""
+    people = plan_households(seed, town, households, clock)
+    for half in halves(households):
+        plan_members(seed, people, clock, half)
+    return people
+
+
+def halves(households: int) -> list[range]:
+    middle = (households + 1) // 2
+    return [r for r in (range(0, middle), range(middle, households)) if r]
 
 
 def firebase_uid(seed: int, user: int) -> str:

@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from otagai.seeding.synthetic.activity import Activity
@@ -42,6 +41,8 @@ class Table:
     rows: Any  # Callable[[], Iterator[Row]]
     # ANALYZE it once written: the triggers of the tables written next join it.
     analyze: bool = False
+    # Rows per COPY statement (the statement triggers run once per statement).
+    chunk: int = 200_000
 
 
 def _ts(t: int | None) -> Any:
@@ -68,27 +69,32 @@ class Tables:
     def __init__(self, seed: int, town: Town, people: People) -> None:
         self.seed, self.town, self.people = seed, town, people
         self.code = town.code
+        self.hex_ids: list[str] = []
+        self.planned_users()
 
-    @cached_property
-    def hex_ids(self) -> list[str]:
-        """Every adult's id as COPY takes it (formatted once: connections use each a lot)."""
-        return [uuid_text(i) for i in self.people.user_ids]
+    def planned_users(self) -> None:
+        """Format the ids of the adults planned since the last call (once: connections use
+        each a lot), before any job that writes them is handed out."""
+        ids = self.people.user_ids
+        self.hex_ids.extend(uuid_text(i) for i in ids[len(self.hex_ids) :])
 
     def user_id(self, user: int) -> str:
         return self.hex_ids[user]
 
     # --- people --------------------------------------------------------------------------
 
-    def households(self) -> Table:
+    def households(self, part: range) -> Table:
+        """In one COPY statement: its trigger opens every period "now", all counted in one
+        monthly counter row, which two parts written side by side then lock only briefly
+        (each commits right after)."""
         people, code = self.people, self.code
 
         def rows() -> Iterator[Row]:
-            for h in range(people.households):
+            for h in part:
                 yield uuid_text(people.household_ids[h]), code, at(people.household_created[h])
 
-        return Table(
-            "households", ("id", "municipality_code", "created_at"), people.households, rows
-        )
+        columns = ("id", "municipality_code", "created_at")
+        return Table("households", columns, len(part), rows, chunk=len(part) or 1)
 
     def users(self, part: range) -> Table:
         """The adults of households ``part`` (a range of household numbers)."""
