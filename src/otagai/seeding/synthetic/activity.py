@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from itertools import islice
 
 from otagai.domain.insurance.tagging import (
     ChildFacts,
@@ -124,7 +125,7 @@ THANKED = {"pickup": 0.8, "babysitting": 0.8, "lending": 0.55}
 ACKNOWLEDGED = 0.75
 HOURLY_RATE = Weighted((500, 600, 700, 1000), (45, 25, 22, 8))
 LENDING_THANKS = Weighted((0, 300, 500, 1000, 2000), (35, 15, 30, 15, 5))
-CANDIDATE_SAMPLE = 25
+CANDIDATE_SAMPLE = 12
 TIER_WEIGHT = {"connection_certified": 4.0, "connection": 3.0, "certified": 2.0, "member": 1.0}
 TIER_RANK = {"connection_certified": 0, "connection": 1, "certified": 2, "member": 3}
 
@@ -536,15 +537,18 @@ class Simulation:
                 request.created + MINUTE,
                 max(request.created + 2 * MINUTE, min(request.starts_at, clock.now)),
             )
-        candidates = {v: t for v, t in self._candidates(request).items() if self._free(v, request)}
+        candidates = self._candidates(request)
         offers: list[Offer] = []
         if candidates and rng.random() >= NO_RESPONSE:
-            count = min(len(candidates), OFFERS.draw(rng))
+            wanted = OFFERS.draw(rng)
+            # Who responds: a weighted draw without replacement (connections likelier),
+            # of those not busy then (rule 5).
             keyed = sorted(
                 candidates, key=lambda v: -(rng.random() ** (1 / TIER_WEIGHT[candidates[v]]))
             )
+            offering = list(islice((v for v in keyed if self._free(v, request)), wanted))
             window = max(MINUTE, request.starts_at - request.created - 10 * MINUTE)
-            for v in keyed[:count]:
+            for v in offering:
                 delay = min(int(rng.expovariate(1 / (3 * HOUR))), int(window * 0.7)) + MINUTE
                 note = pick(rng, names.OFFER_NOTES) if rng.random() < 0.5 else None
                 offers.append(Offer(uuid4_int(rng), v, request.created + delay, note))

@@ -20,7 +20,6 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, Protocol
 
 import psycopg
@@ -55,24 +54,26 @@ class NoProgress:
 def copy_rows(
     conn: psycopg.Connection[Any], table: Table, report: Callable[[str, int], None]
 ) -> int:
-    """COPY the table's rows, in statements of at most ``table.chunk`` rows. Returns the
-    rows."""
+    """COPY the table's rows, in statements of at most ``table.chunk`` rows, each row
+    made as it is sent (the server works while Python makes the next). Returns the rows."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
     )
     rows: Iterator[Any] = iter(table.rows())
     total = 0
+    row = next(rows, None)
     with conn.cursor() as cursor:
-        while True:
-            chunk = list(islice(rows, table.chunk))
-            if not chunk:
-                break
+        while row is not None:
             with cursor.copy(statement) as copy:
-                for start in range(0, len(chunk), REPORT_EVERY):
-                    for row in chunk[start : start + REPORT_EVERY]:
-                        copy.write_row(row)
-                    report(table.name, min(REPORT_EVERY, len(chunk) - start))
-            total += len(chunk)
+                written = 0
+                while row is not None and written < table.chunk:
+                    copy.write_row(row)
+                    written += 1
+                    if written % REPORT_EVERY == 0:
+                        report(table.name, REPORT_EVERY)
+                    row = next(rows, None)
+            report(table.name, written % REPORT_EVERY)
+            total += written
         if table.analyze:
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table.name)))
     return total
@@ -134,6 +135,10 @@ class Runner:
         with self.condition:
             self.pending.append(job)
             self.condition.notify_all()
+
+    def submitted(self) -> set[str]:
+        with self.condition:
+            return {j.name for j in self.pending} | self.running | self.done
 
     def _next(self) -> Job | None:
         with self.condition:
