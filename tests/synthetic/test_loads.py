@@ -122,6 +122,29 @@ def test_a_municipality_without_stations_gets_stations_of_its_own(second_town):
     assert outside == 0
 
 
+def test_people_already_in_town_get_synthetic_acquaintances_nearby(second_town):
+    """So that the demo's people (say) take part in the town's life: their feeds and
+    candidate lists include synthetic neighbours."""
+    with second_town.engine.begin() as conn:
+        conn.execute(
+            text(
+                "WITH h AS (INSERT INTO households (id, municipality_code) "
+                "VALUES (gen_random_uuid(), '111007') RETURNING id) "
+                "INSERT INTO users (firebase_uid, display_name, household_id, home) "
+                "SELECT 'resident-1', '住人', id, 'SRID=4326;POINT(139.6571 35.8587)' FROM h"
+            )
+        )
+    build_synthetic(second_town.url, households=400, months=1, seed=SEED + 5)
+    links = second_town.rows(
+        "SELECT ST_Distance(r.home, s.home), s.firebase_uid FROM users r "
+        "JOIN connections c ON r.id IN (c.user_low_id, c.user_high_id) "
+        "JOIN users s ON s.id IN (c.user_low_id, c.user_high_id) AND s.id <> r.id "
+        "WHERE r.firebase_uid = 'resident-1'"
+    )
+    assert 4 <= len(links) <= 10
+    assert all(d <= 1500 and uid.startswith(f"synthetic-{SEED + 5}-") for d, uid in links)
+
+
 def test_flask_seed_synthetic_loads_once_and_then_says_so(second_town):
     app = create_app(Settings.from_env(database_url=second_town.url, env="test"))
     try:

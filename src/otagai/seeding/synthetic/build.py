@@ -29,7 +29,7 @@ from otagai.seeding.synthetic.activity import plan_activity
 from otagai.seeding.synthetic.clock import Clock, default_now
 from otagai.seeding.synthetic.communities import ExistingCommunity, plan_trust
 from otagai.seeding.synthetic.geography import Boundary, Town, synthetic_stations
-from otagai.seeding.synthetic.graph import plan_graph
+from otagai.seeding.synthetic.graph import Resident, plan_graph, plan_resident_links
 from otagai.seeding.synthetic.loader import (
     OPTIONS,
     Job,
@@ -162,6 +162,19 @@ def _communities(conn: psycopg.Connection[Any], code: str) -> list[ExistingCommu
     ]
 
 
+def _residents(conn: psycopg.Connection[Any], code: str) -> list[Resident]:
+    """Active people with a home in the town who are not of a synthetic load."""
+    rows = conn.execute(
+        "SELECT u.id, ST_X(u.home::geometry), ST_Y(u.home::geometry), "
+        "extract(epoch FROM u.created_at)::bigint FROM users u "
+        "JOIN households h ON h.id = u.household_id WHERE h.municipality_code = %s "
+        "AND u.status = 'active' AND u.home IS NOT NULL "
+        "AND u.firebase_uid NOT LIKE 'synthetic-%%' ORDER BY u.id",
+        (code,),
+    ).fetchall()
+    return [Resident(i.int, lng, lat, joined) for i, lng, lat, joined in rows]
+
+
 def _policies(conn: psycopg.Connection[Any]) -> list[PolicyTerms]:
     """The latest version of every policy, as ``insurance.coverage.policies_in_force``
     reads them (``policy_in_force`` then picks the one valid on the day)."""
@@ -250,26 +263,39 @@ def build_synthetic(
         if loaded is not None:
             return loaded
         town = _town(control, municipality, seed)
-        existing = _communities(control, municipality)
-        policies = _policies(control)
-        rows = _load(url, seed, town, households, clock, existing, policies, progress, workers)
+        found = Found(
+            town=town,
+            communities=_communities(control, municipality),
+            residents=_residents(control, municipality),
+            policies=_policies(control),
+        )
+        rows = _load(url, seed, found, households, clock, progress, workers)
         _finish(control, seed, town, households, clock, rows)
     return Summary(
         seed, municipality, households, months, now, False, rows, time.perf_counter() - started
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the database already holds that the town is built around."""
+
+    town: Town
+    communities: list[ExistingCommunity]  # reused where they cover a station
+    residents: list[Resident]  # given synthetic acquaintances
+    policies: list[PolicyTerms]  # the insurance tags are computed against them
+
+
 def _load(
     url: str,
     seed: int,
-    town: Town,
+    found: Found,
     households: int,
     clock: Clock,
-    existing: list[ExistingCommunity],
-    policies: list[PolicyTerms],
     progress: Progress,
     workers: int,
 ) -> dict[str, int]:
+    town = found.town
     runner = Runner(url, workers, progress)
     loaded: dict[str, Any] = {}
 
@@ -311,7 +337,7 @@ def _load(
             runner.submit(Job(f"children-{n}", [tables.children(part)], homes))
             adults.add(f"users-{n}")
             children.add(f"children-{n}")
-        trust = plan_trust(seed, town, people, existing, clock)
+        trust = plan_trust(seed, town, people, found.communities, clock)
         trust_tables = [
             tables.communities(trust),
             tables.certifications(trust),
@@ -331,7 +357,10 @@ def _load(
                 f"connections-{n}", [tables.connections(graph, trust, part)], adults | {"trust"}
             )
             runner.submit(job)
-        activity = plan_activity(seed, town, people, trust, graph, clock, policies)
+        links = plan_resident_links(seed, town, people, found.residents, clock)
+        if links:
+            runner.submit(Job("residents", [tables.resident_connections(links)], adults))
+        activity = plan_activity(seed, town, people, trust, graph, clock, found.policies)
         activity_tables = [
             tables.requests(activity, trust),
             tables.request_children(activity),

@@ -16,6 +16,9 @@ global set of pairs is needed, even for millions of links.
 
 Links never join the two parents of one household, and date from after both people
 joined, at a random time since (earlier more likely).
+
+People already in the town (the demo's, say) are made acquaintances of a few synthetic
+neighbours, so that their feeds and candidate lists take part in the town's life.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from itertools import accumulate
 
 from otagai.seeding.synthetic.clock import MINUTE, Clock
 from otagai.seeding.synthetic.communities import Trust
+from otagai.seeding.synthetic.geography import Town
 from otagai.seeding.synthetic.people import People
 from otagai.seeding.synthetic.randomness import stream
 
@@ -41,6 +45,9 @@ LOCAL_SPAN = 0.3
 DENSITY_CELL_M = 250.0
 HILBERT_ORDER = 256
 EVENT_LINK_SHARE = 0.45
+# A resident's new acquaintances: how many, from how far.
+RESIDENT_LINKS = (4, 10)
+RESIDENT_REACH_M = 1500.0
 
 
 @dataclass
@@ -217,3 +224,49 @@ def _adjacency(
         fill[u], fill[v] = i + 1, j + 1
     by_id = sorted(range(count), key=ids.__getitem__)
     return Graph(offsets, neighbours, since, at_event, lower, by_id)
+
+
+@dataclass(frozen=True)
+class Resident:
+    """Somebody living in the town before the load (not synthetic)."""
+
+    id: int
+    lng: float
+    lat: float
+    joined: int
+
+
+def plan_resident_links(
+    seed: int, town: Town, people: People, residents: list[Resident], clock: Clock
+) -> list[tuple[int, int, int]]:
+    """(resident id, synthetic user, when) for a few synthetic neighbours of each resident,
+    nearest first among those within RESIDENT_REACH_M."""
+    rng = stream(seed, "residents")
+    if not residents or not people.users:
+        return []
+    cell = RESIDENT_REACH_M
+    grid: dict[tuple[int, int], list[int]] = {}
+    for u in range(people.users):
+        h = people.user_household[u]
+        grid.setdefault((int(people.home_x[h] // cell), int(people.home_y[h] // cell)), []).append(
+            u
+        )
+    links = []
+    for resident in residents:
+        x, y = town.plane.xy(resident.lng, resident.lat)
+        cx, cy = int(x // cell), int(y // cell)
+        near = []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for u in grid.get((cx + dx, cy + dy), ()):
+                    h = people.user_household[u]
+                    d = math.hypot(people.home_x[h] - x, people.home_y[h] - y)
+                    if d <= RESIDENT_REACH_M:
+                        near.append((d, u))
+        near.sort()
+        wanted = rng.randint(*RESIDENT_LINKS)
+        closest = [u for _, u in near[: 3 * wanted]]
+        for u in rng.sample(closest, min(wanted, len(closest))):
+            first = max(resident.joined, people.user_created[u])
+            links.append((resident.id, u, first + int((clock.now - first) * rng.random())))
+    return links

@@ -345,6 +345,22 @@ class Tables:
             "connections", ("user_low_id", "user_high_id", "event_id", "created_at"), count, rows
         )
 
+    def resident_connections(self, links: list[tuple[int, int, int]]) -> Table:
+        """Connections of people already in the town with synthetic neighbours."""
+        ids = self.people.user_ids
+
+        def rows() -> Iterator[Row]:
+            for resident, user, made in links:
+                low, high = sorted((resident, ids[user]))
+                yield uuid_text(low), uuid_text(high), None, at(made)
+
+        return Table(
+            "connections",
+            ("user_low_id", "user_high_id", "event_id", "created_at"),
+            len(links),
+            rows,
+        )
+
     # --- activity ------------------------------------------------------------------------
 
     def requests(self, activity: Activity, trust: Trust) -> Table:
