@@ -4,7 +4,8 @@ Order (each step plans in Python, then hands its tables to the loader, which wri
 while the next step is planned): the municipality (if the database lacks it) → households
 (their periods in the town dated back to when each signed up) → adults and children →
 communities, members, certifications, events → connections → requests, offers, matches,
-thank-yous → ANALYZE → a record of the load in the audit log.
+thank-yous (and synthetic acquaintances for people already in the town) → ANALYZE → a
+record of the load in the audit log.
 
 A load is recognised by its seed: the first adult's uid ``synthetic-<seed>-1`` and the
 ``synthetic.load`` audit record written last. Loading a seed again answers "already
