@@ -7,13 +7,13 @@ from contextlib import nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from otagai.domain.people.ages import TOKYO
-
+TOKYO = ZoneInfo("Asia/Tokyo")
 NOW_FORMATS = [
     "%Y-%m-%d",
     "%Y-%m-%dT%H:%M",
