@@ -8,6 +8,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The synthetic town `make run` loads beside the demo data (a year of life; once per database).
+SYNTHETIC_HOUSEHOLDS ?= 3000
 # Development and tests use the Firebase Auth emulator's token format (demo- project:
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
@@ -35,6 +37,7 @@ run: install
 	export DATABASE_URL="$$url" $(DEV_ENV) FLASK_APP=otagai.wsgi; \
 	$(BIN)/alembic upgrade head; \
 	$(BIN)/flask seed; \
+	$(BIN)/flask seed synthetic --households $(SYNTHETIC_HOUSEHOLDS) --months 12 --seed 1; \
 	echo; \
 	echo "Otagai is starting on http://$(HOST):$(PORT)  (Swagger UI: http://$(HOST):$(PORT)/docs)"; \
 	echo "A token for a demo parent (uids are in seeds/households.yaml):"; \

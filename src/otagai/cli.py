@@ -1,5 +1,6 @@
-"""Commands: ``flask seed``, ``flask dev-token``, ``flask idempotency purge``,
-``flask expire-requests``, ``flask notifications work``, ``flask jobs tick``.
+"""Commands: ``flask seed`` (and ``flask seed synthetic``), ``flask dev-token``,
+``flask idempotency purge``, ``flask expire-requests``, ``flask notifications work``,
+``flask jobs tick``.
 
 Commands commit once at their end; the services they call only flush.
 """
@@ -18,6 +19,7 @@ from otagai.cli_partners import municipalities
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.extensions.auth import mint_emulator_token
 from otagai.extensions.db import session
+from otagai.seeding.synthetic.command import synthetic
 
 
 def init_app(app: Flask) -> None:
@@ -30,7 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(municipalities)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--dir",
     "directory",
@@ -38,9 +40,15 @@ def init_app(app: Flask) -> None:
     default=None,
     help="Folder of seed YAML files (default: the repo's seeds/).",
 )
+@click.pass_context
 @with_appcontext
-def seed(directory: Path | None) -> None:
-    """Load the demo data (idempotent: a second run changes nothing)."""
+def seed(ctx: click.Context, directory: Path | None) -> None:
+    """Load the demo data (idempotent: a second run changes nothing).
+
+    `flask seed synthetic` loads a synthetic town instead (see its --help).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from otagai.seeding import load_seeds
 
     settings = current_app.config["OTAGAI"]
@@ -49,6 +57,9 @@ def seed(directory: Path | None) -> None:
     session.commit()
     created = ", ".join(f"{k}={v}" for k, v in sorted(report.created.items()))
     click.echo(f"seed: created {created}")
+
+
+seed.add_command(synthetic)
 
 
 @click.command("dev-token")
