@@ -22,6 +22,13 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
         # The overlap rule (a supporter is not in two places at once) reads these.
         Index("ix_matches_supporter_span", "supporter_id", "starts_at", "ends_at"),
         Index("ix_matches_requester_span", "requester_id", "starts_at", "ends_at"),
+        # Shares a supporter completed with a household: candidates are ranked by them.
+        Index(
+            "ix_matches_completed_pairs",
+            "supporter_id",
+            "requester_household_id",
+            postgresql_where="status = 'completed'",
+        ),
     )
 
     # Unique: the database itself guarantees one match per request.

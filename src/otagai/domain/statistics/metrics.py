@@ -15,7 +15,6 @@ as the kind is the municipality's total where a total is not the sum of the kind
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +23,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.types import String
+from sqlalchemy.types import Integer, String
 
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
@@ -139,22 +138,30 @@ def certified_supporters(code: str, first: Month, last: Month) -> Cells:
     difference array: the town's certifications are read once, with no row per month."""
     count = first.months_until(last) + 1
     valid_from, valid_until = Certification.valid_days()
+
+    def index(day: Any) -> Any:
+        """SQL: the month index of a date, 0 for ``first``."""
+        return (
+            (func.extract("year", day) - first.year) * 12 + func.extract("month", day) - first.month
+        )
+
+    # The first month ending on or after its first day, the last ending by its last.
+    first_month = func.greatest(0, index(valid_from)).cast(Integer)
+    last_month = func.least(count - 1, index(valid_until + 1) - 1).cast(Integer)
     rows = session.execute(
-        select(Certification.user_id, Certification.kinds, valid_from, valid_until)
+        select(Certification.user_id, Certification.kinds, first_month, last_month)
         .join(Community, Community.id == Certification.community_id)
-        .where(Community.municipality_code == code, Certification.expires_on >= first.first_day())
+        .where(
+            Community.municipality_code == code,
+            valid_until >= first.last_day(),
+            valid_from <= last.last_day(),
+        )
     )
-
-    def index(day: date) -> int:
-        return (day.year - first.year) * 12 + day.month - first.month
-
     spans: dict[tuple[Any, str | None], list[tuple[int, int]]] = defaultdict(list)
-    for user_id, kinds, starts, ends in rows:
-        # The first month ending on or after its first day, the last ending by its last.
-        a, b = max(0, index(starts)), min(count - 1, index(ends + timedelta(days=1)) - 1)
-        if a <= b:
+    for user_id, kinds, start, end in rows:
+        if start <= end:
             for kind in (*kinds, None):
-                spans[(user_id, kind)].append((a, b))
+                spans[(user_id, kind)].append((start, end))
     deltas: dict[str | None, list[int]] = defaultdict(lambda: [0] * (count + 1))
     for (_, kind), person in spans.items():
         for a, b in _merged(person):

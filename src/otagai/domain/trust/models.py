@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -14,14 +15,13 @@ from sqlalchemy import (
     Text,
     and_,
     func,
-    or_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from otagai.domain.clock import TOKYO, TOKYO_NAME
+from otagai.domain.clock import TOKYO
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
 
 KINDS = ("pickup", "babysitting", "lending")
@@ -101,6 +101,8 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="revoked_at IS NULL",
         ),
         Index("ix_certifications_user_id", "user_id"),
+        # A community's supporters, revoked and expired ones too (statistics, candidates).
+        Index("ix_certifications_community_id", "community_id"),
     )
 
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"))
@@ -113,6 +115,16 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # The Tokyo days it is valid on, first and last (``valid_on`` below), kept by the
+    # database from the columns above: the SQL form of the rule reads two dates instead of
+    # converting two timestamps a row, and a year of statistics counts them in bulk.
+    valid_from: Mapped[date] = mapped_column(
+        Date, Computed("date(timezone('Asia/Tokyo', granted_at))", persisted=True)
+    )
+    valid_until: Mapped[date] = mapped_column(
+        Date,
+        Computed("LEAST(expires_on, date(timezone('Asia/Tokyo', revoked_at)) - 1)", persisted=True),
+    )
 
     def revoke(self, *, by: uuid.UUID, reason: str, at: datetime) -> CertificationChange:
         """Mark revoked; answers the history row for the caller to add."""
@@ -139,24 +151,16 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
     @valid_on.expression
     @classmethod
     def _valid_on_sql(cls, day: date | ColumnElement[date]) -> ColumnElement[bool]:
-        granted = func.date(func.timezone(TOKYO_NAME, cls.granted_at))
-        revoked = func.date(func.timezone(TOKYO_NAME, cls.revoked_at))
-        return and_(
-            granted <= day,
-            cls.expires_on >= day,
-            or_(cls.revoked_at.is_(None), revoked > day),
-        )
+        # valid_from/valid_until are the same rule, written once more as the database's
+        # generated columns (LEAST ignores NULL: not revoked, valid through the expiry;
+        # revoked on the day granted, never valid). A test checks both forms agree.
+        return and_(cls.valid_from <= day, cls.valid_until >= day)
 
     @classmethod
     def valid_days(cls) -> tuple[ColumnElement[date], ColumnElement[date]]:
-        """``valid_on`` as SQL for an interval of Tokyo days: valid on ``day`` exactly when
-        ``first <= day <= last`` (an empty interval when revoked on the day granted). For
-        counting many days at once: the day arithmetic is done once a certification, not
-        once a certification and day."""
-        first = func.date(func.timezone(TOKYO_NAME, cls.granted_at), type_=Date)
-        revoked = func.date(func.timezone(TOKYO_NAME, cls.revoked_at), type_=Date)
-        # LEAST ignores NULL: not revoked, valid through the expiry.
-        return first, func.least(cls.expires_on, revoked - 1, type_=Date)
+        """``valid_on`` as an interval of Tokyo days: valid on ``day`` exactly when
+        ``first <= day <= last``."""
+        return cls.valid_from.expression, cls.valid_until.expression
 
 
 class CertificationChange(UUIDPrimaryKey, Base):
