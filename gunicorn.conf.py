@@ -93,6 +93,19 @@ logconfig_dict: dict[str, Any] = {
 proc_name = "otagai"
 
 
+def pre_fork(server: Any, worker: Any) -> None:
+    """Freeze what the master loaded (the app, SQLAlchemy's metadata, the libraries: some
+    180,000 objects) out of the garbage collector's reach before a worker is forked. A
+    full collection otherwise walks all of them, ~80-100 ms on these machines, whenever a
+    request allocates a lot (a year of statistics, a page of candidates): it showed as
+    the p99 of every call. Frozen objects are never collected (they live as long as the
+    process anyway), and workers no longer write to the shared pages when they collect,
+    so the copy-on-write memory stays shared (the Python docs' recipe for gc.freeze)."""
+    import gc
+
+    gc.freeze()
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """A forked worker must not use the master's pooled connections (two processes on one
     socket corrupt each other's sessions): forget them without closing them, and open its

@@ -139,3 +139,18 @@ def test_behind_one_proxy_links_use_the_forwarded_scheme_and_host(
 def test_without_proxy_hops_forwarded_headers_are_ignored(client, stripe_api, settings):
     url = _return_url(client, stripe_api, settings)
     assert url == "http://localhost/payout-account/return"
+
+
+def test_workers_are_forked_with_what_the_master_loaded_frozen_out_of_the_collector():
+    import gc
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict(os.environ):  # the configuration sets pool sizes in it
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        config["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 10_000  # the app and its libraries, loaded here
+    finally:
+        gc.unfreeze()
