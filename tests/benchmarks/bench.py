@@ -47,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from otagai import create_app
 from otagai.config import Settings, normalize_database_url
+from otagai.domain.clock import TOKYO
 from otagai.domain.matching.candidates import candidates_query
 from otagai.domain.matching.feed import feed_query
 from otagai.domain.people.models import User
@@ -233,19 +234,13 @@ def city(rebuild: bool) -> Picks:
               "head": bench_matching._head()}  # fmt: skip
 
     def build(admin: Any, url: str) -> dict[str, Any]:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{CITY}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{CITY}"'))
-        bench_matching._migrate(url)
+        bench_matching.fresh_database(admin, CITY, url)
         log(f"building {CITY}: {CITY_HOUSEHOLDS:,} synthetic households (once)")
         summary = build_synthetic(url, households=CITY_HOUSEHOLDS, months=12, seed=1)
         log(f"  built in {summary.seconds:.0f} s: {summary.rows}")
         meta = {**wanted, "built_on": time.strftime("%Y-%m-%d")}
         engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE bench_meta (meta jsonb NOT NULL)"))
-            conn.execute(text("INSERT INTO bench_meta VALUES (CAST(:m AS jsonb))"),
-                         {"m": json.dumps(meta)})  # fmt: skip
+        bench_matching.record_meta(engine, meta)
         engine.dispose()
         return meta
 
@@ -254,7 +249,7 @@ def city(rebuild: bool) -> Picks:
         bench_matching.refresh_dates(url, meta)
     app = _app(url)
     with app.app_context():
-        chosen, ranked_ids = {}, {}
+        chosen, ranked = {}, {}
         for kind in ("pickup", "lending"):
             found = session.execute(
                 text("SELECT r.id, u.firebase_uid FROM share_requests r JOIN users u "
@@ -265,20 +260,20 @@ def city(rebuild: bool) -> Picks:
             ).all()  # fmt: skip
             for request_id, uid in found:
                 request = session.get_one(ShareRequest, request_id)
-                ranked = candidates_query(request).rows()
-                if len(ranked) >= 5:
-                    chosen[kind] = (request_id, uid)
-                    ranked_ids[kind] = [row.id for row in ranked]
+                rows = candidates_query(request).rows()
+                if len(rows) >= 5:
+                    chosen[kind], ranked[kind] = (request_id, uid), rows
                     break
-        supporters = session.execute(
-            text("SELECT u.firebase_uid FROM users u JOIN certifications c ON c.user_id = u.id "
-                 "WHERE c.revoked_at IS NULL AND c.expires_on > current_date "
-                 "AND u.home IS NOT NULL ORDER BY u.id LIMIT 50")
-        ).scalars().all()  # fmt: skip
+        # Supporters whose certification is valid today, by the app's own rule.
+        supporters = session.scalars(
+            select(User.firebase_uid).join(Certification, Certification.user_id == User.id)
+            .where(Certification.valid_on(datetime.now(TOKYO).date()), User.home.is_not(None))
+            .order_by(User.id).limit(50)
+        ).all()  # fmt: skip
         picks = Picks(
             url=url, requester_uid=chosen["pickup"][1], pickup_id=chosen["pickup"][0],
             lending_id=chosen["lending"][0], supporter_uids=list(supporters),
-            candidate_uid=session.get_one(User, ranked_ids["pickup"][-1]).firebase_uid or "",
+            candidate_uid=session.get_one(User, ranked["pickup"][-1].id).firebase_uid or "",
             municipality="111007", lending_requester_uid=chosen["lending"][1],
         )  # fmt: skip
     app.extensions[EXTENSION_KEY].dispose()

@@ -134,13 +134,25 @@ def _step(conn: Connection, label: str, sql: str, **params: Any) -> Any:
     return result
 
 
+def fresh_database(admin: Engine, name: str, url: str) -> None:
+    """Drop and create database ``name`` (at ``url``) and migrate it to the head."""
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _migrate(url)
+
+
+def record_meta(engine: Engine, meta: dict[str, Any]) -> None:
+    """Write ``bench_meta``, last: a database without it was not built to the end."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_meta (meta jsonb NOT NULL)"))
+        conn.execute(text("INSERT INTO bench_meta VALUES (CAST(:m AS jsonb))"), _json(meta))
+
+
 def build(admin: Engine, url: str, users: int) -> dict[str, Any]:
     started = time.perf_counter()
     log(f"building {DATABASE}: {users:,} users (once; reused while parameters match)")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    _migrate(url)
+    fresh_database(admin, DATABASE, url)
     _done("migrated", started)
     engine = create_engine(url)
     box = dict(lat=CENTRE_LAT, lng=CENTRE_LNG, dlat=BOX_DEG_LAT, dlng=BOX_DEG_LNG)
@@ -362,9 +374,7 @@ def build(admin: Engine, url: str, users: int) -> dict[str, Any]:
         "pickup_id": str(pickup_id),
         "lending_id": str(lending_id),
     }
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_meta (meta jsonb NOT NULL)"))
-        conn.execute(text("INSERT INTO bench_meta VALUES (CAST(:m AS jsonb))"), _json(meta))
+    record_meta(engine, meta)
     engine.dispose()
     log(f"built in {time.perf_counter() - started:.0f} s")
     return meta
