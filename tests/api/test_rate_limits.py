@@ -479,3 +479,18 @@ def test_spec_documents_429_with_retry_after_on_every_budgeted_operation():
         answer = spec["paths"][path][method]["responses"]["429"]
         assert "Retry-After" in answer["headers"], (method, path)
         assert re.search(r"too_many_requests", answer["description"]), (method, path)
+
+
+def test_unreachable_redis_falls_back_to_memory_and_never_fails_a_call(settings, connection):
+    app = create_app(
+        replace(
+            settings,
+            ratelimit_enabled=True,
+            redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+            ratelimit_key_prefix=PREFIX,
+            ratelimit_overrides={"ceiling.ip": "2/day", "partner-key-failures.ip": "1/day"},
+        )
+    )
+    client = app.test_client()
+    assert [client.get("/openapi.json").status_code for _ in range(2)] == [200, 200]
+    assert_limited(client.get("/openapi.json"))
