@@ -32,7 +32,8 @@ from limits import RateLimitItem, parse_many
 
 from otagai.config import ConfigError, Settings
 from otagai.errors import DomainError, TooManyRequests
-from otagai.extensions.problems import PROBLEM_MIMETYPE, ProblemSchema, problem
+from otagai.extensions.problems import PROBLEM_MIMETYPE, TYPE_PREFIX, ProblemSchema, problem
+from otagai.messages import detail_for, title_for_status
 
 EXTENSION_KEY = "otagai.limits"
 STRATEGY = "sliding-window-counter"
@@ -168,11 +169,19 @@ def limited(blp: Any, budget: str, *, note: str | None = None) -> Callable[[F], 
 
 
 def document_429(blp: Any, description: str) -> Callable[[F], F]:
+    """The 429 answer of one operation, with its Retry-After (like ``blp.problem``)."""
     decorator: Callable[[F], F] = blp.alt_response(
         429,
         schema=ProblemSchema,
         content_type=PROBLEM_MIMETYPE,
         description=description,
+        example={
+            "type": f"{TYPE_PREFIX}too_many_requests",
+            "title": title_for_status(429, "ja"),
+            "status": 429,
+            "detail": detail_for("too_many_requests", "ja"),
+            "code": "too_many_requests",
+        },
         headers={
             "Retry-After": {
                 "description": "Seconds to wait before trying again.",
