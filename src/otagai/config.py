@@ -100,7 +100,10 @@ class Settings:
     # Rate limits (docs/rate-limits.md): counted in Redis when REDIS_URL is set (shared by
     # every worker and instance), else in each process's memory.
     redis_url: str | None = None
-    ratelimit_enabled: bool = True
+    # None: on, except under OTAGAI_ENV=test (the suite, its servers and the benchmarks
+    # call from one address as thousands of users; tests/api/test_rate_limits.py turns
+    # them on).
+    ratelimit_enabled: bool | None = None
     # Prefixes every Redis key of the limits (several deployments, or test runs, can
     # share one Redis).
     ratelimit_key_prefix: str = "otagai-limits"
@@ -111,6 +114,12 @@ class Settings:
     @property
     def emulator_mode(self) -> bool:
         return bool(self.firebase_auth_emulator_host)
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        if self.ratelimit_enabled is None:
+            return self.env != "test"
+        return self.ratelimit_enabled
 
     @property
     def card_payments_configured(self) -> bool:

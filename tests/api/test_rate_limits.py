@@ -494,3 +494,20 @@ def test_unreachable_redis_falls_back_to_memory_and_never_fails_a_call(settings,
     client = app.test_client()
     assert [client.get("/openapi.json").status_code for _ in range(2)] == [200, 200]
     assert_limited(client.get("/openapi.json"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "enabled"),
+    [
+        ({"OTAGAI_ENV": "development"}, True),
+        ({"OTAGAI_ENV": "test"}, False),
+        ({"OTAGAI_ENV": "test", "RATELIMIT_ENABLED": "1"}, True),
+        ({"OTAGAI_ENV": "development", "RATELIMIT_ENABLED": "0"}, False),
+    ],
+)
+def test_limits_are_on_unless_under_test_or_switched_off(environ, enabled):
+    assert Settings.from_env(environ).rate_limits_enabled is enabled
+
+
+def test_production_default_is_on():
+    assert Settings().rate_limits_enabled is True

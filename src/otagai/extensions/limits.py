@@ -197,7 +197,7 @@ def document_429(blp: Any, description: str) -> Callable[[F], F]:
 
 class LimitsState:
     def __init__(self, app: Flask, settings: Settings) -> None:
-        self.enabled = settings.ratelimit_enabled
+        self.enabled = settings.rate_limits_enabled
         self.texts = {**default_limits(), **settings.ratelimit_overrides}
         self.limits = effective_limits(settings.ratelimit_overrides)
         if settings.redis_url:
@@ -221,7 +221,7 @@ class LimitsState:
                     lambda: self.texts["ceiling.user"],
                     key_function=user_key,
                     scope="ceiling-user",
-                    exempt_when=lambda: _signed_in_uid() is None,
+                    exempt_when=lambda: request.path in UNLIMITED_PATHS or _signed_in_uid() is None,
                 ),
                 ApplicationLimit(
                     lambda: self.texts["ceiling.ip"],
