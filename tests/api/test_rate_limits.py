@@ -9,6 +9,7 @@ refused call writes nothing, and another user (or address) goes on unaffected.
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import replace
@@ -42,7 +43,8 @@ from tests.factories import (
 from tests.helpers import assert_problem, code_of
 from tests.stripe_local import LocalStripe
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# The machine's Redis (REDIS_URL, if the run names another one).
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 PREFIX = f"otagai-test-{uuid.uuid4().hex[:12]}"
 ROOT = Path(__file__).resolve().parents[2]
 
