@@ -89,6 +89,7 @@ class Family(HttpUser):
         headers = kwargs.pop("headers", {})
         if person is not None:
             headers["Authorization"] = f"Bearer {person['token']}"
+        headers["X-Forwarded-For"] = person["ip"] if person is not None else WORLD["partner_ip"]
         with self.client.request(
             method, path, headers=headers, name=name, catch_response=True, **kwargs
         ) as answer:

@@ -85,6 +85,7 @@ def build_world(url: str, households: int, people: int) -> dict[str, Any]:
     return {
         "municipality": MUNICIPALITY,
         "api_key": api_key,
+        "partner_ip": "192.0.2.10",
         "people": [
             {
                 "uid": uid,
@@ -92,8 +93,11 @@ def build_world(url: str, households: int, people: int) -> dict[str, Any]:
                 "communities": list(communities),
                 "children": list(children),
                 "token": mint_emulator_token(uid, PROJECT, expires_in=3 * 3600),
+                # Each family calls from an address of its own (through the proxy the
+                # server trusts), so the per-address budgets apply as they would.
+                "ip": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
             }
-            for uid, lat, lng, communities, children in rows
+            for i, (uid, lat, lng, communities, children) in enumerate(rows, start=1)
         ],
     }
 
@@ -147,7 +151,17 @@ def main() -> int:
     world_path.write_text(json.dumps(world), encoding="utf-8")
     since = datetime.now(UTC)
 
-    env = {**SERVICE_ENV, "LOG_LEVEL": "WARNING", "GUNICORN_WORKERS": str(args.workers)}
+    env = {
+        **SERVICE_ENV,
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_WORKERS": str(args.workers),
+        # The production rate limits, counted in Redis as in production (REDIS_URL, or the
+        # local one), behind one trusted proxy that names each family's address.
+        "RATELIMIT_ENABLED": "1",
+        "RATELIMIT_KEY_PREFIX": f"otagai-soak-{stamp}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "PROXY_HOPS": "1",
+    }
     worker_env = {**os.environ, **env, "DATABASE_URL": url}
     with (out / "worker.log").open("ab") as sink:
         worker = subprocess.Popen(
