@@ -71,9 +71,13 @@ class Settings:
     household_invite_ttl_hours: int = 48
     token_cache_size: int = 10_000
     seeds_dir: str | None = None
-    # Card thank-yous through Stripe Connect: both secrets, or neither (card then 503s).
+    # Card thank-yous through Stripe Connect: the key and both endpoint secrets, or none
+    # (card then 503s). The account endpoint's secret verifies our own objects' events
+    # (the destination charges' payment_intent.*), the Connect endpoint's the connected
+    # accounts' events (account.updated); README, "Stripe webhooks".
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_connect_webhook_secret: str | None = None
     # Where the SDK sends API calls; tests and local development point it at a stand-in.
     stripe_api_base: str | None = None
     # Where Stripe's onboarding sends the supporter back (app links or web pages).
@@ -92,7 +96,11 @@ class Settings:
 
     @property
     def card_payments_configured(self) -> bool:
-        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
+        return bool(
+            self.stripe_secret_key
+            and self.stripe_webhook_secret
+            and self.stripe_connect_webhook_secret
+        )
 
     @property
     def dashboard_link_signing_secret(self) -> str:
@@ -135,6 +143,7 @@ class Settings:
         for name in (
             "STRIPE_SECRET_KEY",
             "STRIPE_WEBHOOK_SECRET",
+            "STRIPE_CONNECT_WEBHOOK_SECRET",
             "STRIPE_API_BASE",
             "STRIPE_CONNECT_RETURN_URL",
             "STRIPE_CONNECT_REFRESH_URL",
@@ -171,10 +180,19 @@ class Settings:
                 "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
                 "can be reached by mistake"
             )
-        if bool(self.stripe_secret_key) != bool(self.stripe_webhook_secret):
+        stripe_parts = (
+            self.stripe_secret_key,
+            self.stripe_webhook_secret,
+            self.stripe_connect_webhook_secret,
+        )
+        if any(stripe_parts) and not all(stripe_parts):
             # Half a configuration would take card payments whose outcome (the webhook)
-            # could never be verified, or verify webhooks for payments never made.
-            raise ConfigError("set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither")
+            # could never be verified, or supporters whose payout readiness (the Connect
+            # endpoint's account.updated) would never arrive.
+            raise ConfigError(
+                "set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_CONNECT_WEBHOOK_SECRET, "
+                "or none of them"
+            )
         if self.env == "production" and not self.dashboard_link_secret:
             # A per-process secret would break links behind a load balancer and on restart.
             raise ConfigError("DASHBOARD_LINK_SECRET is required when OTAGAI_ENV=production")
