@@ -44,6 +44,8 @@ JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
 DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
+# Stripe retries a webhook event it could not deliver for up to 3 days (live mode).
+STRIPE_RETRY_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ class Settings:
     max_content_length: int = 64 * 1024
     log_level: str = "INFO"
     idempotency_ttl_hours: int = 24
+    # Retention (domain/retention): delivered outbox events, finished notifications and
+    # processed Stripe webhook events are deleted after these many days; stored
+    # idempotent answers after IDEMPOTENCY_TTL_HOURS. The worker's tick purges at most
+    # retention_batch rows of each kind per pass, a pass every retention_interval_seconds.
+    outbox_retention_days: int = 7
+    notifications_retention_days: int = 30
+    stripe_webhook_events_retention_days: int = 30
+    retention_batch: int = 1000
+    retention_interval_seconds: int = 600
     household_invite_ttl_hours: int = 48
     token_cache_size: int = 10_000
     seeds_dir: str | None = None
@@ -134,6 +145,15 @@ class Settings:
             values["log_level"] = env["LOG_LEVEL"].upper()
         if "IDEMPOTENCY_TTL_HOURS" in env:
             values["idempotency_ttl_hours"] = int(env["IDEMPOTENCY_TTL_HOURS"])
+        for name in (
+            "OUTBOX_RETENTION_DAYS",
+            "NOTIFICATIONS_RETENTION_DAYS",
+            "STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS",
+            "RETENTION_BATCH",
+            "RETENTION_INTERVAL_SECONDS",
+        ):
+            if env.get(name, "").strip():
+                values[name.lower()] = int(env[name])
         if "HOUSEHOLD_INVITE_TTL_HOURS" in env:
             values["household_invite_ttl_hours"] = int(env["HOUSEHOLD_INVITE_TTL_HOURS"])
         if "TOKEN_CACHE_SIZE" in env:
@@ -167,6 +187,22 @@ class Settings:
         if self.db_pool_size < 1 or self.db_max_overflow < 0 or self.proxy_hops < 0:
             raise ConfigError(
                 "DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW and PROXY_HOPS 0 or more"
+            )
+        if (
+            self.idempotency_ttl_hours < 1
+            or self.outbox_retention_days < 1
+            or self.notifications_retention_days < 1
+            or self.retention_batch < 1
+            or self.retention_interval_seconds < 1
+        ):
+            raise ConfigError(
+                "IDEMPOTENCY_TTL_HOURS, OUTBOX_RETENTION_DAYS, NOTIFICATIONS_RETENTION_DAYS, "
+                "RETENTION_BATCH and RETENTION_INTERVAL_SECONDS must be at least 1"
+            )
+        if self.stripe_webhook_events_retention_days < STRIPE_RETRY_DAYS + 1:
+            # Stripe retries an event for up to 3 days: a replay must still be recognized.
+            raise ConfigError(
+                f"STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS must be at least {STRIPE_RETRY_DAYS + 1}"
             )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let
