@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
     settings = settings or Settings.from_env()
     settings.check()
-    app = Flask(__name__)
+    app = logs.App(__name__)
     app.config["OTAGAI"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.config["TESTING"] = settings.env == "test"

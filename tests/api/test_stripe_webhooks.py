@@ -7,9 +7,11 @@ STRIPE_WEBHOOK_SECRET) and the Connect endpoint (connected accounts' events nami
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import firebase_admin
 import pytest
 from sqlalchemy import func, select
 
@@ -159,11 +161,19 @@ def test_event_without_livemode_is_400(client, db, stripe_api, paying):
     assert db.get(ThankYou, paying["id"]).status == "pending_payment"
 
 
+def _own_app(settings: Settings) -> Iterator[Any]:
+    app = create_app(settings)
+    yield app
+    app.extensions["otagai.db"].engine.dispose()
+    # Its Firebase app is named after id(app); free the name for a later app at that address.
+    firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+
+
 @pytest.fixture(scope="module")
-def live_app(settings: Settings) -> Any:
+def live_app(settings: Settings) -> Iterator[Any]:
     """A deployment with a live key (its Stripe calls would fail at the stand-in; a test
     event is refused before any)."""
-    return create_app(replace(settings, stripe_secret_key="sk_live_otagai_example"))
+    yield from _own_app(replace(settings, stripe_secret_key="sk_live_otagai_example"))
 
 
 def test_test_event_at_a_live_deployment_is_400(live_app, connection, db, stripe_api):
@@ -176,9 +186,9 @@ def test_test_event_at_a_live_deployment_is_400(live_app, connection, db, stripe
 
 
 @pytest.fixture(scope="module")
-def listening_app(settings: Settings) -> Any:
+def listening_app(settings: Settings) -> Iterator[Any]:
     """`stripe listen` signs everything it forwards with one secret: both are the same."""
-    return create_app(replace(settings, stripe_connect_webhook_secret=WEBHOOK_SECRET))
+    yield from _own_app(replace(settings, stripe_connect_webhook_secret=WEBHOOK_SECRET))
 
 
 def test_with_one_secret_for_both_endpoints_events_are_told_apart_by_account(

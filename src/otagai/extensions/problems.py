@@ -167,9 +167,18 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers["Allow"] = ", ".join(sorted(valid_methods))
     headers.update(data.get("headers") or {})
     if status >= 500:
+        # The one line a 500 logs (logs.App keeps Flask from logging it first).
         original = getattr(error, "original_exception", None)
-        if original is not None:
-            log.error("unhandled error", exc_info=original)
+        log.error(
+            "unhandled error" if original is not None else "server error",
+            exc_info=original,
+            extra={
+                "request_id": getattr(g, "request_id", None),
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+            },
+        )
     code = STATUS_CODES.get(status, "bad_request" if status < 500 else "internal_error")
     return problem(status, code, errors=errors, headers=headers)
 
