@@ -149,6 +149,8 @@ def problem(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
     )
     response.headers["Content-Language"] = lang
+    # Its title and detail follow Accept-Language: a cache must key on it.
+    response.vary.add("Accept-Language")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
