@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
-    from otagai.extensions import auth, db, guards, headers, logs
+    from otagai.extensions import auth, db, guards, headers, logs, metrics
     from otagai.extensions.api import Api, make_marshmallow_plugin
     from otagai.integrations import fcm, stripe_gateway
 
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     logs.configure_logging(settings.log_level)
     logs.init_app(app)
     headers.init_app(app, settings)
+    metrics.init_app(app, settings)
     guards.init_app(app)
     db.init_app(app, settings)
     if settings.proxy_hops:

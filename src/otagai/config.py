@@ -44,6 +44,7 @@ JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
 DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
+METRICS_TOKEN_MIN_LENGTH = 24
 # Stripe retries a webhook event it could not deliver for up to 3 days (live mode).
 STRIPE_RETRY_DAYS = 3
 
@@ -99,6 +100,8 @@ class Settings:
     fcm_api_base: str | None = None
     # Signs the links to municipal dashboard pages; required in production.
     dashboard_link_secret: str | None = None
+    # GET /metrics answers only with "Authorization: Bearer <this>"; unset: always 404.
+    metrics_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -171,6 +174,7 @@ class Settings:
             values[name.lower()] = env.get(name) or None
         values["fcm_api_base"] = env.get("FCM_API_BASE") or None
         values["dashboard_link_secret"] = env.get("DASHBOARD_LINK_SECRET") or None
+        values["metrics_token"] = env.get("METRICS_TOKEN") or None
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -228,6 +232,10 @@ class Settings:
             raise ConfigError(
                 "set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_CONNECT_WEBHOOK_SECRET, "
                 "or none of them"
+            )
+        if self.metrics_token is not None and len(self.metrics_token) < METRICS_TOKEN_MIN_LENGTH:
+            raise ConfigError(
+                f"METRICS_TOKEN must have at least {METRICS_TOKEN_MIN_LENGTH} characters"
             )
         if self.env == "production" and not self.dashboard_link_secret:
             # A per-process secret would break links behind a load balancer and on restart.
