@@ -98,9 +98,12 @@ proc_name = "otagai"
 # to files in this directory and a scrape, answered by any worker, sums them. It must be
 # set before prometheus_client is first imported (the preloaded app imports it), and be
 # this server's alone: its files are cleared when gunicorn starts.
-_own_prometheus_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _own_prometheus_dir:
+# (gunicorn may read this file more than once: the directory it made is remembered in
+# the environment, to be removed on exit.)
+_OWN_DIR = "OTAGAI_GUNICORN_PROMETHEUS_DIR"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="otagai-prometheus-")
+    os.environ[_OWN_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server: Any) -> None:
@@ -113,10 +116,11 @@ def on_starting(server: Any) -> None:
 
 def on_exit(server: Any) -> None:
     """The directory made for this run goes with it (one given in the environment stays)."""
-    if _own_prometheus_dir:
+    own = os.environ.get(_OWN_DIR)
+    if own and own == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         import shutil
 
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:
