@@ -205,6 +205,8 @@ def test_under_gunicorn_one_scrape_counts_every_workers_requests(gunicorn):
     assert not (directory / "counter_99999.db").exists()  # cleared on start
     first = _get(url + "/metrics", **SCRAPE)
     assert first[0] == 200
+    assert sample(first[1], "otagai_metrics_database_up") == 1
+    assert sample(first[1], "otagai_outbox_lag_seconds") is not None
     already = sample(first[1], "flask_http_request_duration_seconds_count", route="/healthz") or 0
     # Concurrent, so that several workers answer (each sync worker takes one at a time).
     with ThreadPoolExecutor(max_workers=10) as pool:

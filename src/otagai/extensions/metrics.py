@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -36,6 +36,7 @@ from sqlalchemy import text
 
 from otagai.config import Settings
 from otagai.errors import NotFound
+from otagai.extensions.db import EXTENSION_KEY as DB_EXTENSION_KEY
 from otagai.extensions.db import session
 
 EXTENSION_KEY = "otagai.metrics"
@@ -67,7 +68,10 @@ class DatabaseCollector:
         )
         try:
             with self.app.app_context():
-                # A scrape must never hold the database up: it gives up after 2 s.
+                # The primary, in a transaction (a GET otherwise reads in autocommit, where
+                # SET LOCAL is void): a scrape must never hold the database up, it gives
+                # up after 2 s.
+                g.db_bind = self.app.extensions[DB_EXTENSION_KEY].engine
                 session.execute(text("SET LOCAL statement_timeout = '2s'"))
                 found = backlog(datetime.now(UTC))
                 session.rollback()
