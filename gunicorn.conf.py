@@ -9,6 +9,8 @@ Everything that differs between machines comes from the environment (README,
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -91,6 +93,42 @@ logconfig_dict: dict[str, Any] = {
     },
 }
 proc_name = "otagai"
+
+# Prometheus metrics from every worker (README, "Metrics"): each worker writes its samples
+# to files in this directory and a scrape, answered by any worker, sums them. It must be
+# set before prometheus_client is first imported (the preloaded app imports it), and be
+# this server's alone: its files are cleared when gunicorn starts.
+# (gunicorn may read this file more than once: the directory it made is remembered in
+# the environment, to be removed on exit.)
+_OWN_DIR = "OTAGAI_GUNICORN_PROMETHEUS_DIR"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="otagai-prometheus-")
+    os.environ[_OWN_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server: Any) -> None:
+    """A previous run's sample files would be added to this one's: start empty."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def on_exit(server: Any) -> None:
+    """The directory made for this run goes with it (one given in the environment stays)."""
+    own = os.environ.get(_OWN_DIR)
+    if own and own == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import shutil
+
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exited (recycled after max_requests, killed, crashed) stops being
+    counted in the live gauges; its counters and histograms stay summed in."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def pre_fork(server: Any, worker: Any) -> None:

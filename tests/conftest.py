@@ -113,6 +113,7 @@ def settings(database_url: str, stripe_server: LocalStripe, fcm_server: Any) -> 
         env="test",
         stripe_secret_key=stripe_local.SECRET_KEY,
         stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
+        stripe_connect_webhook_secret=stripe_local.CONNECT_WEBHOOK_SECRET,
         stripe_api_base=stripe_server.url,
         fcm_api_base=fcm_server.url,
         # The suite calls from one address as thousands of users: real limits would make
@@ -130,7 +131,13 @@ def app(settings: Settings) -> Any:
 def app_without_stripe(settings: Settings) -> Any:
     """The service as deployed without Stripe secrets: card thank-yous are off."""
     return create_app(
-        replace(settings, stripe_secret_key=None, stripe_webhook_secret=None, stripe_api_base=None)
+        replace(
+            settings,
+            stripe_secret_key=None,
+            stripe_webhook_secret=None,
+            stripe_connect_webhook_secret=None,
+            stripe_api_base=None,
+        )
     )
 
 

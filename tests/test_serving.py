@@ -141,12 +141,14 @@ def test_without_proxy_hops_forwarded_headers_are_ignored(client, stripe_api, se
     assert url == "http://localhost/payout-account/return"
 
 
-def test_workers_are_forked_with_what_the_master_loaded_frozen_out_of_the_collector():
+def test_workers_are_forked_with_what_the_master_loaded_frozen_out_of_the_collector(tmp_path):
     import gc
     import runpy
     from unittest import mock
 
-    with mock.patch.dict(os.environ):  # the configuration sets pool sizes in it
+    # The configuration sets pool sizes in the environment, and makes a metrics directory
+    # unless one is given.
+    with mock.patch.dict(os.environ, {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}):
         config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert gc.get_freeze_count() == 0
     try:

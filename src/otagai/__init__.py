@@ -35,13 +35,13 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
-    from otagai.extensions import auth, db, guards, limits, logs
+    from otagai.extensions import auth, db, guards, headers, limits, logs, metrics
     from otagai.extensions.api import Api, make_marshmallow_plugin
     from otagai.integrations import fcm, stripe_gateway
 
     settings = settings or Settings.from_env()
     settings.check()
-    app = Flask(__name__)
+    app = logs.App(__name__)
     app.config["OTAGAI"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.config["TESTING"] = settings.env == "test"
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
     logs.configure_logging(settings.log_level)
     logs.init_app(app)
+    headers.init_app(app, settings)
+    metrics.init_app(app, settings)
     guards.init_app(app)
     db.init_app(app, settings)
     if settings.proxy_hops:

@@ -1,22 +1,21 @@
 """Commands: ``flask seed`` (and ``flask seed synthetic``), ``flask dev-token``,
-``flask idempotency purge``, ``flask expire-requests``, ``flask notifications work``,
-``flask jobs tick``.
+``flask idempotency purge`` (= ``flask retention purge``), ``flask expire-requests``,
+``flask notifications work``, ``flask jobs tick``.
 
 Commands commit once at their end; the services they call only flush.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete
 
 from otagai.cli_partners import municipalities
-from otagai.domain.idempotency import IdempotencyRecord
+from otagai.domain import retention
 from otagai.extensions.auth import mint_emulator_token
 from otagai.extensions.db import session
 from otagai.seeding.synthetic.command import synthetic
@@ -26,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(dev_token)
     app.cli.add_command(idempotency)
+    app.cli.add_command(retention_group)
     app.cli.add_command(expire_requests)
     app.cli.add_command(notifications)
     app.cli.add_command(jobs)
@@ -93,12 +93,32 @@ def idempotency() -> None:
 @idempotency.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Delete stored answers older than IDEMPOTENCY_TTL_HOURS (run from cron)."""
-    hours = current_app.config["OTAGAI"].idempotency_ttl_hours
-    cutoff = datetime.now(UTC) - timedelta(hours=hours)
-    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    session.commit()
-    click.echo(f"purged {getattr(result, 'rowcount', 0)} idempotency records")
+    """Delete every retained row whose window has passed, stored answers older than
+    IDEMPOTENCY_TTL_HOURS included (the worker's tick does it on its own; README,
+    "Retention"). Kept for the cron jobs that call it: same as ``flask retention purge``."""
+    _purge_all()
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Rows kept only for a while: idempotent answers, outbox, notifications, webhooks."""
+
+
+@retention_group.command("purge")
+@with_appcontext
+def retention_purge() -> None:
+    """Delete now, in batches, every row whose retention window has passed (the worker's
+    tick does the same on its own every RETENTION_INTERVAL_SECONDS)."""
+    _purge_all()
+
+
+def _purge_all() -> None:
+    purged = retention.purge_all(session, datetime.now(UTC), current_app.config["OTAGAI"])
+    click.echo(
+        f"purged {purged.idempotency_records} idempotency records, "
+        f"{purged.outbox_events} outbox events, {purged.notifications} notifications, "
+        f"{purged.stripe_webhook_events} stripe webhook events"
+    )
 
 
 @click.command("expire-requests")

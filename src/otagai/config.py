@@ -57,6 +57,9 @@ JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
 DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
+METRICS_TOKEN_MIN_LENGTH = 24
+# Stripe retries a webhook event it could not deliver for up to 3 days (live mode).
+STRIPE_RETRY_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,25 @@ class Settings:
     max_content_length: int = 64 * 1024
     log_level: str = "INFO"
     idempotency_ttl_hours: int = 24
+    # Retention (domain/retention): delivered outbox events, finished notifications and
+    # processed Stripe webhook events are deleted after these many days; stored
+    # idempotent answers after IDEMPOTENCY_TTL_HOURS. The worker's tick purges at most
+    # retention_batch rows of each kind per pass, a pass every retention_interval_seconds.
+    outbox_retention_days: int = 7
+    notifications_retention_days: int = 30
+    stripe_webhook_events_retention_days: int = 30
+    retention_batch: int = 1000
+    retention_interval_seconds: int = 600
     household_invite_ttl_hours: int = 48
     token_cache_size: int = 10_000
     seeds_dir: str | None = None
-    # Card thank-yous through Stripe Connect: both secrets, or neither (card then 503s).
+    # Card thank-yous through Stripe Connect: the key and both endpoint secrets, or none
+    # (card then 503s). The account endpoint's secret verifies our own objects' events
+    # (the destination charges' payment_intent.*), the Connect endpoint's the connected
+    # accounts' events (account.updated); README, "Stripe webhooks".
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_connect_webhook_secret: str | None = None
     # Where the SDK sends API calls; tests and local development point it at a stand-in.
     stripe_api_base: str | None = None
     # Where Stripe's onboarding sends the supporter back (app links or web pages).
@@ -109,6 +125,8 @@ class Settings:
     ratelimit_key_prefix: str = "otagai-limits"
     # "<budget>.<user|ip>" -> limit ("30/hour", "20/hour,100/day") replacing a default.
     ratelimit_overrides: dict[str, str] = field(default_factory=dict)
+    # GET /metrics answers only with "Authorization: Bearer <this>"; unset: always 404.
+    metrics_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,7 +141,11 @@ class Settings:
 
     @property
     def card_payments_configured(self) -> bool:
-        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
+        return bool(
+            self.stripe_secret_key
+            and self.stripe_webhook_secret
+            and self.stripe_connect_webhook_secret
+        )
 
     @property
     def dashboard_link_signing_secret(self) -> str:
@@ -157,6 +179,15 @@ class Settings:
             values["log_level"] = env["LOG_LEVEL"].upper()
         if "IDEMPOTENCY_TTL_HOURS" in env:
             values["idempotency_ttl_hours"] = int(env["IDEMPOTENCY_TTL_HOURS"])
+        for name in (
+            "OUTBOX_RETENTION_DAYS",
+            "NOTIFICATIONS_RETENTION_DAYS",
+            "STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS",
+            "RETENTION_BATCH",
+            "RETENTION_INTERVAL_SECONDS",
+        ):
+            if env.get(name, "").strip():
+                values[name.lower()] = int(env[name])
         if "HOUSEHOLD_INVITE_TTL_HOURS" in env:
             values["household_invite_ttl_hours"] = int(env["HOUSEHOLD_INVITE_TTL_HOURS"])
         if "TOKEN_CACHE_SIZE" in env:
@@ -166,6 +197,7 @@ class Settings:
         for name in (
             "STRIPE_SECRET_KEY",
             "STRIPE_WEBHOOK_SECRET",
+            "STRIPE_CONNECT_WEBHOOK_SECRET",
             "STRIPE_API_BASE",
             "STRIPE_CONNECT_RETURN_URL",
             "STRIPE_CONNECT_REFRESH_URL",
@@ -180,6 +212,7 @@ class Settings:
             values["ratelimit_key_prefix"] = env["RATELIMIT_KEY_PREFIX"].strip()
         if env.get("RATELIMIT_OVERRIDES", "").strip():
             values["ratelimit_overrides"] = _overrides(env["RATELIMIT_OVERRIDES"])
+        values["metrics_token"] = env.get("METRICS_TOKEN") or None
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -197,6 +230,22 @@ class Settings:
             raise ConfigError(
                 "DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW and PROXY_HOPS 0 or more"
             )
+        if (
+            self.idempotency_ttl_hours < 1
+            or self.outbox_retention_days < 1
+            or self.notifications_retention_days < 1
+            or self.retention_batch < 1
+            or self.retention_interval_seconds < 1
+        ):
+            raise ConfigError(
+                "IDEMPOTENCY_TTL_HOURS, OUTBOX_RETENTION_DAYS, NOTIFICATIONS_RETENTION_DAYS, "
+                "RETENTION_BATCH and RETENTION_INTERVAL_SECONDS must be at least 1"
+            )
+        if self.stripe_webhook_events_retention_days < STRIPE_RETRY_DAYS + 1:
+            # Stripe retries an event for up to 3 days: a replay must still be recognized.
+            raise ConfigError(
+                f"STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS must be at least {STRIPE_RETRY_DAYS + 1}"
+            )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let
             # anybody sign in as anybody.
@@ -209,10 +258,23 @@ class Settings:
                 "emulator mode needs a 'demo-' FIREBASE_PROJECT_ID so no real project "
                 "can be reached by mistake"
             )
-        if bool(self.stripe_secret_key) != bool(self.stripe_webhook_secret):
+        stripe_parts = (
+            self.stripe_secret_key,
+            self.stripe_webhook_secret,
+            self.stripe_connect_webhook_secret,
+        )
+        if any(stripe_parts) and not all(stripe_parts):
             # Half a configuration would take card payments whose outcome (the webhook)
-            # could never be verified, or verify webhooks for payments never made.
-            raise ConfigError("set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither")
+            # could never be verified, or supporters whose payout readiness (the Connect
+            # endpoint's account.updated) would never arrive.
+            raise ConfigError(
+                "set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_CONNECT_WEBHOOK_SECRET, "
+                "or none of them"
+            )
+        if self.metrics_token is not None and len(self.metrics_token) < METRICS_TOKEN_MIN_LENGTH:
+            raise ConfigError(
+                f"METRICS_TOKEN must have at least {METRICS_TOKEN_MIN_LENGTH} characters"
+            )
         if self.env == "production" and not self.dashboard_link_secret:
             # A per-process secret would break links behind a load balancer and on restart.
             raise ConfigError("DASHBOARD_LINK_SECRET is required when OTAGAI_ENV=production")

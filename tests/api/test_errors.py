@@ -11,6 +11,7 @@ from typing import Any
 
 import firebase_admin
 import pytest
+from flask import abort
 from sqlalchemy import func, select
 
 from otagai import create_app
@@ -186,7 +187,11 @@ def crashing_app(settings: Any) -> Iterator[Any]:
     def boom() -> Any:
         raise RuntimeError("secret detail: password=hunter2")
 
+    def abort_500() -> Any:
+        abort(500)
+
     app.add_url_rule("/test-only/boom", "test_only_boom", boom)
+    app.add_url_rule("/test-only/abort", "test_only_abort", abort_500)
     yield app
     app.extensions["otagai.db"].engine.dispose()
     # Its Firebase app is named after id(app); free the name for a later app at that address.
@@ -211,6 +216,22 @@ def test_unhandled_error_is_logged_with_its_traceback(crashing_app, caplog):
     (record,) = [r for r in caplog.records if r.name == "otagai.errors"]
     assert record.levelno == logging.ERROR
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
+
+
+@pytest.mark.parametrize("path", ["/test-only/boom", "/test-only/abort"])
+def test_each_500_is_logged_exactly_once_with_its_request_id(crashing_app, caplog, path):
+    """Flask's own log_exception used to log it too, before the handler did."""
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.setFormatter(JsonFormatter())
+    response = crashing_app.test_client().get(path, headers={"X-Request-Id": "r-once"})
+    assert response.status_code == 500
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["otagai.errors"]
+    lines = [json.loads(line) for line in caplog.text.splitlines() if '"level": "error"' in line]
+    assert len(lines) == 1
+    assert lines[0]["request_id"] == "r-once"
+    assert lines[0]["path"] == path
+    assert "hunter2" not in lines[0]["msg"]
 
 
 # --- JSON access log ------------------------------------------------------------------

@@ -42,6 +42,7 @@ def app(stripe_api: LocalStripe) -> Iterator[Any]:
         "otagai_payment_races",
         stripe_secret_key=stripe_local.SECRET_KEY,
         stripe_webhook_secret=stripe_local.WEBHOOK_SECRET,
+        stripe_connect_webhook_secret=stripe_local.CONNECT_WEBHOOK_SECRET,
         stripe_api_base=stripe_api.url,
     ) as app:
         yield app

@@ -149,6 +149,8 @@ def problem(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
     )
     response.headers["Content-Language"] = lang
+    # Its title and detail follow Accept-Language: a cache must key on it.
+    response.vary.add("Accept-Language")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -167,9 +169,18 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers["Allow"] = ", ".join(sorted(valid_methods))
     headers.update(data.get("headers") or {})
     if status >= 500:
+        # The one line a 500 logs (logs.App keeps Flask from logging it first).
         original = getattr(error, "original_exception", None)
-        if original is not None:
-            log.error("unhandled error", exc_info=original)
+        log.error(
+            "unhandled error" if original is not None else "server error",
+            exc_info=original,
+            extra={
+                "request_id": getattr(g, "request_id", None),
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+            },
+        )
     code = STATUS_CODES.get(status, "bad_request" if status < 500 else "internal_error")
     return problem(status, code, errors=errors, headers=headers)
 

@@ -11,10 +11,9 @@ of making a second one. Only ids go to Stripe as metadata: never names or childr
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import stripe
 from flask import Flask, current_app
@@ -63,6 +62,26 @@ class PaymentIntentRef:
     status: str
 
 
+# Which of our two webhook endpoints' secrets signed an event (README, "Stripe webhooks").
+Endpoint = Literal["account", "connect"]
+ACCOUNT_ENDPOINT: Endpoint = "account"
+CONNECT_ENDPOINT: Endpoint = "connect"
+
+
+@dataclass(frozen=True)
+class SignedEvent:
+    """A webhook event whose signature is valid, and the endpoint whose secret signed it."""
+
+    event: dict[str, Any]
+    endpoint: Endpoint
+
+
+def livemode_of(secret_key: str) -> bool:
+    """Live keys (``sk_live_``, restricted ``rk_live_``) receive live events only; test
+    keys test events only."""
+    return secret_key.startswith(("sk_live_", "rk_live_"))
+
+
 @dataclass(frozen=True)
 class OnboardingLink:
     url: str
@@ -90,14 +109,24 @@ def _unavailable(exc: stripe.StripeError) -> ServiceUnavailable:
 
 
 class StripeGateway:
-    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        connect_webhook_secret: str,
+        api_base: str | None,
+    ) -> None:
         addresses: BaseAddresses = {}
         if api_base:
             addresses = {"api": api_base.rstrip("/"), "connect": api_base.rstrip("/")}
         self._client = stripe.StripeClient(
             secret_key, base_addresses=addresses, max_network_retries=2
         )
-        self._webhook_secret = webhook_secret
+        self.livemode = livemode_of(secret_key)
+        self._secrets: tuple[tuple[Endpoint, str], ...] = (
+            (ACCOUNT_ENDPOINT, webhook_secret),
+            (CONNECT_ENDPOINT, connect_webhook_secret),
+        )
 
     # Connect onboarding ----------------------------------------------------------------
 
@@ -179,26 +208,40 @@ class StripeGateway:
 
     # Webhooks --------------------------------------------------------------------------
 
-    def verified_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        """The event of a webhook whose ``Stripe-Signature`` is valid for our endpoint
-        secret and recent (Stripe's 5-minute tolerance); anything else is 400."""
+    def verified_event(self, payload: bytes, signature: str | None) -> SignedEvent:
+        """The event of a webhook whose ``Stripe-Signature`` is valid and recent (Stripe's
+        5-minute tolerance) for one of our two endpoint secrets — the account endpoint's
+        (``STRIPE_WEBHOOK_SECRET``: our own objects, the destination charges) or the
+        Connect endpoint's (``STRIPE_CONNECT_WEBHOOK_SECRET``: connected accounts'
+        events) — with the endpoint it was signed for; anything else is 400.
+
+        When both secrets are the same (``stripe listen`` signs everything it forwards
+        with one), the signature cannot tell the endpoints apart: an event that names a
+        connected account (``account``) is then a Connect event, as Stripe defines it."""
         try:
-            # verify_header checks the timestamp only when given a tolerance.
-            stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"),
-                signature or "",
-                self._webhook_secret,
-                tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
-            )
-        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise BadRequest("invalid_webhook_signature") from exc
-        try:
-            event = json.loads(payload)
-        except ValueError as exc:
-            raise BadRequest("invalid_webhook_payload") from exc
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        signed: list[tuple[Endpoint, Any]] = []
+        for endpoint, secret in self._secrets:
+            try:
+                signed.append((endpoint, stripe.Webhook.construct_event(text, signature, secret)))
+            except stripe.SignatureVerificationError:
+                continue
+            except (ValueError, AttributeError, TypeError) as exc:
+                # Signed, but not a JSON object (construct_event parses after verifying).
+                raise BadRequest("invalid_webhook_payload") from exc
+            if self._secrets[0][1] != self._secrets[1][1]:
+                break
+        if not signed:
+            raise BadRequest("invalid_webhook_signature")
+        endpoint, constructed = signed[0]
+        event = constructed.to_dict()
+        if not isinstance(event.get("id"), str):
             raise BadRequest("invalid_webhook_payload")
-        return event
+        if len(signed) == 2:
+            endpoint = CONNECT_ENDPOINT if event.get("account") is not None else ACCOUNT_ENDPOINT
+        return SignedEvent(event=event, endpoint=endpoint)
 
 
 def payment_idempotency_key(thank_you_id: str) -> str:
@@ -215,8 +258,12 @@ def init_app(app: Flask, settings: Settings) -> None:
     gateway = None
     if settings.card_payments_configured:
         assert settings.stripe_secret_key and settings.stripe_webhook_secret
+        assert settings.stripe_connect_webhook_secret
         gateway = StripeGateway(
-            settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_api_base
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            settings.stripe_connect_webhook_secret,
+            settings.stripe_api_base,
         )
     app.extensions[EXTENSION_KEY] = gateway
 

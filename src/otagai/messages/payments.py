@@ -37,4 +37,16 @@ DETAILS: dict[str, tuple[str, str]] = {
         "Webhook の内容を読み取れません。",
         "The webhook body is not a Stripe event.",
     ),
+    "webhook_livemode_mismatch": (
+        "Webhook のモード（本番／テスト）がこのサービスの設定と一致しません。",
+        "The event's livemode does not match this service's Stripe key.",
+    ),
+    "webhook_wrong_endpoint": (
+        "連結アカウントのイベントは Connect 用のエンドポイントに送られる必要があります。",
+        "A connected account's event must come from the Connect endpoint.",
+    ),
+    "webhook_account_missing": (
+        "Connect 用エンドポイントのイベントに連結アカウント (account) がありません。",
+        "An event from the Connect endpoint must name its connected account.",
+    ),
 }

@@ -82,18 +82,28 @@ class StripeWebhookViews(Resource):
         400,
         "The Stripe-Signature header is missing, stale or wrong "
         "(`invalid_webhook_signature`), or the signed body is not an event "
-        "(`invalid_webhook_payload`).",
+        "(`invalid_webhook_payload`), or it does not belong here: its `livemode` is not "
+        "the mode of our API key (`webhook_livemode_mismatch`), a connected account's "
+        "event is signed with the account endpoint's secret (`webhook_wrong_endpoint`), or "
+        "an event signed with the Connect endpoint's secret names no `account` "
+        "(`webhook_account_missing`). Nothing is changed.",
     )
     @webhook_blp.problem(503, "Card payments are not configured (`card_payments_unavailable`).")
     def post(self) -> dict[str, Any]:
         """Stripe's webhook (signed)
 
-        For Stripe only: the body must carry a valid `Stripe-Signature` for the endpoint
-        secret. `payment_intent.succeeded` / `payment_intent.payment_failed` settle card
-        thank-yous and `account.updated` keeps payout readiness current. Replays answer
-        200 `duplicate`; other event types 200 `ignored`.
+        For Stripe only: both of Stripe's webhook endpoints point here, each with its own
+        signing secret, and the body must carry a valid `Stripe-Signature` for one of them.
+        The account endpoint's `payment_intent.succeeded` / `payment_intent.payment_failed`
+        settle card thank-yous; the Connect endpoint's `account.updated` (naming the
+        connected `account`) keeps that supporter's payout readiness current. Replays
+        answer 200 `duplicate`; other event types 200 `ignored`.
         """
-        event = gateway().verified_event(
+        stripe = gateway()
+        signed = stripe.verified_event(
             request.get_data(cache=True), request.headers.get("Stripe-Signature")
         )
-        return {"received": True, "outcome": webhooks.handle_event(event)}
+        return {
+            "received": True,
+            "outcome": webhooks.handle_event(signed, livemode=stripe.livemode),
+        }

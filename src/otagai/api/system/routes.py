@@ -15,8 +15,9 @@ blp = Blueprint("system", __name__, public=True, description="Health checks")
 
 
 class HealthSchema(ma.Schema):
-    status = ma.fields.String(metadata={"example": "ok"})
-    postgis = ma.fields.String(metadata={"example": "3.3 USE_GEOS=1 USE_PROJ=1 USE_STATS=1"})
+    # Only the status: versions (PostGIS, PostgreSQL, ours) would tell anybody which
+    # known vulnerabilities to try.
+    status = ma.fields.String(required=True, metadata={"example": "ok"})
 
 
 @blp.route("/healthz")
@@ -28,12 +29,15 @@ def healthz() -> dict[str, Any]:
 
 @blp.route("/readyz")
 @blp.response(200, HealthSchema)
-@blp.problem(503, "Database or PostGIS unreachable.")
+@blp.problem(503, "Database or PostGIS unreachable (`service_unavailable`).")
 def readyz() -> dict[str, Any]:
-    """Readiness: the database answers and PostGIS is installed"""
+    """Readiness: the database answers and PostGIS is installed
+
+    `{"status": "ok"}`, and nothing else: no versions.
+    """
     try:
-        version = session.execute(text("SELECT postgis_version()")).scalar_one()
+        session.execute(text("SELECT postgis_version()")).scalar_one()
     except Exception as exc:  # any failure here means "not ready", never a 500
         session.rollback()
         raise ServiceUnavailable() from exc
-    return {"status": "ok", "postgis": version}
+    return {"status": "ok"}
