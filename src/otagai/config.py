@@ -58,6 +58,16 @@ class Settings:
     database_pooler: str = "none"
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Seconds a request waits for a pooled connection before it answers 503.
+    db_pool_timeout: float = 10.0
+    # What pg_stat_activity shows for the app's connections (operators find, and the
+    # fault test terminates, exactly these).
+    database_application_name: str = "otagai"
+    # Milliseconds; 0 turns one off. A statement running longer is cancelled (the
+    # request answers 503); a transaction left idle longer is ended by the server (its
+    # locks released) — see README, Operations.
+    db_statement_timeout_ms: int = 5000
+    db_idle_in_transaction_timeout_ms: int = 10000
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, and
     # the headers are ignored: anybody could send them).
     proxy_hops: int = 0
@@ -79,9 +89,17 @@ class Settings:
     # Where Stripe's onboarding sends the supporter back (app links or web pages).
     stripe_connect_return_url: str | None = None
     stripe_connect_refresh_url: str | None = None
+    # Seconds one Stripe HTTP call may take (connect and read) before it is given up;
+    # the SDK retries twice, so a card call answers within about 3x this plus ~2 s.
+    stripe_timeout_seconds: float = 10.0
     # Where firebase-admin sends pushes instead of Google's FCM; tests and local
     # development point it at a stand-in. Unset: real FCM with credentials, else log only.
     fcm_api_base: str | None = None
+    # Seconds one FCM HTTP call may take; firebase-admin retries a read timeout once,
+    # and the push then comes back as "retry" (the worker backs off and sends it again).
+    fcm_timeout_seconds: float = 10.0
+    # A file the notification worker touches on every round (liveness; README, Operations).
+    worker_heartbeat_file: str | None = None
     # Signs the links to municipal dashboard pages; required in production.
     dashboard_link_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -111,9 +129,21 @@ class Settings:
             values["database_replica_url"] = normalize_database_url(env["DATABASE_REPLICA_URL"])
         if env.get("DATABASE_POOLER"):
             values["database_pooler"] = env["DATABASE_POOLER"].strip().lower()
-        for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "PROXY_HOPS"):
+        for name in (
+            "DB_POOL_SIZE",
+            "DB_MAX_OVERFLOW",
+            "PROXY_HOPS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        ):
             if env.get(name, "").strip():
                 values[name.lower()] = int(env[name])
+        for name in ("DB_POOL_TIMEOUT", "STRIPE_TIMEOUT_SECONDS", "FCM_TIMEOUT_SECONDS"):
+            if env.get(name, "").strip():
+                values[name.lower()] = float(env[name])
+        if env.get("DATABASE_APPLICATION_NAME", "").strip():
+            values["database_application_name"] = env["DATABASE_APPLICATION_NAME"].strip()
+        values["worker_heartbeat_file"] = env.get("WORKER_HEARTBEAT_FILE") or None
         if "FIREBASE_PROJECT_ID" in env:
             values["firebase_project_id"] = env["FIREBASE_PROJECT_ID"]
         values["firebase_auth_emulator_host"] = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
@@ -158,6 +188,14 @@ class Settings:
         if self.db_pool_size < 1 or self.db_max_overflow < 0 or self.proxy_hops < 0:
             raise ConfigError(
                 "DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW and PROXY_HOPS 0 or more"
+            )
+        if self.db_statement_timeout_ms < 0 or self.db_idle_in_transaction_timeout_ms < 0:
+            raise ConfigError(
+                "DB_STATEMENT_TIMEOUT_MS and DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be 0 or more"
+            )
+        if min(self.db_pool_timeout, self.stripe_timeout_seconds, self.fcm_timeout_seconds) <= 0:
+            raise ConfigError(
+                "DB_POOL_TIMEOUT, STRIPE_TIMEOUT_SECONDS and FCM_TIMEOUT_SECONDS must be positive"
             )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let
