@@ -280,6 +280,9 @@ def recover(error: BaseException) -> None:
         if healthy or isinstance(error, PoolTimeout):
             session.rollback()
         else:
+            # Detached first, so what was loaded (the caller, for the access log) stays
+            # readable instead of expiring with the rollback onto a dead connection.
+            session.expunge_all()
             session().invalidate()
     except Exception:  # the connection may be past rolling back; it is dropped either way
         log.debug("recovering from a database fault", exc_info=True)
