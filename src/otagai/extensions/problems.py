@@ -191,9 +191,13 @@ def handle_database_error(error: Exception) -> Response:
     recover(error)
     cause = getattr(error, "orig", None) or error
     name = type(cause).__name__
+    # The server's message, first line only: for these errors it names the fault
+    # ("terminating connection due to administrator command"), never a row's values.
+    message = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
     log.warning(
-        "database unavailable: %s",
+        "database unavailable: %s: %s",
         name,
+        message,
         extra={"db_error": name, "sqlstate": getattr(cause, "sqlstate", None)},
     )
     return problem(503, "database_unavailable", headers={"Retry-After": DATABASE_RETRY_AFTER})
