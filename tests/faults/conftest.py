@@ -4,6 +4,7 @@ engine to arrange, break and check things with."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -67,3 +68,24 @@ def backends(direct: Engine, app_name: str, *, waiting: bool = False) -> list[An
                 {"name": app_name},
             )
         )
+
+
+class Held:
+    """A lock held from a connection of the test's own until released."""
+
+    def __init__(self, direct: Engine, statement: str, **params: Any) -> None:
+        self._conn = direct.connect()
+        self._conn.exec_driver_sql("BEGIN")
+        self._conn.execute(text(statement), params)
+
+    def release(self) -> None:
+        self._conn.exec_driver_sql("ROLLBACK")
+        self._conn.close()
+
+
+def until_waiting(direct: Engine, app_name: str, timeout: float = 10.0) -> None:
+    """Until a backend of ``app_name`` waits for a lock."""
+    deadline = time.monotonic() + timeout
+    while not backends(direct, app_name, waiting=True):
+        assert time.monotonic() < deadline, f"no backend of {app_name} waited for a lock"
+        time.sleep(0.02)

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from otagai.extensions.db import EXTENSION_KEY
-from tests.faults.conftest import application_name, backends, terminate
+from tests.faults.conftest import Held, application_name, terminate, until_waiting
 from tests.helpers import ApiClient, assert_problem
 from tests.scale.apps import app_on, unhandled
 
@@ -63,26 +62,6 @@ def member(app: Flask) -> ApiClient:
 @pytest.fixture
 def hurried(impatient: Flask) -> ApiClient:
     return _member(impatient)
-
-
-class Held:
-    """A lock held from a connection of the test's own until released."""
-
-    def __init__(self, direct: Engine, statement: str, **params: Any) -> None:
-        self._conn = direct.connect()
-        self._conn.exec_driver_sql("BEGIN")
-        self._conn.execute(text(statement), params)
-
-    def release(self) -> None:
-        self._conn.exec_driver_sql("ROLLBACK")
-        self._conn.close()
-
-
-def _until_waiting(direct: Engine, app_name: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not backends(direct, app_name, waiting=True):
-        assert time.monotonic() < deadline, "the request never waited for the lock"
-        time.sleep(0.02)
 
 
 def _in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
@@ -147,7 +126,7 @@ def test_read_whose_backend_is_terminated_mid_query_is_retried_and_answers(
     held: Held | None = Held(direct, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
     try:
         thread, out = _in_thread(lambda: member.get("/v1/me"))
-        _until_waiting(direct, app_name)
+        until_waiting(direct, app_name)
         killed = terminate(direct, app_name, waiting=True)
         held.release()
         held = None
@@ -171,7 +150,7 @@ def test_write_whose_backend_is_terminated_mid_query_answers_503_and_changes_not
     try:
         renaming = {"display_name": "鈴木", "home": HOME}
         thread, out = _in_thread(lambda: member.put("/v1/me", json=renaming))
-        _until_waiting(direct, app_name)
+        until_waiting(direct, app_name)
         killed = terminate(direct, app_name, waiting=True)
         thread.join(timeout=10)
     finally:
