@@ -89,13 +89,30 @@ def _unavailable(exc: stripe.StripeError) -> ServiceUnavailable:
     return ServiceUnavailable("payment_provider_unavailable")
 
 
+# The SDK's own retries of a failed call (network errors, timeouts, 409/429/5xx), each with
+# the same idempotency key. A hanging Stripe therefore holds a request for at most about
+# (1 + MAX_NETWORK_RETRIES) x STRIPE_TIMEOUT_SECONDS plus the SDK's backoff (0.5 s, 1 s).
+MAX_NETWORK_RETRIES = 2
+
+
 class StripeGateway:
-    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        api_base: str | None,
+        timeout: float = 10.0,
+    ) -> None:
         addresses: BaseAddresses = {}
         if api_base:
             addresses = {"api": api_base.rstrip("/"), "connect": api_base.rstrip("/")}
+        # The SDK's default is 80 s per call: a request thread would wait that long, three
+        # times over, for a Stripe that does not answer.
         self._client = stripe.StripeClient(
-            secret_key, base_addresses=addresses, max_network_retries=2
+            secret_key,
+            base_addresses=addresses,
+            max_network_retries=MAX_NETWORK_RETRIES,
+            http_client=stripe.RequestsClient(timeout=timeout),
         )
         self._webhook_secret = webhook_secret
 
@@ -216,7 +233,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     if settings.card_payments_configured:
         assert settings.stripe_secret_key and settings.stripe_webhook_secret
         gateway = StripeGateway(
-            settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_api_base
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            settings.stripe_api_base,
+            timeout=settings.stripe_timeout_seconds,
         )
     app.extensions[EXTENSION_KEY] = gateway
 
