@@ -199,7 +199,10 @@ def _bad(answer: Answer) -> bool:
 
 
 def _distribution(answers: list[Answer]) -> str:
-    counts = Counter(f"{a.method} {a.path.split('/')[2]} {a.status}" for a in answers)
+    def route(path: str) -> str:
+        return "/".join("{id}" if len(part) == 36 else part for part in path.split("/"))
+
+    counts = Counter(f"{a.method} {route(a.path)} {a.status}" for a in answers)
     return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
 
 

@@ -274,6 +274,9 @@ def recover(error: BaseException) -> None:
     (not returned to the pool) unless it is known to be healthy, so the next request gets
     a fresh one. On a failover every pooled connection points at the old primary: the pool
     is replaced."""
+    if getattr(error, "_otagai_recovered", False):  # the view's wrapper already did
+        return
+    error._otagai_recovered = True  # type: ignore[attr-defined]
     orig = getattr(error, "orig", None)
     healthy = isinstance(orig, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable)
     try:
