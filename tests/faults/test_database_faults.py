@@ -176,3 +176,52 @@ def test_connections_terminated_while_idle_in_the_pool_are_replaced_unseen(
     assert answers == [200] * len(answers)
     assert not unhandled(caplog)
     assert not any("retrying it once" in r.getMessage() for r in caplog.records)
+
+
+def test_a_write_on_a_server_turned_read_only_answers_503_and_the_pool_is_replaced(
+    database, direct, caplog
+):
+    """A failover as the app meets it: its connections now reach a server that refuses
+    writes (here the database made read-only by default, and the old connections cut)."""
+    name = direct.url.database
+    with app_on(database, database_application_name=application_name()) as app:
+        api = _member(app)
+        state = app.extensions[EXTENSION_KEY]
+        with direct.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+        try:
+            state.dispose()  # the next connections are opened on the "standby"
+            pool_before = state.engine.pool
+            response = api.put("/v1/me", json={"display_name": "高橋", "home": HOME})
+            assert_problem(response, 503, "database_unavailable")
+            assert response.headers["Retry-After"] == "1"
+            assert state.engine.pool is not pool_before  # every connection dropped
+            assert any("ReadOnlySqlTransaction" in r.getMessage() for r in caplog.records)
+            assert api.get("/v1/me").status_code == 200  # reads still answer
+        finally:
+            with direct.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only'))
+        state.dispose()  # "promoted": new connections write again
+        assert api.put("/v1/me", json={"display_name": "高橋", "home": HOME}).status_code == 200
+        assert api.get("/v1/me").get_json()["display_name"] == "高橋"
+        assert not unhandled(caplog)
+
+
+def test_no_free_pooled_connection_in_time_answers_503(database, caplog):
+    with app_on(database, database_application_name=application_name(), db_pool_size=1,
+                db_max_overflow=0, db_pool_timeout=0.3) as app:  # fmt: skip
+        api = _member(app)
+        engine = app.extensions[EXTENSION_KEY].engine
+        with engine.connect():  # the pool's only connection, busy elsewhere
+            response, took = _timed(lambda: api.get("/v1/me"))
+        assert_problem(response, 503, "database_unavailable")
+        assert response.headers["Retry-After"] == "1"
+        assert 0.3 <= took < 2.0
+        assert api.get("/v1/me").status_code == 200
+        assert not unhandled(caplog)
+
+
+def _timed(call: Any) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
