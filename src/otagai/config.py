@@ -40,6 +40,9 @@ def normalize_database_url(url: str) -> str:
 # geography KNN away from the ±180° meridian, where PostGIS 3.3 misorders results.
 JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 
+# The Stripe SDK's own retries of a failed call (each with the same idempotency key).
+STRIPE_NETWORK_RETRIES = 2
+
 # Signs dashboard links when DASHBOARD_LINK_SECRET is unset (never in production): links
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
@@ -66,8 +69,11 @@ class Settings:
     # Milliseconds; 0 turns one off. A statement running longer is cancelled (the
     # request answers 503); a transaction left idle longer is ended by the server (its
     # locks released) — see README, Operations.
+    # The idle-in-transaction one must outlast the longest wait on Stripe inside a
+    # request's transaction (a card thank-you locks its match, then calls Stripe):
+    # check() refuses a shorter one.
     db_statement_timeout_ms: int = 5000
-    db_idle_in_transaction_timeout_ms: int = 10000
+    db_idle_in_transaction_timeout_ms: int = 30000
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, and
     # the headers are ignored: anybody could send them).
     proxy_hops: int = 0
@@ -90,8 +96,8 @@ class Settings:
     stripe_connect_return_url: str | None = None
     stripe_connect_refresh_url: str | None = None
     # Seconds one Stripe HTTP call may take (connect and read) before it is given up;
-    # the SDK retries twice, so a card call answers within about 3x this plus ~2 s.
-    stripe_timeout_seconds: float = 10.0
+    # the SDK retries twice, so a card call answers within stripe_worst_wait (16.5 s).
+    stripe_timeout_seconds: float = 5.0
     # Where firebase-admin sends pushes instead of Google's FCM; tests and local
     # development point it at a stand-in. Unset: real FCM with credentials, else log only.
     fcm_api_base: str | None = None
@@ -107,6 +113,12 @@ class Settings:
     @property
     def emulator_mode(self) -> bool:
         return bool(self.firebase_auth_emulator_host)
+
+    @property
+    def stripe_worst_wait(self) -> float:
+        """Seconds a Stripe that does not answer can hold a request: every attempt times
+        out, and the SDK waits between them (at most 0.5 s, then 1 s)."""
+        return (1 + STRIPE_NETWORK_RETRIES) * self.stripe_timeout_seconds + 1.5
 
     @property
     def card_payments_configured(self) -> bool:
@@ -196,6 +208,15 @@ class Settings:
         if min(self.db_pool_timeout, self.stripe_timeout_seconds, self.fcm_timeout_seconds) <= 0:
             raise ConfigError(
                 "DB_POOL_TIMEOUT, STRIPE_TIMEOUT_SECONDS and FCM_TIMEOUT_SECONDS must be positive"
+            )
+        idle = self.db_idle_in_transaction_timeout_ms / 1000
+        if self.card_payments_configured and idle and idle <= self.stripe_worst_wait:
+            # The server would end the request's transaction while it waits on Stripe:
+            # a payment made, and its record lost.
+            raise ConfigError(
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be longer than a Stripe call can "
+                f"take with its retries ({self.stripe_worst_wait:g} s with "
+                "STRIPE_TIMEOUT_SECONDS): raise it or lower STRIPE_TIMEOUT_SECONDS"
             )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let

@@ -80,7 +80,7 @@ def test_connections_carry_the_configured_timeouts_and_application_name(impatien
         ]
         named = conn.scalar(text("SELECT application_name FROM pg_stat_activity "
                                  "WHERE pid = pg_backend_pid()"))  # fmt: skip
-    assert shown == [f"{STATEMENT_TIMEOUT_MS}ms", "10s"]
+    assert shown == [f"{STATEMENT_TIMEOUT_MS}ms", "30s"]
     assert named == app_name
 
 

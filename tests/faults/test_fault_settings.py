@@ -12,11 +12,12 @@ def test_fault_settings_have_their_documented_defaults():
     settings = Settings.from_env({"OTAGAI_ENV": "test"})
     assert (settings.db_statement_timeout_ms, settings.db_idle_in_transaction_timeout_ms) == (
         5000,
-        10000,
+        30000,
     )
     assert settings.db_pool_timeout == 10.0
     assert settings.database_application_name == "otagai"
-    assert (settings.stripe_timeout_seconds, settings.fcm_timeout_seconds) == (10.0, 10.0)
+    assert (settings.stripe_timeout_seconds, settings.fcm_timeout_seconds) == (5.0, 10.0)
+    assert settings.stripe_worst_wait == 16.5
     assert settings.worker_heartbeat_file is None
 
 
@@ -56,3 +57,12 @@ def test_fault_settings_are_read_from_the_environment():
 def test_fault_settings_out_of_range_refuse_to_start(env):
     with pytest.raises(ConfigError):
         Settings.from_env({"OTAGAI_ENV": "test", **env})
+
+
+def test_idle_in_transaction_timeout_shorter_than_a_stripe_wait_refuses_to_start():
+    stripe = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    env = {"OTAGAI_ENV": "test", **stripe, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": "16000"}
+    with pytest.raises(ConfigError, match="longer than a Stripe call"):
+        Settings.from_env(env)
+    assert Settings.from_env({**env, "STRIPE_TIMEOUT_SECONDS": "3"}).stripe_worst_wait == 10.5
+    assert Settings.from_env({**env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": "0"})

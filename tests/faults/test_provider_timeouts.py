@@ -28,8 +28,9 @@ from tests.helpers import assert_problem
 pytestmark = pytest.mark.slow
 
 TIMEOUT = 0.5  # seconds, for both providers
-# Every attempt times out, and the SDK waits between them (0.5 s, then 1 s, at most).
-STRIPE_BOUND = (1 + MAX_NETWORK_RETRIES) * TIMEOUT + 1.5 + 1.0  # + a second of slack
+# Every attempt times out, and the SDK waits between them (0.5 s, then 1 s, at most):
+# Settings.stripe_worst_wait, plus a second of slack.
+STRIPE_BOUND = (1 + MAX_NETWORK_RETRIES) * TIMEOUT + 1.5 + 1.0
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from flask import Flask, current_app
 
-from otagai.config import Settings
+from otagai.config import STRIPE_NETWORK_RETRIES, Settings
 from otagai.errors import BadRequest, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -90,9 +90,9 @@ def _unavailable(exc: stripe.StripeError) -> ServiceUnavailable:
 
 
 # The SDK's own retries of a failed call (network errors, timeouts, 409/429/5xx), each with
-# the same idempotency key. A hanging Stripe therefore holds a request for at most about
-# (1 + MAX_NETWORK_RETRIES) x STRIPE_TIMEOUT_SECONDS plus the SDK's backoff (0.5 s, 1 s).
-MAX_NETWORK_RETRIES = 2
+# the same idempotency key. A hanging Stripe therefore holds a request for at most
+# Settings.stripe_worst_wait: (1 + retries) x STRIPE_TIMEOUT_SECONDS + the SDK's backoff.
+MAX_NETWORK_RETRIES = STRIPE_NETWORK_RETRIES
 
 
 class StripeGateway:
@@ -101,7 +101,7 @@ class StripeGateway:
         secret_key: str,
         webhook_secret: str,
         api_base: str | None,
-        timeout: float = 10.0,
+        timeout: float = 5.0,
     ) -> None:
         addresses: BaseAddresses = {}
         if api_base:
