@@ -309,7 +309,9 @@ def retrying_safe_read(call: Callable[[], Any]) -> Any:
             raise
         if not lost_connection(error):
             raise
-        log.warning("connection lost during a read; retrying it once", exc_info=True)
+        cause = str(error.orig or error).strip().splitlines()
+        log.warning("connection lost during a read; retrying it once: %s",
+                    cause[0] if cause else type(error.orig).__name__)  # fmt: skip
         recover(error)
         session.remove()
     return call()
