@@ -239,7 +239,10 @@ def test_terminated_backends_answer_503_recover_and_leave_no_partial_or_duplicat
     retried_reads = sum("retrying it once" in r.getMessage() for r in caplog.records)
     # The faults reached requests: some answered 503, or were reads retried unseen.
     assert statuses[503] + retried_reads > 0, shown
-    assert statuses[201] > 0 and statuses[200] > 0, shown
+    # Reads get through (a retry hides most lost connections). Writes may all have
+    # answered 503 on a slow machine (a POST takes about as long as the 0.3 s between two
+    # rounds of terminations): the recovery below shows them going through.
+    assert statuses[200] > 0, shown
 
     # Recovery: the faults have stopped; every call answers, the 503'd writes included
     # (retried with the same Idempotency-Key, as the app does).
