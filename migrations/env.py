@@ -7,7 +7,8 @@ import os
 
 from alembic import context
 from geoalchemy2 import alembic_helpers
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import Connection
 
 from otagai.config import Settings, normalize_database_url
 from otagai.models import metadata
@@ -28,6 +29,26 @@ def _connect_args() -> dict[str, object]:
     if os.environ.get("DATABASE_POOLER", "").strip().lower() == "pgbouncer":
         return {"prepare_threshold": None}
     return {"options": "-c jit=off"}
+
+
+# A migration waits at most this long for a lock (an ALTER TABLE queues behind a long
+# read and every request then queues behind the ALTER: better to fail the deploy and
+# retry it), and a statement runs at most this long. Milliseconds; 0 turns one off.
+LOCK_TIMEOUT_MS = int(os.environ.get("MIGRATION_LOCK_TIMEOUT_MS") or 5000)
+STATEMENT_TIMEOUT_MS = int(os.environ.get("MIGRATION_STATEMENT_TIMEOUT_MS") or 600_000)
+
+
+def _run_with_timeouts(connection: Connection) -> None:
+    """The migrations in one transaction that starts by setting its own timeouts: SET
+    LOCAL ends with the transaction, so it is safe through PgBouncer's transaction
+    pooling and leaves a caller's connection (the tests') as it was."""
+    with context.begin_transaction():
+        for name, value in (
+            ("lock_timeout", LOCK_TIMEOUT_MS),
+            ("statement_timeout", STATEMENT_TIMEOUT_MS),
+        ):
+            connection.execute(text(f"SET LOCAL {name} = {int(value)}"))
+        context.run_migrations()
 
 
 COMMON = {
@@ -51,14 +72,12 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:  # tests hand over their own connection
         context.configure(connection=connection, **COMMON)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run_with_timeouts(connection)
         return
     engine = create_engine(_url(), poolclass=pool.NullPool, connect_args=_connect_args())
     with engine.connect() as conn:
         context.configure(connection=conn, **COMMON)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run_with_timeouts(conn)
 
 
 if context.is_offline_mode():

@@ -86,8 +86,16 @@ class LocalFcm:
     _failures: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (n, status)
     _ids: Iterator[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Every request waits this long (or until reset()) before its answer while set.
+    hang_seconds: float = 0.0
+    _released: threading.Event = field(default_factory=threading.Event)
 
     # Test-facing controls -------------------------------------------------------------
+
+    def hang(self, seconds: float = 60.0) -> None:
+        """FCM stops answering: every request from now on waits ``seconds``."""
+        self._released.clear()
+        self.hang_seconds = seconds
 
     def unregister(self, token: str) -> None:
         """The app was uninstalled: 404 UNREGISTERED from now on."""
@@ -112,6 +120,8 @@ class LocalFcm:
             self._unregistered.clear()
             self._invalid.clear()
             self._failures.clear()
+            self.hang_seconds = 0.0
+            self._released.set()
 
     def sent_to(self, token: str) -> list[Received]:
         """The messages FCM accepted (200) for ``token``, oldest first."""
@@ -134,6 +144,8 @@ class LocalFcm:
         message = body.get("message") if isinstance(body, dict) else None
         message = message if isinstance(message, dict) else {}
         token = message.get("token") if isinstance(message.get("token"), str) else None
+        if self.hang_seconds:
+            self._released.wait(self.hang_seconds)
         with self._lock:
             response = self._answer(request, message, token)
             self.received.append(

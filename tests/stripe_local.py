@@ -231,6 +231,10 @@ class LocalStripe:
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Every call answers 500 while set (Stripe down).
     outage: bool = False
+    # Every call hangs this many seconds before its answer while set (Stripe not
+    # answering); reset() lets the hanging ones go at once.
+    hang_seconds: float = 0.0
+    _released: threading.Event = field(default_factory=threading.Event)
     # (Stripe-Account or None for the platform, Idempotency-Key) ->
     # (method, path, params, status, body) of the first answer.
     _replays: dict[tuple[str | None, str], tuple[str, str, dict[str, Any], int, str]] = field(
@@ -248,6 +252,13 @@ class LocalStripe:
             self.intents.clear()
             self._replays.clear()
             self.outage = False
+            self.hang_seconds = 0.0
+            self._released.set()
+
+    def hang(self, seconds: float = 60.0) -> None:
+        """From now on every call waits ``seconds`` (or until reset()) before answering."""
+        self._released.clear()
+        self.hang_seconds = seconds
 
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path == path]
@@ -333,6 +344,9 @@ class LocalStripe:
                 request.headers.get("Stripe-Account"),
             )
             self.requests.append(recorded)
+        if self.hang_seconds:  # recorded on arrival: a test counts the attempts
+            self._released.wait(self.hang_seconds)
+        with self._lock:
             response = self._answer(request, params, key)
             recorded.status = response.status_code
         return response(environ, start_response)

@@ -37,11 +37,12 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.trust.routes import blp as trust_blp
     from otagai.extensions import auth, db, guards, headers, limits, logs, metrics
     from otagai.extensions.api import Api, make_marshmallow_plugin
+    from otagai.extensions.dispatch import OtagaiFlask
     from otagai.integrations import fcm, stripe_gateway
 
     settings = settings or Settings.from_env()
     settings.check()
-    app = logs.App(__name__)
+    app = OtagaiFlask(__name__)
     app.config["OTAGAI"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.config["TESTING"] = settings.env == "test"

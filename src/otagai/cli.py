@@ -147,10 +147,23 @@ def notifications() -> None:
 @click.option("--once", is_flag=True, help="One round, then exit (cron, tests).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds to sleep when idle.")
 @click.option("--batch", default=100, show_default=True, help="Rows per claim.")
+@click.option(
+    "--heartbeat",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File touched on every round (liveness); default WORKER_HEARTBEAT_FILE.",
+)
 @with_appcontext
-def notifications_work(once: bool, interval: float, batch: int) -> None:
-    """Deliver notifications: scheduled jobs, outbox fan-out, pushes through FCM."""
+def notifications_work(once: bool, interval: float, batch: int, heartbeat: str | None) -> None:
+    """Deliver notifications: scheduled jobs, outbox fan-out, pushes through FCM.
+
+    In its loop it stops cleanly on SIGTERM or SIGINT: the round under way finishes, then
+    it exits 0."""
     import logging
+    import threading
+    from pathlib import Path
+
+    from flask import current_app
 
     from otagai import worker
     from otagai.integrations.fcm import fcm_gateway
@@ -172,7 +185,12 @@ def notifications_work(once: bool, interval: float, batch: int) -> None:
             f"reminders={done.tick.reminders} expiry_notices={done.tick.expiry_notices}"
         )
         return
-    worker.run_forever(interval=interval, batch=batch)
+    heartbeat = heartbeat or current_app.config["OTAGAI"].worker_heartbeat_file
+    stop = threading.Event()
+    worker.stop_on_signals(stop)
+    worker.run_forever(
+        interval=interval, batch=batch, stop=stop, heartbeat=Path(heartbeat) if heartbeat else None
+    )
 
 
 @click.group()

@@ -53,6 +53,9 @@ def normalize_database_url(url: str) -> str:
 # geography KNN away from the ±180° meridian, where PostGIS 3.3 misorders results.
 JAPAN_BOUNDS = (20.0, 122.0, 46.0, 154.0)
 
+# The Stripe SDK's own retries of a failed call (each with the same idempotency key).
+STRIPE_NETWORK_RETRIES = 2
+
 # Signs dashboard links when DASHBOARD_LINK_SECRET is unset (never in production): links
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
@@ -74,6 +77,19 @@ class Settings:
     database_pooler: str = "none"
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Seconds a request waits for a pooled connection before it answers 503.
+    db_pool_timeout: float = 10.0
+    # What pg_stat_activity shows for the app's connections (operators find, and the
+    # fault test terminates, exactly these).
+    database_application_name: str = "otagai"
+    # Milliseconds; 0 turns one off. A statement running longer is cancelled (the
+    # request answers 503); a transaction left idle longer is ended by the server (its
+    # locks released) — see README, Operations.
+    # The idle-in-transaction one must outlast the longest wait on Stripe inside a
+    # request's transaction (a card thank-you locks its match, then calls Stripe):
+    # check() refuses a shorter one.
+    db_statement_timeout_ms: int = 5000
+    db_idle_in_transaction_timeout_ms: int = 30000
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none, and
     # the headers are ignored: anybody could send them).
     proxy_hops: int = 0
@@ -108,9 +124,17 @@ class Settings:
     # Where Stripe's onboarding sends the supporter back (app links or web pages).
     stripe_connect_return_url: str | None = None
     stripe_connect_refresh_url: str | None = None
+    # Seconds one Stripe HTTP call may take (connect and read) before it is given up;
+    # the SDK retries twice, so a card call answers within stripe_worst_wait (16.5 s).
+    stripe_timeout_seconds: float = 5.0
     # Where firebase-admin sends pushes instead of Google's FCM; tests and local
     # development point it at a stand-in. Unset: real FCM with credentials, else log only.
     fcm_api_base: str | None = None
+    # Seconds one FCM HTTP call may take; firebase-admin retries a read timeout once,
+    # and the push then comes back as "retry" (the worker backs off and sends it again).
+    fcm_timeout_seconds: float = 10.0
+    # A file the notification worker touches on every round (liveness; README, Operations).
+    worker_heartbeat_file: str | None = None
     # Signs the links to municipal dashboard pages; required in production.
     dashboard_link_secret: str | None = None
     # Rate limits (docs/rate-limits.md): counted in Redis when REDIS_URL is set (shared by
@@ -140,6 +164,12 @@ class Settings:
         return self.ratelimit_enabled
 
     @property
+    def stripe_worst_wait(self) -> float:
+        """Seconds a Stripe that does not answer can hold a request: every attempt times
+        out, and the SDK waits between them (at most 0.5 s, then 1 s)."""
+        return (1 + STRIPE_NETWORK_RETRIES) * self.stripe_timeout_seconds + 1.5
+
+    @property
     def card_payments_configured(self) -> bool:
         return bool(
             self.stripe_secret_key
@@ -164,9 +194,21 @@ class Settings:
             values["database_replica_url"] = normalize_database_url(env["DATABASE_REPLICA_URL"])
         if env.get("DATABASE_POOLER"):
             values["database_pooler"] = env["DATABASE_POOLER"].strip().lower()
-        for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "PROXY_HOPS"):
+        for name in (
+            "DB_POOL_SIZE",
+            "DB_MAX_OVERFLOW",
+            "PROXY_HOPS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        ):
             if env.get(name, "").strip():
                 values[name.lower()] = int(env[name])
+        for name in ("DB_POOL_TIMEOUT", "STRIPE_TIMEOUT_SECONDS", "FCM_TIMEOUT_SECONDS"):
+            if env.get(name, "").strip():
+                values[name.lower()] = float(env[name])
+        if env.get("DATABASE_APPLICATION_NAME", "").strip():
+            values["database_application_name"] = env["DATABASE_APPLICATION_NAME"].strip()
+        values["worker_heartbeat_file"] = env.get("WORKER_HEARTBEAT_FILE") or None
         if "FIREBASE_PROJECT_ID" in env:
             values["firebase_project_id"] = env["FIREBASE_PROJECT_ID"]
         values["firebase_auth_emulator_host"] = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
@@ -245,6 +287,23 @@ class Settings:
             # Stripe retries an event for up to 3 days: a replay must still be recognized.
             raise ConfigError(
                 f"STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS must be at least {STRIPE_RETRY_DAYS + 1}"
+            )
+        if self.db_statement_timeout_ms < 0 or self.db_idle_in_transaction_timeout_ms < 0:
+            raise ConfigError(
+                "DB_STATEMENT_TIMEOUT_MS and DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be 0 or more"
+            )
+        if min(self.db_pool_timeout, self.stripe_timeout_seconds, self.fcm_timeout_seconds) <= 0:
+            raise ConfigError(
+                "DB_POOL_TIMEOUT, STRIPE_TIMEOUT_SECONDS and FCM_TIMEOUT_SECONDS must be positive"
+            )
+        idle = self.db_idle_in_transaction_timeout_ms / 1000
+        if self.card_payments_configured and idle and idle <= self.stripe_worst_wait:
+            # The server would end the request's transaction while it waits on Stripe:
+            # a payment made, and its record lost.
+            raise ConfigError(
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be longer than a Stripe call can "
+                f"take with its retries ({self.stripe_worst_wait:g} s with "
+                "STRIPE_TIMEOUT_SECONDS): raise it or lower STRIPE_TIMEOUT_SECONDS"
             )
         if self.env == "production" and self.emulator_mode:
             # An emulator token is unsigned: accepting one in production would let

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -18,14 +19,14 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 
 from otagai.domain.matches.models import Match
 from otagai.domain.people.models import User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.extensions.db import EXTENSION_KEY
 from tests.conftest import ROOT, temporary_database
-from tests.helpers import together
+from tests.helpers import ApiClient, together
 from tests.races.world import make_community
 from tests.scale.apps import app_on, unhandled
 from tests.scale.neighbourhood import Pair, UnexpectedAnswer, attempt
@@ -141,10 +142,14 @@ def test_through_pgbouncer_without_the_setting_every_call_fails_on_the_startup_o
         pairs, stopped = _stories(app, community_id)
     assert len(stopped) == PAIRS
     calls = Counter(status for pair in pairs for _, status in pair.calls)
-    assert calls == {500: PAIRS}  # each story stops at its first call, the parent's PUT /v1/me
-    errors = unhandled(caplog)
-    assert errors and all(isinstance(e, OperationalError) for e in errors)
-    assert all("unsupported startup parameter: options" in str(e.orig) for e in errors)
+    # Each story stops at its first call, the parent's PUT /v1/me: the database cannot be
+    # reached (503, as when it is down), and the log says why.
+    assert calls == {503: PAIRS}
+    assert not unhandled(caplog)
+    faults = [r.getMessage() for r in caplog.records if r.name == "otagai.errors"]
+    assert len(faults) == PAIRS
+    assert all("OperationalError" in m and "unsupported startup parameter: options" in m
+               for m in faults), faults  # fmt: skip
 
 
 def test_through_pgbouncer_ignoring_options_prepared_statements_break_the_flow(
@@ -194,3 +199,39 @@ def _jit_through(bouncer: Bouncer, database: str) -> str:
     pooled = bouncer.url(database).replace("+psycopg", "")
     with psycopg.connect(pooled, prepare_threshold=None) as conn:
         return str(conn.execute("SHOW jit").fetchone()[0])  # type: ignore[index]
+
+
+def test_through_pgbouncer_timeouts_hold_for_each_transaction_and_end_with_it(bouncer, database):
+    """PgBouncer refuses startup options, and a session SET would stay on the server
+    connection for its next client: the app sets its timeouts at the start of every
+    transaction (set_config(..., true)), reads included, and they end with it."""
+    name = str(make_url(database).database)
+    serving = app_on(_through(bouncer, database), database_pooler="pgbouncer",
+                     db_statement_timeout_ms=1234)  # fmt: skip
+    with serving as app, app.extensions[EXTENSION_KEY].read_engine.connect() as conn:
+        inside = [conn.scalar(text(f"SHOW {n}")) for n in TIMEOUTS]
+    assert inside == ["1234ms", "30s"]
+    pooled = bouncer.url(name).replace("+psycopg", "")
+    with psycopg.connect(pooled, prepare_threshold=None, autocommit=True) as other:
+        # Every server connection of the pool, as another client gets them.
+        seen = {tuple(other.execute(f"SHOW {n}").fetchone() for n in TIMEOUTS)
+                for _ in range(3 * SERVER_CONNECTIONS)}  # fmt: skip
+    assert seen == {(("0",), ("0",))}
+
+
+def test_through_pgbouncer_a_read_past_statement_timeout_answers_503(bouncer, database, direct):
+    serving = app_on(_through(bouncer, database), database_pooler="pgbouncer",
+                     db_statement_timeout_ms=300)  # fmt: skip
+    with serving as app:
+        member = ApiClient(app.test_client(), f"pgb-{uuid.uuid4().hex[:10]}", "demo-otagai")
+        home = {"lat": 35.8587, "lng": 139.6571}
+        assert member.put("/v1/me", json={"display_name": "佐藤", "home": home}).status_code == 201
+        with direct.connect() as lock:
+            lock.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+            response = member.get("/v1/me")
+            lock.rollback()
+        assert (response.status_code, response.get_json()["code"]) == (503, "database_unavailable")
+        assert member.get("/v1/me").status_code == 200
+
+
+TIMEOUTS = ("statement_timeout", "idle_in_transaction_session_timeout")

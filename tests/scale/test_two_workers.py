@@ -3,10 +3,8 @@ work`` twice, in its loop, against one committed database and the local FCM stan
 Every push reaches FCM exactly once, nothing is left undelivered, and both processes did
 some of the work (each logs what it claimed).
 
-How they stop: the worker installs no signal handler. SIGTERM ends a process at once (in
-the middle of a round, a claimed push waits out its lease and is sent again: at least
-once); SIGINT raises KeyboardInterrupt out of the loop. The test stops them with SIGTERM
-once the work is done; graceful SIGTERM handling is another issue's."""
+How they stop: SIGTERM, once the work is done; each finishes the round under way and
+exits 0 (tests/faults/test_worker_faults.py checks that in detail)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 from flask.views import MethodView
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from otagai.errors import DomainError
@@ -23,6 +25,7 @@ from otagai.extensions.problems import (
     PROBLEM_MIMETYPE,
     STATUS_CODES,
     ProblemSchema,
+    handle_database_error,
     handle_domain_error,
     handle_http_exception,
 )
@@ -103,6 +106,9 @@ class Api(flask_smorest.Api):
             )
         )
         app.register_error_handler(DomainError, handle_domain_error)
+        # Database faults answer 503 whatever raised them (a view, signing in, a commit).
+        app.register_error_handler(DBAPIError, handle_database_error)
+        app.register_error_handler(PoolTimeout, handle_database_error)
 
     def _register_error_handlers(self) -> None:
         self._app.register_error_handler(HTTPException, handle_http_exception)

@@ -83,7 +83,11 @@ class AuthState:
         )
         self.firebase_app = firebase_admin.initialize_app(
             credential,
-            options={"projectId": settings.firebase_project_id},
+            # httpTimeout bounds every call of this app: FCM sends, and admin calls.
+            options={
+                "projectId": settings.firebase_project_id,
+                "httpTimeout": settings.fcm_timeout_seconds,
+            },
             # Unique per app: id() of a collected app can be reused by a new one.
             name=f"otagai-{uuid.uuid4().hex}",
         )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -66,6 +67,15 @@ class App(Flask):
         return None
 
 
+def _user_id(actor: Any) -> str | None:
+    """The caller's user id from the identity map's key: no query, so it can be read
+    even after a database fault rolled the session back and dropped its connection."""
+    if actor is None or actor.user is None:
+        return None
+    identity = inspect(actor.user).identity
+    return str(identity[0]) if identity else None
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
@@ -88,7 +98,7 @@ def init_app(app: Flask) -> None:
                 "duration_ms": round(
                     (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
                 ),
-                "user_id": str(actor.user.id) if actor is not None and actor.user else None,
+                "user_id": _user_id(actor),
             },
         )
         return response

@@ -185,6 +185,35 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, code, errors=errors, headers=headers)
 
 
+# Seconds a client waits before trying again after a database fault: a lost connection is
+# replaced at once, a failover takes a few seconds.
+DATABASE_RETRY_AFTER = "1"
+
+
+def handle_database_error(error: Exception) -> Response:
+    """A fault of the database (a lost connection, a terminated backend, a failover, a
+    statement or lock timeout, an exhausted pool): 503 ``database_unavailable`` with
+    Retry-After, the session rolled back and a dead connection dropped. Any other
+    database error is a bug of ours: re-raised, it becomes the logged 500."""
+    from otagai.extensions.db import database_unavailable, recover
+
+    if not database_unavailable(error):
+        raise error
+    recover(error)
+    cause = getattr(error, "orig", None) or error
+    name = type(cause).__name__
+    # The server's message, first line only: for these errors it names the fault
+    # ("terminating connection due to administrator command"), never a row's values.
+    message = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    log.warning(
+        "database unavailable: %s: %s",
+        name,
+        message,
+        extra={"db_error": name, "sqlstate": getattr(cause, "sqlstate", None)},
+    )
+    return problem(503, "database_unavailable", headers={"Retry-After": DATABASE_RETRY_AFTER})
+
+
 def handle_domain_error(error: DomainError) -> Response:
     headers: dict[str, str] = {}
     if error.status == 401:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import stripe
 from flask import Flask, current_app
 
-from otagai.config import Settings
+from otagai.config import STRIPE_NETWORK_RETRIES, Settings
 from otagai.errors import BadRequest, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -108,6 +108,12 @@ def _unavailable(exc: stripe.StripeError) -> ServiceUnavailable:
     return ServiceUnavailable("payment_provider_unavailable")
 
 
+# The SDK's own retries of a failed call (network errors, timeouts, 409/429/5xx), each with
+# the same idempotency key. A hanging Stripe therefore holds a request for at most
+# Settings.stripe_worst_wait: (1 + retries) x STRIPE_TIMEOUT_SECONDS + the SDK's backoff.
+MAX_NETWORK_RETRIES = STRIPE_NETWORK_RETRIES
+
+
 class StripeGateway:
     def __init__(
         self,
@@ -115,12 +121,18 @@ class StripeGateway:
         webhook_secret: str,
         connect_webhook_secret: str,
         api_base: str | None,
+        timeout: float = 5.0,
     ) -> None:
         addresses: BaseAddresses = {}
         if api_base:
             addresses = {"api": api_base.rstrip("/"), "connect": api_base.rstrip("/")}
+        # The SDK's default is 80 s per call: a request thread would wait that long, three
+        # times over, for a Stripe that does not answer.
         self._client = stripe.StripeClient(
-            secret_key, base_addresses=addresses, max_network_retries=2
+            secret_key,
+            base_addresses=addresses,
+            max_network_retries=MAX_NETWORK_RETRIES,
+            http_client=stripe.RequestsClient(timeout=timeout),
         )
         self.livemode = livemode_of(secret_key)
         self._secrets: tuple[tuple[Endpoint, str], ...] = (
@@ -264,6 +276,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             settings.stripe_webhook_secret,
             settings.stripe_connect_webhook_secret,
             settings.stripe_api_base,
+            timeout=settings.stripe_timeout_seconds,
         )
     app.extensions[EXTENSION_KEY] = gateway
 

@@ -30,6 +30,10 @@ DETAILS: dict[str, tuple[str, str]] = {
         "サーバーで問題が発生しました。時間をおいて再度お試しください。",
         "Something went wrong on our side. Please try again later.",
     ),
+    "database_unavailable": (
+        "一時的にデータベースに接続できません。少し待ってからもう一度お試しください。",
+        "The database is briefly unavailable; please try again in a moment.",
+    ),
     "service_unavailable": (
         "サービスを一時的に利用できません。",
         "The service is temporarily unavailable.",

@@ -176,7 +176,11 @@ def send(ids: Sequence[uuid.UUID], now: datetime) -> Delivery:
     if not ids:
         return report
     notifications = session.scalars(select(Notification).where(Notification.id.in_(ids))).all()
-    results = fcm.fcm_gateway().send_each(_pushes(notifications))
+    pushes = _pushes(notifications)
+    # Nothing is written yet: end the read's transaction, so that no connection sits idle
+    # in a transaction (and under idle_in_transaction_session_timeout) while FCM answers.
+    session.rollback()
+    results = fcm.fcm_gateway().send_each(pushes)
     by_message: dict[str, list[fcm.PushResult]] = defaultdict(list)
     for result in results:
         by_message[result.push.message_id].append(result)
