@@ -252,6 +252,17 @@ ROWS = [
         lambda w: Req("/v1/me/connection-codes", json={}),
         signed_in=201,
     ),
+    # A code that records meeting at the event: for its community's members (and who
+    # attended); for anybody else the event does not exist.
+    row(
+        "POST",
+        "/v1/me/connection-codes",
+        lambda w: Req("/v1/me/connection-codes", json={"event_id": w.event}),
+        variant="at the event",
+        signed_in=404,
+        coordinator_here=201,
+        **dict.fromkeys(IN_COMMUNITY, 201),
+    ),
     # The stranger's code: anybody may redeem it.
     row(
         "POST",

@@ -117,6 +117,29 @@ ROWS = [
         offerer=409,
         **dict.fromkeys(HOUSEHOLD, 403),
     ),
+    # The matched request: its supporter's offer is still live (409); the candidate is in
+    # its audience by the rules, so may hear it is no longer open (409); the household
+    # sees it and is no candidate (403); anybody else, the declined offerer too, 404.
+    row(
+        "POST",
+        "/v1/share-requests/{request_id}/offers",
+        lambda w: Req(f"/v1/share-requests/{w.matched_request}/offers", json={}),
+        variant="matched",
+        signed_in=404,
+        supporter=409,
+        candidate=409,
+        offerer=409,
+        **dict.fromkeys(HOUSEHOLD, 403),
+    ),
+    row(
+        "GET",
+        "/v1/share-requests/{request_id}/offers",
+        lambda w: Req(f"/v1/share-requests/{w.matched_request}/offers"),
+        variant="matched",
+        signed_in=404,
+        supporter=403,
+        **dict.fromkeys(HOUSEHOLD, 200),
+    ),
     # The offerer's pending offer on the open request.
     row(
         "POST",
