@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -325,6 +326,9 @@ def run_cell(
     def run(cell: Cell) -> Any:
         request = cell.row.build(world)
         headers = dict(request.headers)
+        if cell.row.method == "post":
+            # Creating POSTs claim the key before they run: a refusal must not keep it.
+            headers.setdefault("Idempotency-Key", f"matrix-{uuid.uuid4()}")
         if cell.role in ("key_own", "key_other"):
             headers["X-API-Key"] = world.keys[cell.role]
         elif cell.role != "anonymous":

@@ -63,3 +63,11 @@ def test_the_digest_sees_a_change(world, connection, digest_sql, world_digest):
     )
     after = digest(connection, digest_sql)
     assert [t for t in after if after[t] != before[t]] == ["children"]
+
+
+def test_readme_shows_the_tables_as_they_are():
+    from tests.api.authorization.render import README, render
+
+    assert README.read_text(encoding="utf-8") == render(), (
+        "run `python -m tests.api.authorization.render`"
+    )
