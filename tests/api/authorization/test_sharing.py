@@ -37,6 +37,23 @@ def _lending(w):
     )
 
 
+def _pickup(w):
+    starts = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    return Req(
+        "/v1/share-requests",
+        json={
+            "kind": "pickup",
+            "community_id": w.community,
+            "title": "保育園のお迎えをお願いしたいです",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + dt.timedelta(minutes=90)).isoformat(),
+            "location": {"lat": 35.8587, "lng": 139.6571},
+            "dropoff": {"lat": 35.8601, "lng": 139.6555},
+            "child_ids": [w.child],
+        },
+    )
+
+
 ROWS = [
     # Any member of the community may post there (a lending needs no children).
     row(
@@ -45,6 +62,16 @@ ROWS = [
         _lending,
         signed_in=403,
         **dict.fromkeys(IN_COMMUNITY, 201),
+    ),
+    # The requester's child: only their household may ask for help with it.
+    row(
+        "POST",
+        "/v1/share-requests",
+        _pickup,
+        variant="pickup of the requester's child",
+        signed_in=403,
+        requester=201,
+        **dict.fromkeys(IN_COMMUNITY[1:], 422),
     ),
     row(
         "GET",
