@@ -201,7 +201,8 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     )
 
     return World(
-        uids={role: user.firebase_uid for role, user in people.items()},
+        uids={"no_profile": "matrix-no-profile-yet"}
+        | {role: user.firebase_uid for role, user in people.items()},
         ids={role: str(user.id) for role, user in people.items()},
         keys=keys,
         town=town.code,

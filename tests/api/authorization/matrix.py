@@ -4,6 +4,7 @@ running one cell (an operation called as one role) with its "nothing changed" ch
 Roles are relative to the world of ``conftest.py`` (see ``World``):
 
 - ``anonymous``: no credentials at all;
+- ``no_profile``: a valid Firebase ID token, but no profile yet (before ``PUT /v1/me``);
 - ``member``: signed in with a profile, related to nothing (no community, no request);
 - ``requester``: the parent who posted the requests, owns the child, the device, the
   matches (as requester), the thank-yous, the connection and the block;
@@ -29,6 +30,7 @@ from typing import Any
 
 ROLES: tuple[str, ...] = (
     "anonymous",
+    "no_profile",
     "member",
     "requester",
     "same_household",
@@ -43,7 +45,7 @@ ROLES: tuple[str, ...] = (
     "key_own",
     "key_other",
 )
-SIGNED_IN = tuple(r for r in ROLES if r not in ("anonymous", "key_own", "key_other"))
+SIGNED_IN = tuple(r for r in ROLES if r not in ("anonymous", "no_profile", "key_own", "key_other"))
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ def row(
 ) -> Row:
     """A row: ``everyone`` gives every role the same status (public operations);
     otherwise ``signed_in`` is the status of every signed-in role not named in
-    ``overrides``, and a call without a Firebase token (anonymous, an API key) is 401
-    unless overridden (the partner operations)."""
+    ``overrides``, a call without a Firebase token (anonymous, an API key) is 401 and one
+    without a profile 403 (``profile_required``), unless overridden."""
     unknown = set(overrides) - set(ROLES)
     assert not unknown, f"unknown roles {unknown} in {method} {path}"
     if everyone is not None:
@@ -105,7 +107,7 @@ def row(
     else:
         assert signed_in is not None, f"{method} {path}: say what signed-in roles get"
         expect = {role: signed_in for role in SIGNED_IN}
-        expect.update(anonymous=401, key_own=401, key_other=401)
+        expect.update(anonymous=401, no_profile=403, key_own=401, key_other=401)
     expect.update(overrides)
     return Row(method.lower(), path, build, expect, variant)
 

@@ -17,6 +17,7 @@ AREAS = (
 )
 SHORT = {
     "anonymous": "anon",
+    "no_profile": "no profile",
     "member": "member",
     "requester": "requester",
     "same_household": "same hh",

@@ -5,7 +5,8 @@ for the roles.
 Members of the world's community: requester, other_household, candidate, offerer,
 declined_offerer, supporter (and coordinator_here, its coordinator). coordinator_elsewhere
 coordinates another community of the same town; member, same_household and operator
-belong to none. Communities and policies are public to the signed in; what is inside a
+belong to none. Without a profile one reads what is public (municipalities, communities)
+and is an outsider to the rest. Communities are public to the signed in; what is inside a
 community (an event, a certification) is private to it: 404 for outsiders."""
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ URAWA = {"lat": 35.8587, "lng": 139.6571}
 
 ROWS = [
     # --- municipalities and partners ---------------------------------------------------
-    row("GET", "/v1/municipalities", lambda w: Req("/v1/municipalities"), signed_in=200),
+    row(
+        "GET",
+        "/v1/municipalities",
+        lambda w: Req("/v1/municipalities"),
+        signed_in=200,
+        no_profile=200,
+    ),
     row(
         "POST",
         "/v1/municipalities",
@@ -75,6 +82,7 @@ ROWS = [
         "/v1/municipalities/{code}",
         lambda w: Req(f"/v1/municipalities/{w.town}"),
         signed_in=200,
+        no_profile=200,
     ),
     # The municipality's own key or an operator; another town's key is 403.
     row(
@@ -101,6 +109,7 @@ ROWS = [
         "/v1/communities",
         lambda w: Req("/v1/communities?lat=35.8587&lng=139.6571"),
         signed_in=200,
+        no_profile=200,
     ),
     row(
         "POST",
@@ -114,6 +123,7 @@ ROWS = [
         "/v1/communities/{community_id}",
         lambda w: Req(f"/v1/communities/{w.community}"),
         signed_in=200,
+        no_profile=200,
     ),
     # Joining again is 200 (already a member).
     row(
@@ -170,6 +180,7 @@ ROWS = [
         "/v1/certifications/{certification_id}",
         lambda w: Req(f"/v1/certifications/{w.certification}"),
         signed_in=404,
+        no_profile=404,
         candidate=200,  # their own
         coordinator_here=200,
         operator=200,
@@ -181,6 +192,7 @@ ROWS = [
         "/v1/certifications/{certification_id}/renew",
         lambda w: Req(f"/v1/certifications/{w.certification}/renew", json={}),
         signed_in=404,
+        no_profile=404,
         candidate=403,
         coordinator_here=200,
         operator=403,
@@ -192,6 +204,7 @@ ROWS = [
             f"/v1/certifications/{w.certification}/revoke", json={"reason": "研修の再受講が必要"}
         ),
         signed_in=404,
+        no_profile=404,
         candidate=403,
         coordinator_here=200,
         operator=403,
@@ -220,6 +233,7 @@ ROWS = [
         "/v1/events/{event_id}",
         lambda w: Req(f"/v1/events/{w.event}"),
         signed_in=404,
+        no_profile=404,
         coordinator_here=200,
         operator=200,
         **dict.fromkeys(IN_COMMUNITY, 200),
@@ -229,6 +243,7 @@ ROWS = [
         "/v1/events/{event_id}/attendances",
         lambda w: Req(f"/v1/events/{w.event}/attendances"),
         signed_in=404,
+        no_profile=404,
         coordinator_here=200,
         operator=200,
         **dict.fromkeys(IN_COMMUNITY, 403),
@@ -240,6 +255,7 @@ ROWS = [
             f"/v1/events/{w.event}/attendances", json={"user_id": w.ids["other_household"]}
         ),
         signed_in=404,
+        no_profile=404,
         coordinator_here=201,
         operator=403,
         **dict.fromkeys(IN_COMMUNITY, 403),

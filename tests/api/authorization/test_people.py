@@ -17,9 +17,9 @@ PROFILE = {"display_name": "佐藤 美香", "locale": "ja", "home": {"lat": 35.8
 HOUSEHOLD = ("requester", "same_household")
 
 ROWS = [
-    row("GET", "/v1/me", lambda w: Req("/v1/me"), signed_in=200),
-    row("PUT", "/v1/me", lambda w: Req("/v1/me", json=PROFILE), signed_in=200),
-    row("DELETE", "/v1/me", lambda w: Req("/v1/me"), signed_in=204),
+    row("GET", "/v1/me", lambda w: Req("/v1/me"), signed_in=200, no_profile=404),
+    row("PUT", "/v1/me", lambda w: Req("/v1/me", json=PROFILE), signed_in=200, no_profile=201),
+    row("DELETE", "/v1/me", lambda w: Req("/v1/me"), signed_in=204, no_profile=404),
     row("GET", "/v1/me/children", lambda w: Req("/v1/me/children"), signed_in=200),
     row("POST", "/v1/me/children", lambda w: Req("/v1/me/children", json=CHILD), signed_in=201),
     # Another household's child: not even its existence (404).
