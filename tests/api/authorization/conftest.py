@@ -91,6 +91,7 @@ class World:
     stranger: str  # anybody may block them or redeem their code
     invite_code: str  # the requester's household invite
     connection_code: str  # the stranger's
+    secrets: dict[str, tuple[str, frozenset[str]]]  # name -> (value, roles who may see it)
 
 
 def _now() -> dt.datetime:
@@ -200,6 +201,24 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         )
     )
 
+    household = frozenset({"requester", "same_household"})
+    parties = household | {"supporter"}
+    secrets = {
+        "child id": (str(child.id), parties),
+        "child notes": (child.notes, parties),
+        "open request": (str(open_request.id), household | {"candidate", "offerer"}),
+        "matched request": (str(matched_request.id), parties),
+        "pending offer": (str(pending.id), household | {"offerer"}),
+        "declined offer": (str(declined.id), household | {"declined_offerer"}),
+        "match": (str(match.id), parties),
+        "thanked request": (str(thanked.id), parties),
+        "cash thank-you": (str(cash.id), parties),
+        "card-paid request": (str(paid_by_card.id), parties),
+        "card match": (str(card_match.id), parties),
+        "card thank-you": (card["id"], parties),
+        "device token": (DEVICE_TOKEN, frozenset({"requester"})),
+        "household invite": (invite_code, household),
+    }
     return World(
         uids={"no_profile": "matrix-no-profile-yet"}
         | {role: user.firebase_uid for role, user in people.items()},
@@ -225,6 +244,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         stranger=str(stranger.id),
         invite_code=invite_code,
         connection_code=connection_code,
+        secrets=secrets,
     )
 
 
@@ -312,6 +332,20 @@ def world_digest(world_connection: tuple[Connection, World], digest_sql: str) ->
     return digest(world_connection[0], digest_sql)
 
 
+def _assert_no_leak(cell: Cell, request: Any, response: Any, world: World) -> None:
+    """A successful answer carries nothing of the requester's that this role may not see
+    (ids of requests, offers, matches, thank-yous; the child; the device; the invite),
+    unless the caller sent it in the call itself."""
+    body = response.get_data(as_text=True)
+    sent = f"{request.path} {request.json} {request.data}"
+    leaked = [
+        name
+        for name, (value, allowed) in world.secrets.items()
+        if cell.role not in allowed and value not in sent and value in body
+    ]
+    assert not leaked, f"{cell.id} answered {leaked}: {body[:500]}"
+
+
 @pytest.fixture
 def run_cell(
     world: World,
@@ -356,6 +390,8 @@ def run_cell(
             after = digest(connection, digest_sql)
             changed = sorted(t for t in after if after[t] != world_digest.get(t))
             assert not changed, f"{cell.id} was refused but changed {changed}"
+        else:
+            _assert_no_leak(cell, request, response, world)
         return response
 
     return run
