@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from tests.api.authorization import test_communities, test_matches, test_people, test_sharing
@@ -71,3 +72,19 @@ def test_readme_shows_the_tables_as_they_are():
     assert README.read_text(encoding="utf-8") == render(), (
         "run `python -m tests.api.authorization.render`"
     )
+
+
+def test_the_leak_check_sees_a_leak(world):
+    from tests.api.authorization.conftest import _assert_no_leak
+    from tests.api.authorization.matrix import Cell, Req, row
+
+    class Answer:
+        def get_data(self, as_text: bool) -> str:
+            return f'{{"items": [{{"id": "{world.match}"}}]}}'
+
+    cell = Cell(row("GET", "/v1/me", lambda w: Req("/v1/me"), signed_in=200), "member", 200)
+    with pytest.raises(AssertionError, match="match"):
+        _assert_no_leak(cell, Req("/v1/me"), Answer(), world)
+    _assert_no_leak(
+        Cell(cell.row, "supporter", 200), Req("/v1/me"), Answer(), world
+    )  # the supporter may see their match
