@@ -14,7 +14,7 @@ SYNTHETIC_HOUSEHOLDS ?= 3000
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
 
-.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker scale-check
+.PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker scale-check soak
 
 help:
 	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
@@ -24,6 +24,7 @@ help:
 	@echo "make spec   - regenerate api_spec/openapi.json from the code"
 	@echo "make scale-check - PgBouncer, a streaming replica, two instances on one port, two workers (tests/scale/)"
 	@echo "make bench  - SQL and HTTP (gunicorn + wrk) timings as ratios to references, 1,000,000 users; built once"
+	@echo "make soak DURATION=300 - gunicorn + worker under a mixed locust workload, then SQL invariants"
 	@echo "make db-stop - stop the project-local PostgreSQL cluster, if one was started"
 
 $(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
@@ -92,6 +93,16 @@ bench: install
 	export DATABASE_URL="$$url"; \
 	$(BIN)/python -m tests.benchmarks.bench $(BENCH_ARGS); \
 	$(BIN)/python -m tests.benchmarks.bench_statistics $(STATS_BENCH_ARGS)
+
+# Not part of `make test`: a fresh synthetic town in the otagai_soak database, the API
+# under gunicorn (several workers) and the notification worker, a mixed workload from
+# locust (tests/soak/locustfile.py) for DURATION seconds, then the invariants in SQL
+# (tests/soak/invariants.py). Exits 1 on any 5xx or broken invariant; soak-results/.
+DURATION ?= 300
+soak: install
+	@url=$$(scripts/ensure-postgres.sh); \
+	export DATABASE_URL="$$url"; \
+	$(BIN)/python -m tests.soak.run --duration $(DURATION) $(SOAK_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix src tests migrations gunicorn.conf.py

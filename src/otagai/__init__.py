@@ -11,7 +11,7 @@ from otagai.config import Settings
 
 
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
-    """config -> logging -> db -> auth -> api -> blueprints -> cli."""
+    """config -> logging -> db -> auth -> api -> blueprints -> limits -> cli."""
     from otagai import cli
     from otagai.api.audit.routes import blp as audit_blp
     from otagai.api.certifications.routes import blp as certifications_blp
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
     from otagai.api.trust.routes import blp as trust_blp
-    from otagai.extensions import auth, db, guards, logs
+    from otagai.extensions import auth, db, guards, limits, logs
     from otagai.extensions.api import Api, make_marshmallow_plugin
     from otagai.integrations import fcm, stripe_gateway
 
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app.extensions["otagai.api"] = api
     app.register_blueprint(payout_pages)
     app.register_blueprint(dashboard_pages)
+    # Last: the limits wrap the registered views that name a budget.
+    limits.init_app(app, settings)
 
     cli.init_app(app)
     return app

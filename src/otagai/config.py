@@ -28,6 +28,19 @@ def _bounds(value: str) -> tuple[float, float, float, float] | None:
     return (parts[0], parts[1], parts[2], parts[3])
 
 
+def _overrides(value: str) -> dict[str, str]:
+    """``RATELIMIT_OVERRIDES``: ``name=limit`` entries separated by ``;``."""
+    out: dict[str, str] = {}
+    for entry in value.split(";"):
+        if not entry.strip():
+            continue
+        name, sep, limit = entry.partition("=")
+        if not sep or not name.strip() or not limit.strip():
+            raise ConfigError("RATELIMIT_OVERRIDES must be 'name=limit;name=limit'")
+        out[name.strip()] = limit.strip()
+    return out
+
+
 def normalize_database_url(url: str) -> str:
     """Accept libpq-style URLs and point SQLAlchemy at psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -84,11 +97,29 @@ class Settings:
     fcm_api_base: str | None = None
     # Signs the links to municipal dashboard pages; required in production.
     dashboard_link_secret: str | None = None
+    # Rate limits (docs/rate-limits.md): counted in Redis when REDIS_URL is set (shared by
+    # every worker and instance), else in each process's memory.
+    redis_url: str | None = None
+    # None: on, except under OTAGAI_ENV=test (the suite, its servers and the benchmarks
+    # call from one address as thousands of users; tests/api/test_rate_limits.py turns
+    # them on).
+    ratelimit_enabled: bool | None = None
+    # Prefixes every Redis key of the limits (several deployments, or test runs, can
+    # share one Redis).
+    ratelimit_key_prefix: str = "otagai-limits"
+    # "<budget>.<user|ip>" -> limit ("30/hour", "20/hour,100/day") replacing a default.
+    ratelimit_overrides: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def emulator_mode(self) -> bool:
         return bool(self.firebase_auth_emulator_host)
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        if self.ratelimit_enabled is None:
+            return self.env != "test"
+        return self.ratelimit_enabled
 
     @property
     def card_payments_configured(self) -> bool:
@@ -142,6 +173,13 @@ class Settings:
             values[name.lower()] = env.get(name) or None
         values["fcm_api_base"] = env.get("FCM_API_BASE") or None
         values["dashboard_link_secret"] = env.get("DASHBOARD_LINK_SECRET") or None
+        values["redis_url"] = env.get("REDIS_URL") or None
+        if env.get("RATELIMIT_ENABLED", "").strip():
+            values["ratelimit_enabled"] = _bool(env["RATELIMIT_ENABLED"])
+        if env.get("RATELIMIT_KEY_PREFIX", "").strip():
+            values["ratelimit_key_prefix"] = env["RATELIMIT_KEY_PREFIX"].strip()
+        if env.get("RATELIMIT_OVERRIDES", "").strip():
+            values["ratelimit_overrides"] = _overrides(env["RATELIMIT_OVERRIDES"])
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

@@ -67,7 +67,10 @@ class Api(flask_smorest.Api):
                         "except webhooks needs `Authorization: Bearer <Firebase ID token>` "
                         "(partner municipalities' endpoints: or `X-API-Key` instead). "
                         "Errors are application/problem+json (RFC 9457), localized by "
-                        "Accept-Language (ja default, en)."
+                        "Accept-Language (ja default, en). Every call counts against a "
+                        "ceiling per signed-in user (else per client address); past it, and "
+                        "past the budgets of the operations that document a 429, the answer "
+                        "is 429 `too_many_requests` with `Retry-After` (seconds)."
                     )
                 },
                 "components": {

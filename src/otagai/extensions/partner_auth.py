@@ -21,6 +21,7 @@ from otagai.domain.partners.keys import authenticate_key
 from otagai.errors import Unauthorized, require
 from otagai.extensions import auth
 from otagai.extensions.api import API_KEY_HEADER, API_KEY_SECURITY_SCHEME, SECURITY_SCHEME
+from otagai.extensions.limits import BUDGETS, count_api_key_failure, document_429
 
 PARTNER_SECURITY: list[dict[str, list[str]]] = [
     {API_KEY_SECURITY_SCHEME: []},
@@ -51,11 +52,13 @@ def require_municipal_reader(code: str) -> Reader:
     An ``X-API-Key`` header decides alone, even next to a token: a key that is unknown or
     revoked is 401 ``invalid_api_key``, one of another municipality 403
     ``api_key_wrong_municipality``. Otherwise the Firebase token: an operator reads any
-    municipality, anyone else signed in is 403 ``operator_only``.
+    municipality, anyone else signed in is 403 ``operator_only``. Unknown keys count
+    against the caller's address: past its budget they answer 429 instead of 401.
     """
     if API_KEY_HEADER in request.headers:
         key = authenticate_key(request.headers[API_KEY_HEADER].strip())
         if key is None:
+            count_api_key_failure()  # 429 once this address has failed too often
             raise Unauthorized("invalid_api_key", headers={"WWW-Authenticate": _CHALLENGE_API_KEY})
         require(key.municipality_code == code, "api_key_wrong_municipality")
         return Reader(code, api_key_id=key.id)
@@ -73,6 +76,12 @@ def partner_security(blp: Any) -> Callable[[F], F]:
     or an operator's token, with its 401 and 403 answers."""
 
     def decorator(view: F) -> F:
+        view = document_429(
+            blp,
+            "Too many unknown or revoked API keys from this client address "
+            f"(`too_many_requests`; {BUDGETS['partner-key-failures'].per_ip} by default, "
+            "see docs/rate-limits.md). A valid key is never refused for it.",
+        )(view)
         view = blp.problem(
             403,
             "The API key belongs to another municipality (`api_key_wrong_municipality`), "

@@ -12,12 +12,14 @@ from otagai.domain.people.views import household_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.limits import limited
 
 blp = Blueprint("households", __name__, url_prefix="/households", description="Households")
 
 
 @blp.route("/join")
 class HouseholdJoinViews(Resource):
+    @limited(blp, "household-join")
     @idempotent
     @blp.arguments(HouseholdJoinSchema)
     @blp.response(201, HouseholdSummarySchema)

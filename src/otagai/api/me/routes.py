@@ -26,6 +26,7 @@ from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page, paginate
+from otagai.extensions.limits import limited
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My profile, household and devices")
@@ -139,6 +140,7 @@ class ChildByIdViews(Resource):
 
 @blp.route("/household/invites")
 class HouseholdInvitesViews(Resource):
+    @limited(blp, "household-invites")
     @idempotent
     @blp.response(201, HouseholdInviteSchema)
     @blp.problem(403, "Create your profile first.")

@@ -20,6 +20,7 @@ from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page, paginate
+from otagai.extensions.limits import limited
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("offers", __name__, description="Offers, and accepting one into a match")
@@ -30,6 +31,7 @@ OFFER_NOT_VISIBLE = "No such offer, or not one you may see (yours or on your req
 
 @blp.route("/share-requests/<uuid:request_id>/offers")
 class RequestOffersViews(Resource):
+    @limited(blp, "offers")
     @idempotent
     @blp.arguments(
         OfferCreateSchema,
@@ -75,6 +77,7 @@ class RequestOffersViews(Resource):
 
 @blp.route("/offers/<uuid:offer_id>/accept")
 class OfferAcceptViews(Resource):
+    @limited(blp, "offers")
     @idempotent
     @blp.response(201, MatchSchema)
     @blp.problem(403, "Only the requester may accept.")
@@ -98,6 +101,7 @@ class OfferAcceptViews(Resource):
 
 @blp.route("/offers/<uuid:offer_id>/withdraw")
 class OfferWithdrawViews(Resource):
+    @limited(blp, "offers")
     @blp.response(200, OfferSchema)
     @blp.problem(403, "Only the supporter who made the offer may withdraw it.")
     @blp.problem(404, OFFER_NOT_VISIBLE)
@@ -112,6 +116,7 @@ class OfferWithdrawViews(Resource):
 
 @blp.route("/offers/<uuid:offer_id>/decline")
 class OfferDeclineViews(Resource):
+    @limited(blp, "offers")
     @blp.response(200, OfferSchema)
     @blp.problem(403, "Only the requester may decline.")
     @blp.problem(404, OFFER_NOT_VISIBLE)

@@ -18,6 +18,7 @@ from otagai.domain.payments.views import payout_view
 from otagai.domain.thanks import webhooks
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
+from otagai.extensions.limits import limited
 from otagai.integrations.stripe_gateway import gateway
 
 blp = Blueprint("payments", __name__, description="Payout accounts for card thank-yous")
@@ -75,6 +76,7 @@ class PayoutAccountViews(Resource):
 
 @webhook_blp.route("/webhooks/stripe")
 class StripeWebhookViews(Resource):
+    @limited(webhook_blp, "stripe-webhook")
     @webhook_blp.response(200, WebhookAnswerSchema)
     @webhook_blp.problem(
         400,

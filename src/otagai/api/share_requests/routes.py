@@ -19,6 +19,7 @@ from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page, paginate
+from otagai.extensions.limits import limited
 from otagai.extensions.pagination import page_schema
 
 blp = Blueprint("share_requests", __name__, description="Share requests (お願い)")
@@ -28,6 +29,7 @@ NOT_VISIBLE = "No such request, or not one you may see."
 
 @blp.route("/share-requests")
 class ShareRequestsViews(Resource):
+    @limited(blp, "share-requests")
     @idempotent
     @blp.arguments(
         ShareRequestCreateSchema,
@@ -93,6 +95,7 @@ class ShareRequestByIdViews(Resource):
 
 @blp.route("/share-requests/<uuid:request_id>/cancel")
 class ShareRequestCancelViews(Resource):
+    @limited(blp, "share-request-cancel")
     @blp.arguments(
         ShareRequestCancelSchema, examples={"cancel": {"value": {"reason": "予定が変わりました"}}}
     )

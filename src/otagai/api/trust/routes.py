@@ -22,14 +22,15 @@ from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page, paginate
+from otagai.extensions.limits import limited
 from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
-from otagai.extensions.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("trust", __name__, description="Connections (知り合い) and blocks")
 
 
 @blp.route("/me/connection-codes")
 class ConnectionCodesViews(Resource):
+    @limited(blp, "connection-codes")
     @idempotent
     @blp.arguments(
         ConnectionCodeCreateSchema,
@@ -60,18 +61,11 @@ class ConnectionsViews(Resource):
     @blp.problem(404, "Unknown or expired code.")
     @blp.problem(409, "Code already used, or we are already connected.")
     @blp.problem(422, "My own code (or invalid input).")
-    @blp.alt_response(
-        429,
-        schema=ProblemSchema,
-        content_type=PROBLEM_MIMETYPE,
-        description=f"{REDEEM_LIMIT} failed attempts within "
-        f"{int(REDEEM_WINDOW.total_seconds()) // 60} minutes.",
-        headers={
-            "Retry-After": {
-                "description": "Seconds until an attempt counts again.",
-                "schema": {"type": "integer", "minimum": 1},
-            }
-        },
+    @limited(
+        blp,
+        "connection-redeem",
+        note=f"Also {REDEEM_LIMIT} failed attempts within "
+        f"{int(REDEEM_WINDOW.total_seconds()) // 60} minutes (`too_many_attempts`).",
     )
     def post(self, data: dict[str, Any]) -> Any:
         """Redeem somebody's code: we become connected (知り合い)
