@@ -78,6 +78,7 @@ class World:
     child: str
     open_request: str
     matched_request: str
+    cancelled_request: str  # its match (of the past supporter) was cancelled
     pending_offer: str
     declined_offer: str
     match: str  # confirmed, started an hour ago, no thank-you yet
@@ -117,6 +118,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "offerer": UserFactory(),
         "declined_offerer": UserFactory(),
         "supporter": UserFactory(),
+        "past_supporter": UserFactory(),
         "coordinator_here": UserFactory(),
         "coordinator_elsewhere": UserFactory(),
         "operator": UserFactory(),
@@ -155,6 +157,11 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         requester=requester, community=a, children=[child], **past(3)
     )
     card_match = add_match(paid_by_card, people["supporter"], status="completed")
+    cancelled_request = ShareRequestFactory(
+        requester=requester, community=a, children=[child], **past(4)
+    )
+    cancelled_match = add_match(cancelled_request, people["past_supporter"], status="cancelled")
+    cancelled_request.status = "cancelled"
 
     event = EventFactory(
         community=a, created_by=people["coordinator_here"], starts_at=_now() - dt.timedelta(hours=1)
@@ -216,6 +223,8 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "card-paid request": (str(paid_by_card.id), parties),
         "card match": (str(card_match.id), parties),
         "card thank-you": (card["id"], parties),
+        "cancelled request": (str(cancelled_request.id), household | {"past_supporter"}),
+        "cancelled match": (str(cancelled_match.id), household | {"past_supporter"}),
         "device token": (DEVICE_TOKEN, frozenset({"requester"})),
         "household invite": (invite_code, household),
     }
@@ -231,6 +240,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         child=str(child.id),
         open_request=str(open_request.id),
         matched_request=str(matched_request.id),
+        cancelled_request=str(cancelled_request.id),
         pending_offer=str(pending.id),
         declined_offer=str(declined.id),
         match=str(match.id),

@@ -26,6 +26,7 @@ SHORT = {
     "offerer": "offerer",
     "declined_offerer": "declined",
     "supporter": "supporter",
+    "past_supporter": "past supp.",
     "coordinator_here": "coord here",
     "coordinator_elsewhere": "coord else",
     "operator": "operator",

@@ -90,6 +90,17 @@ ROWS = [
         supporter=200,
         **dict.fromkeys(HOUSEHOLD, 200),
     ),
+    # The supporter of a cancelled match keeps a limited view (no child details: the leak
+    # check of every 200 says so), nobody else outside the household any.
+    row(
+        "GET",
+        "/v1/share-requests/{request_id}",
+        lambda w: Req(f"/v1/share-requests/{w.cancelled_request}"),
+        variant="cancelled",
+        signed_in=404,
+        past_supporter=200,
+        **dict.fromkeys(HOUSEHOLD, 200),
+    ),
     # The requester only; who sees the request knows it exists (403).
     row(
         "POST",
