@@ -55,6 +55,11 @@ B_BOX = "SRID=4326;POLYGON((139.65 35.85,139.66 35.85,139.66 35.86,139.65 35.86,
 # Far from every request: the requester's connection who is nobody's candidate.
 FAR = LatLng(35.9500, 139.5600)
 DEVICE_TOKEN = "fcm-token-of-the-requester:APA91b"
+# Where the requests are, with digits no other point of the world has: who may not see a
+# request's exact points must find them in no answer.
+OPEN_POINT = LatLng(35.85913, 139.65771)
+MATCHED_POINT = LatLng(35.85927, 139.65787)
+CANCELLED_POINT = LatLng(35.85939, 139.65793)
 
 # Not part of "nothing changed": Alembic's and PostGIS' own tables, and the failed-attempt
 # counters, which a refusal writes on purpose on a connection of its own (committed).
@@ -139,7 +144,13 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     ConnectionFactory(a=requester, b=friend)
     BlockFactory(blocker=requester, blocked=blocked)
 
-    open_request = ShareRequestFactory(requester=requester, community=a, children=[child])
+    def at(point: LatLng) -> dict[str, Any]:
+        dropoff = LatLng(point.lat + 0.00111, point.lng - 0.00111)
+        return {"location": point.to_element(), "dropoff": dropoff.to_element()}
+
+    open_request = ShareRequestFactory(
+        requester=requester, community=a, children=[child], **at(OPEN_POINT)
+    )
     pending = add_offer(open_request, people["offerer"])
 
     def past(days: float) -> dict[str, dt.datetime]:
@@ -147,7 +158,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         return {"starts_at": start, "ends_at": start + dt.timedelta(minutes=90)}
 
     matched_request = ShareRequestFactory(
-        requester=requester, community=a, children=[child], **past(1 / 24)
+        requester=requester, community=a, children=[child], **past(1 / 24), **at(MATCHED_POINT)
     )
     declined = add_offer(matched_request, people["declined_offerer"], status="declined")
     match = add_match(matched_request, people["supporter"])
@@ -158,7 +169,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     )
     card_match = add_match(paid_by_card, people["supporter"], status="completed")
     cancelled_request = ShareRequestFactory(
-        requester=requester, community=a, children=[child], **past(4)
+        requester=requester, community=a, children=[child], **past(4), **at(CANCELLED_POINT)
     )
     cancelled_match = add_match(cancelled_request, people["past_supporter"], status="cancelled")
     cancelled_request.status = "cancelled"
@@ -225,6 +236,10 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "card thank-you": (card["id"], parties),
         "cancelled request": (str(cancelled_request.id), household | {"past_supporter"}),
         "cancelled match": (str(cancelled_match.id), household | {"past_supporter"}),
+        "open request's point": (str(OPEN_POINT.lat), household),
+        "open request's drop-off": (str(round(OPEN_POINT.lng - 0.00111, 5)), household),
+        "matched request's point": (str(MATCHED_POINT.lng), parties),
+        "cancelled request's point": (str(CANCELLED_POINT.lat), household),
         "device token": (DEVICE_TOKEN, frozenset({"requester"})),
         "household invite": (invite_code, household),
     }
