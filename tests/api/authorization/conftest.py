@@ -114,6 +114,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
 
     requester = UserFactory()
     same_household = UserFactory(household=requester.household)
+    supporter = UserFactory()
     people = {
         "member": UserFactory(),
         "requester": requester,
@@ -122,7 +123,8 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "candidate": UserFactory(),
         "offerer": UserFactory(),
         "declined_offerer": UserFactory(),
-        "supporter": UserFactory(),
+        "supporter": supporter,
+        "supporter_household": UserFactory(household=supporter.household),
         "past_supporter": UserFactory(),
         "coordinator_here": UserFactory(),
         "coordinator_elsewhere": UserFactory(),

@@ -15,6 +15,8 @@ Roles are relative to the world of ``conftest.py`` (see ``World``):
 - ``offerer``: a candidate whose offer on the open request is pending;
 - ``declined_offerer``: a member whose offer on the matched request was declined;
 - ``supporter``: the supporter of the requester's matches;
+- ``supporter_household``: the other parent of the supporter's household (the supporter
+  looks after the children, not their household);
 - ``past_supporter``: the supporter of a match of the requester that was cancelled (with
   its request); in no community;
 - ``coordinator_here`` / ``coordinator_elsewhere``: coordinator of the resources'
@@ -41,6 +43,7 @@ ROLES: tuple[str, ...] = (
     "offerer",
     "declined_offerer",
     "supporter",
+    "supporter_household",
     "past_supporter",
     "coordinator_here",
     "coordinator_elsewhere",

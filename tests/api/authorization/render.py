@@ -26,6 +26,7 @@ SHORT = {
     "offerer": "offerer",
     "declined_offerer": "declined",
     "supporter": "supporter",
+    "supporter_household": "supp. hh",
     "past_supporter": "past supp.",
     "coordinator_here": "coord here",
     "coordinator_elsewhere": "coord else",

@@ -1,7 +1,7 @@
 """The matrix covers the spec: every operation of api_spec/openapi.json has a row, every
 row is an operation of the spec, and every row says what every role gets (a status, or
-why the role does not apply). Plus the check that the "nothing changed" digest can see a
-change at all."""
+why the role does not apply). Plus checks that the "nothing changed" digest and the leak
+check of successful answers can fail at all."""
 
 from __future__ import annotations
 

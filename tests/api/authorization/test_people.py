@@ -50,15 +50,15 @@ ROWS = [
         lambda w: Req("/v1/me/household/invites"),
         signed_in=201,
     ),
-    # The requester's invite: anybody alone in their household may join (201); the
-    # household's own parents are already in it, and the requester's household has two
-    # parents, so it cannot be left by joining (409).
+    # The requester's invite: anybody alone in their household may join (201); its own
+    # parents are in it already (409), and the supporter's household has two parents, so
+    # neither may leave it by joining another (409).
     row(
         "POST",
         "/v1/households/join",
         lambda w: Req("/v1/households/join", json={"code": w.invite_code}),
         signed_in=201,
-        **dict.fromkeys(HOUSEHOLD, 409),
+        **dict.fromkeys((*HOUSEHOLD, "supporter", "supporter_household"), 409),
     ),
     row(
         "POST",
