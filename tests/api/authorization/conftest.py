@@ -93,7 +93,7 @@ class World:
     event: str  # of the community, started an hour ago
     policy: str
     friend: str  # the requester's connection (far away: nobody's candidate)
-    blocked: str  # blocked by the requester
+    blocked: str  # blocked by the requester (the ``blocked`` role)
     stranger: str  # anybody may block them or redeem their code
     invite_code: str  # the requester's household invite
     connection_code: str  # the stranger's
@@ -122,6 +122,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "other_household": UserFactory(),
         "candidate": UserFactory(),
         "offerer": UserFactory(),
+        "blocked": UserFactory(),
         "declined_offerer": UserFactory(),
         "supporter": supporter,
         "supporter_household": UserFactory(household=supporter.household),
@@ -142,8 +143,10 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     child = ChildFactory(household=requester.household, notes="卵アレルギー")
     ChildFactory(household=people["other_household"].household)
 
-    friend, blocked, stranger = UserFactory(home=FAR.to_element()), UserFactory(), UserFactory()
+    friend, stranger = UserFactory(home=FAR.to_element()), UserFactory()
+    blocked = people["blocked"]
     ConnectionFactory(a=requester, b=friend)
+    CertificationFactory(community=a, user=blocked, granted_by=people["coordinator_here"])
     BlockFactory(blocker=requester, blocked=blocked)
 
     def at(point: LatLng) -> dict[str, Any]:

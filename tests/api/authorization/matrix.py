@@ -13,6 +13,8 @@ Roles are relative to the world of ``conftest.py`` (see ``World``):
   and a device of their own;
 - ``candidate``: certified in the community, in the open request's audience, no offer yet;
 - ``offerer``: a candidate whose offer on the open request is pending;
+- ``blocked``: certified in the community and nearby like the candidate, but blocked by
+  the requester: a candidate of nothing of theirs;
 - ``declined_offerer``: a member whose offer on the matched request was declined;
 - ``supporter``: the supporter of the requester's matches;
 - ``supporter_household``: the other parent of the supporter's household (the supporter
@@ -41,6 +43,7 @@ ROLES: tuple[str, ...] = (
     "other_household",
     "candidate",
     "offerer",
+    "blocked",
     "declined_offerer",
     "supporter",
     "supporter_household",

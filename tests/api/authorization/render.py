@@ -24,6 +24,7 @@ SHORT = {
     "other_household": "other hh",
     "candidate": "candidate",
     "offerer": "offerer",
+    "blocked": "blocked",
     "declined_offerer": "declined",
     "supporter": "supporter",
     "supporter_household": "supp. hh",

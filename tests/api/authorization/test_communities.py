@@ -2,7 +2,7 @@
 coordinators, certifications, events, the audit log, connections and blocks. See matrix.py
 for the roles.
 
-Members of the world's community: requester, other_household, candidate, offerer,
+Members of the world's community: requester, other_household, candidate, offerer, blocked,
 declined_offerer, supporter (and coordinator_here, its coordinator). coordinator_elsewhere
 coordinates another community of the same town; member, same_household and operator
 belong to none. Without a profile one reads what is public (municipalities, communities)
@@ -18,7 +18,8 @@ import pytest
 from otagai.domain.clock import today_tokyo
 from tests.api.authorization.matrix import Req, cells, row
 
-IN_COMMUNITY = ("requester", "other_household", "candidate", "offerer", "declined_offerer")
+IN_COMMUNITY = ("requester", "other_household", "candidate", "offerer", "blocked")
+IN_COMMUNITY += ("declined_offerer",)
 IN_COMMUNITY += ("supporter",)
 SHIBUYA = {
     "code": "131130",

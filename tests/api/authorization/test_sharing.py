@@ -17,7 +17,8 @@ from tests.api.authorization.matrix import Req, cells, row
 
 HOUSEHOLD = ("requester", "same_household")
 AUDIENCE = ("candidate", "offerer")
-IN_COMMUNITY = ("requester", "other_household", "candidate", "offerer", "declined_offerer")
+IN_COMMUNITY = ("requester", "other_household", "candidate", "offerer", "blocked")
+IN_COMMUNITY += ("declined_offerer",)
 IN_COMMUNITY += ("supporter", "coordinator_here")
 
 
