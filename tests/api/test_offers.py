@@ -64,10 +64,11 @@ def test_offer_without_body_is_201_without_note(client_as, world):
     assert response.get_json()["note"] is None
 
 
-def test_offer_not_a_candidate_is_403_and_writes_nothing(client_as, db, world):
+def test_offer_not_a_candidate_is_404_and_writes_nothing(client_as, db, world):
+    """Who is not in the request's audience may not learn it exists."""
     before = _count(db)
     response = _offer(client_as, UserFactory(), world.request)
-    assert_problem(response, 403, "not_a_candidate")
+    assert_problem(response, 404, "share_request_not_found")
     assert _count(db) == before
 
 
@@ -80,12 +81,13 @@ def test_offer_on_request_of_own_household_is_403(client_as, world):
     assert_problem(_offer(client_as, partner, world.request), 403, "not_a_candidate")
 
 
-def test_offer_blocked_by_requester_is_403(client_as, world):
+def test_offer_blocked_by_requester_is_404(client_as, world):
     BlockFactory(blocker=world.parent, blocked=world.supporters[0])
-    assert_problem(_offer(client_as, world.supporters[0], world.request), 403, "not_a_candidate")
+    response = _offer(client_as, world.supporters[0], world.request)
+    assert_problem(response, 404, "share_request_not_found")
 
 
-def test_offer_with_overlapping_match_is_403_and_writes_nothing(client_as, db, world):
+def test_offer_with_overlapping_match_is_404_and_writes_nothing(client_as, db, world):
     supporter = world.supporters[0]
     other = ShareRequestFactory(
         community=world.community,
@@ -94,7 +96,8 @@ def test_offer_with_overlapping_match_is_403_and_writes_nothing(client_as, db, w
     )
     add_match(other, supporter)
     before = _count(db)
-    assert_problem(_offer(client_as, supporter, world.request), 403, "not_a_candidate")
+    response = _offer(client_as, supporter, world.request)
+    assert_problem(response, 404, "share_request_not_found")
     assert _count(db) == before
 
 

@@ -41,8 +41,10 @@ class RequestOffersViews(Resource):
         },
     )
     @blp.response(201, OfferSchema)
-    @blp.problem(403, "Not a candidate for this request (including your own), or no profile.")
-    @blp.problem(404, "No such request.")
+    @blp.problem(
+        403, "Not a candidate for a request you may see (your own household's), or no profile."
+    )
+    @blp.problem(404, REQUEST_NOT_VISIBLE)
     @blp.problem(409, "The request is no longer open, or you already have a live offer on it.")
     def post(self, data: dict[str, Any], request_id: uuid.UUID) -> dict[str, Any]:
         """Offer to help with a request

@@ -38,7 +38,7 @@ from otagai.domain.requests.models import (
 from otagai.domain.requests.queries import lock_request
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.sharing.visibility import viewer_of
-from otagai.errors import Conflict, NotFound, require
+from otagai.errors import Conflict, Forbidden, NotFound, require
 from otagai.extensions.db import insert_unique, session
 
 OFFER_STATUSES = (OFFER_PENDING, OFFER_ACCEPTED, OFFER_DECLINED, OFFER_WITHDRAWN)
@@ -76,8 +76,9 @@ def _live_offer(request_id: uuid.UUID, supporter_id: uuid.UUID) -> Offer | None:
 def make_offer(
     actor: Actor, request_id: uuid.UUID, *, note: str | None = None, now: datetime | None = None
 ) -> Offer:
-    """Offer to take a request. Only a candidate may (403 ``not_a_candidate``, which also
-    covers the requester's own household); one live offer per person and request."""
+    """Offer to take a request. Only a candidate may: 403 ``not_a_candidate`` for who may
+    see the request all the same (the requester's household, its supporter), 404 for
+    anybody else; one live offer per person and request."""
     user = require_user(actor)
     at = clock.now(now)
     request = lock_request(request_id, shared=True)
@@ -85,7 +86,13 @@ def make_offer(
         raise NotFound("share_request_not_found")
     if _live_offer(request.id, user.id) is not None:
         raise Conflict("already_offered")
-    require(candidate(request, user.id) is not None, "not_a_candidate")
+    if candidate(request, user.id) is None:
+        # Who may not even see the request (not in its audience, blocked, busy then) must
+        # not learn it exists: 404 as for reading it. Its household, or its supporter,
+        # sees it and is simply no candidate: 403.
+        if viewer_of(user, request, at) is None:
+            raise NotFound("share_request_not_found")
+        raise Forbidden("not_a_candidate")
     if not is_effectively_open(request, at):
         raise Conflict("share_request_not_open")
     offer = Offer(
