@@ -218,14 +218,23 @@ def test_list_offers_preview_is_null_unless_pending(client_as, world):
 
 def test_list_offers_pages_oldest_first(client_as):
     world = offer_world(supporters=3)
-    ids = [str(add_offer(world.request, s).id) for s in world.supporters]
+    # Inside the test's transaction every now() is the same: the offers get times of their
+    # own, a minute apart, and ids in the opposite order, so that neither insertion order
+    # nor the id tie-break can pass for "oldest first".
+    start = datetime.now(UTC) - timedelta(hours=1)
+    ids = sorted((uuid.uuid4() for _ in world.supporters), reverse=True)
+    for minute, (supporter, offer_id) in enumerate(zip(world.supporters, ids, strict=True)):
+        add_offer(
+            world.request, supporter, id=offer_id, created_at=start + timedelta(minutes=minute)
+        )
     api = client_as(world.parent)
     first = api.get(_offers_url(world.request), query_string={"limit": 2}).get_json()
     rest = api.get(
         _offers_url(world.request), query_string={"limit": 2, "cursor": first["next_cursor"]}
     ).get_json()
-    assert sorted(i["id"] for i in first["items"] + rest["items"]) == sorted(ids)
-    assert len(first["items"]) == 2 and rest["next_cursor"] is None
+    assert [i["id"] for i in first["items"]] == [str(i) for i in ids[:2]]
+    assert [i["id"] for i in rest["items"]] == [str(ids[2])]
+    assert rest["next_cursor"] is None
 
 
 def test_list_offers_filters_by_status(client_as, world):
