@@ -9,6 +9,8 @@ from typing import Any
 
 from otagai.extensions.auth import mint_emulator_token
 
+Span = tuple[float, float]  # a call's (start, end) on the monotonic clock
+
 
 class ApiClient:
     """A Flask test client that signs every request in as one Firebase user."""
@@ -56,11 +58,15 @@ def code_of(client_as: Any, user: Any) -> str:
     return code
 
 
-def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
+def together(
+    *calls: Callable[[], Any], stagger: float = 0.0, spans: list[Span] | None = None
+) -> list[Any]:
     """Run every call in its own thread, released at the same moment by a barrier (the
-    last one ``stagger`` seconds later); their results, in order."""
+    last one ``stagger`` seconds later); their results, in order. ``spans``, when given, is
+    filled with each call's (start, end) on the monotonic clock, for ``overlapped``."""
     barrier = threading.Barrier(len(calls))
     answers: list[Any] = [None] * len(calls)
+    times: list[Span] = [(0.0, 0.0)] * len(calls)
     errors: list[BaseException] = []
 
     def run(i: int, call: Callable[[], Any]) -> None:
@@ -68,7 +74,9 @@ def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
             barrier.wait(timeout=10)
             if i == len(calls) - 1 and stagger:
                 time.sleep(stagger)
+            start = time.monotonic()
             answers[i] = call()
+            times[i] = (start, time.monotonic())
         except BaseException as exc:
             errors.append(exc)
 
@@ -78,4 +86,13 @@ def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
+    if spans is not None:
+        spans[:] = times
     return answers
+
+
+def overlapped(spans: list[Span]) -> bool:
+    """Were all the calls in flight at one moment (each started before any had ended)?
+    A race test that asserts this shows that it raced, not that the calls took turns."""
+    assert len(spans) >= 2 and all(end >= start > 0 for start, end in spans), spans
+    return max(start for start, _ in spans) < min(end for _, end in spans)
