@@ -140,6 +140,8 @@ def test_redeem_code_after_unblock_is_201(client_as):
     client_as(me).delete(f"/v1/me/blocks/{other.id}")
     response = client_as(other).post("/v1/connections", json={"code": code_of(client_as, me)})
     assert response.status_code == 201
+    mine = client_as(me).get("/v1/me/connections").get_json()["items"]
+    assert [c["user_id"] for c in mine] == [str(other.id)]
 
 
 # Listing and unblocking ----------------------------------------------------------------

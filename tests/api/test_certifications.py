@@ -165,8 +165,13 @@ def test_certify_again_after_revocation_is_201_new_certification(client_as, db, 
 
 
 def test_certify_same_member_in_two_communities_is_allowed(client_as, town):
-    assert _certify(client_as(town.coordinator), town.a, town.member).status_code == 201
-    assert _certify(client_as(town.other), town.b, town.member).status_code == 201
+    here = _certify(client_as(town.coordinator), town.a, town.member)
+    there = _certify(client_as(town.other), town.b, town.member)
+    assert (here.status_code, there.status_code) == (201, 201)
+    mine = client_as(town.member).get("/v1/me/certifications").get_json()["items"]
+    assert sorted((c["community_id"], c["status"]) for c in mine) == sorted(
+        [(str(town.a.id), "active"), (str(town.b.id), "active")]
+    )
 
 
 def test_certify_with_idempotency_key_replays_without_second_audit(client_as, db, town):

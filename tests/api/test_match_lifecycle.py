@@ -126,6 +126,7 @@ def test_cancel_before_start_is_200(client_as, db):
         f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
     )
     assert response.status_code == 200
+    assert response.get_json()["status"] == "cancelled"
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "あ" * 501}])

@@ -155,9 +155,14 @@ def test_api_key_decides_even_next_to_an_operator_token(app, client_as, towns):
     assert_problem(response, 403, "api_key_wrong_municipality")
 
 
-def test_operator_token_gets_a_link_for_any_municipality(client_as, towns):
+def test_operator_token_gets_a_link_for_any_municipality(client_as, settings, towns):
     operator = client_as("operator-uid", operator=True)
-    assert operator.post(links_path(SETAGAYA)).status_code == 201
+    response = operator.post(links_path(SETAGAYA))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    url = urlsplit(response.get_json()["url"])
+    assert url.path == f"/municipalities/{SETAGAYA}/dashboard"
+    token = parse_qs(url.query)["token"][0]
+    assert verify_link(token, SETAGAYA, secret=settings.dashboard_link_signing_secret)
 
 
 def test_member_token_is_403_operator_only(client_as, towns):
