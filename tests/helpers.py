@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import text
 
 from otagai.extensions.auth import mint_emulator_token
 
@@ -96,3 +99,37 @@ def overlapped(spans: list[Span]) -> bool:
     A race test that asserts this shows that it raced, not that the calls took turns."""
     assert len(spans) >= 2 and all(end >= start > 0 for start, end in spans), spans
     return max(start for start, _ in spans) < min(end for _, end in spans)
+
+
+# Tables a refusal writes to on purpose: failed attempts are counted so that guessing
+# is limited (the counter survives the refused request's rollback).
+ATTEMPT_TABLES = frozenset({"rate_limit_hits"})
+
+
+def _tables() -> list[str]:
+    import otagai.models  # noqa: F401  (every model registered on the metadata)
+    from otagai.extensions.db import Base
+
+    return [t.name for t in Base.metadata.sorted_tables if t.name not in ATTEMPT_TABLES]
+
+
+def table_state(db: Any, tables: list[str]) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of all its rows (every column, as text)."""
+    db.flush()
+    rows = "md5(coalesce(string_agg(t::text, ' | ' ORDER BY t::text), ''))"
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', count(*), {rows} FROM \"{name}\" AS t" for name in tables
+    )
+    return {name: (count, digest) for name, count, digest in db.execute(text(sql))}
+
+
+@contextmanager
+def unchanged(db: Any, *tables: Any) -> Iterator[None]:
+    """The block (a refused request) changes no row of ``tables`` (names or models;
+    default: every table but ATTEMPT_TABLES): no row added, removed or altered."""
+    names = [t if isinstance(t, str) else t.__tablename__ for t in tables] or _tables()
+    before = table_state(db, names)
+    yield
+    after = table_state(db, names)
+    changed = {n: f"{before[n][0]} -> {after[n][0]} rows" for n in names if before[n] != after[n]}
+    assert not changed, f"the refusal changed {changed}"

@@ -18,7 +18,7 @@ from tests.factories import (
     CommunityMemberFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=2)
 EN = {"Accept-Language": "en"}
@@ -144,13 +144,15 @@ def test_create_with_same_idempotency_key_replays_without_a_second_row(client_as
 
 
 def test_create_without_profile_is_403(client_as, db, world):
-    assert_problem(_post(client_as, "no-profile-uid", pickup(world)), 403, "profile_required")
+    with unchanged(db):
+        assert_problem(_post(client_as, "no-profile-uid", pickup(world)), 403, "profile_required")
     assert _requests(db) == 0
 
 
 def test_create_in_unknown_community_is_404(client_as, db, world):
     body = pickup(world, community_id=str(uuid.uuid4()))
-    assert_problem(_post(client_as, world.parent, body), 404, "community_not_found")
+    with unchanged(db):
+        assert_problem(_post(client_as, world.parent, body), 404, "community_not_found")
     assert _requests(db) == 0
 
 
@@ -158,7 +160,8 @@ def test_create_by_non_member_is_403(client_as, db, world):
     outsider = UserFactory()
     child = ChildFactory(household=outsider.household)
     body = pickup(world, child_ids=[str(child.id)])
-    assert_problem(_post(client_as, outsider, body), 403, "not_a_community_member")
+    with unchanged(db):
+        assert_problem(_post(client_as, outsider, body), 403, "not_a_community_member")
     assert _requests(db) == 0
 
 
