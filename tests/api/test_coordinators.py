@@ -17,7 +17,7 @@ from tests.factories import (
     MunicipalityFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 def _operator(client_as):
@@ -144,7 +144,10 @@ def test_remove_coordinator_is_204_and_they_stay_member(client_as, db):
 def test_remove_coordinator_not_coordinator_is_404_and_not_audited(client_as, db):
     community, user = CommunityFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=user)
-    response = _operator(client_as).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
+    with unchanged(db):
+        response = _operator(client_as).delete(
+            f"/v1/communities/{community.id}/coordinators/{user.id}"
+        )
     assert_problem(response, 404, "not_a_coordinator")
     assert _role(db, community.id, user.id) == "member"
     assert _entries(db) == []
@@ -153,7 +156,8 @@ def test_remove_coordinator_not_coordinator_is_404_and_not_audited(client_as, db
 def test_remove_coordinator_as_member_is_403(client_as, db):
     community, user = CommunityFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=user, role="coordinator")
-    response = client_as(user).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
+    with unchanged(db):
+        response = client_as(user).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
     assert_problem(response, 403, "operator_only")
     assert _role(db, community.id, user.id) == "coordinator"
 

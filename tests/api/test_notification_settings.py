@@ -6,7 +6,7 @@ from sqlalchemy import select
 from otagai.domain.notifications.models import NotificationSettings
 from otagai.domain.notifications.types import TYPES
 from tests.factories import UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 URL = "/v1/me/notification-settings"
 DEFAULT_QUIET_HOURS = {"enabled": True, "start": "22:00", "end": "07:00"}
@@ -161,9 +161,10 @@ def test_patch_field_messages_are_japanese_by_default(client_as):
 
 
 @pytest.mark.parametrize("method", ["get", "patch"])
-def test_without_profile_is_403(client_as, method):
+def test_without_profile_is_403(client_as, method, db):
     api = client_as("no-profile")
-    response = api.get(URL) if method == "get" else api.patch(URL, json={})
+    with unchanged(db):
+        response = api.get(URL) if method == "get" else api.patch(URL, json={})
     assert_problem(response, 403, "profile_required")
 
 

@@ -10,7 +10,7 @@ from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.extensions.geo import latlng_of
 from tests.factories import ChildFactory, CommunityMemberFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 HOME = {"lat": 35.8617, "lng": 139.6455}
 
@@ -96,7 +96,8 @@ def test_put_me_invalid_body_is_422_naming_field_and_writes_nothing(client_as, d
 
 def test_put_me_invalid_body_leaves_existing_profile_unchanged(client_as, db):
     user = UserFactory(display_name="元の名前")
-    response = client_as(user).put("/v1/me", json={"display_name": "新", "home": {"lat": 91}})
+    with unchanged(db):
+        response = client_as(user).put("/v1/me", json={"display_name": "新", "home": {"lat": 91}})
     assert_problem(response, 422, "validation_failed")
     db.expire_all()
     stored = db.get(User, user.id)
@@ -125,16 +126,18 @@ def test_put_me_nan_literal_is_422(client_as, db):
 
 
 def test_put_me_body_not_json_is_400(client_as, db):
-    response = client_as("bad-json").put(
-        "/v1/me", data='{"display_name": ', content_type="application/json"
-    )
+    with unchanged(db):
+        response = client_as("bad-json").put(
+            "/v1/me", data='{"display_name": ', content_type="application/json"
+        )
     assert_problem(response, 400, "bad_request")
     assert _users_with_uid(db, "bad-json") == 0
 
 
 def test_put_me_body_over_64_kib_is_413(client_as, db):
     raw = json.dumps({"display_name": "x", "padding": "a" * (64 * 1024)})
-    response = client_as("huge").put("/v1/me", data=raw, content_type="application/json")
+    with unchanged(db):
+        response = client_as("huge").put("/v1/me", data=raw, content_type="application/json")
     assert_problem(response, 413, "payload_too_large")
     assert _users_with_uid(db, "huge") == 0
 
@@ -286,11 +289,13 @@ def test_put_me_after_delete_creates_fresh_profile(client_as, db):
     assert _users_with_uid(db, uid) == 1
 
 
-def test_delete_me_without_profile_is_404(client_as):
-    assert_problem(client_as("never-signed-up").delete("/v1/me"), 404, "profile_not_found")
+def test_delete_me_without_profile_is_404(client_as, db):
+    with unchanged(db):
+        assert_problem(client_as("never-signed-up").delete("/v1/me"), 404, "profile_not_found")
 
 
-def test_delete_me_twice_is_404_the_second_time(client_as):
+def test_delete_me_twice_is_404_the_second_time(client_as, db):
     api = client_as(UserFactory())
     api.delete("/v1/me")
-    assert_problem(api.delete("/v1/me"), 404, "profile_not_found")
+    with unchanged(db):
+        assert_problem(api.delete("/v1/me"), 404, "profile_not_found")
