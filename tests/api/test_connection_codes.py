@@ -98,7 +98,8 @@ def test_create_code_without_profile_is_403(client_as, db):
 
 def test_create_code_with_unknown_field_is_422(client_as, db):
     user = UserFactory()
-    response = client_as(user).post("/v1/me/connection-codes", json={"ttl": 3600})
+    with unchanged(db):
+        response = client_as(user).post("/v1/me/connection-codes", json={"ttl": 3600})
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["ttl"]
     assert _codes_count(db, user) == 0

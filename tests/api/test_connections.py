@@ -157,8 +157,10 @@ def test_redeem_without_profile_is_403(client_as, db):
 
 
 @pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 123456}, {"code": "A" * 33}])
-def test_redeem_with_invalid_body_is_422(client_as, body):
-    response = client_as(UserFactory()).post("/v1/connections", json=body)
+def test_redeem_with_invalid_body_is_422(client_as, body, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["code"]
 

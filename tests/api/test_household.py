@@ -184,8 +184,10 @@ def test_join_without_profile_is_403(client_as, db):
     assert_problem(response, 403, "profile_required")
 
 
-def test_join_without_code_is_422(client_as):
-    problem = assert_problem(client_as(UserFactory()).post("/v1/households/join", json={}), 422)
+def test_join_without_code_is_422(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        problem = assert_problem(client_as(caller).post("/v1/households/join", json={}), 422)
     assert list(problem["errors"]) == ["code"]
 
 

@@ -149,7 +149,8 @@ def test_cancel_unknown_request_is_404(client_as, world, db):
     ids=["missing", "empty", "blank", "too_long", "not_a_string"],
 )
 def test_cancel_without_a_valid_reason_is_422(client_as, db, world, body):
-    problem = assert_problem(_cancel(client_as, world.parent, world.request.id, body), 422)
+    with unchanged(db):
+        problem = assert_problem(_cancel(client_as, world.parent, world.request.id, body), 422)
     assert set(problem["errors"]) == {"reason"}
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 

@@ -246,14 +246,18 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_create_breaking_a_rule_is_422_and_writes_nothing(client_as, db, world, case):
     make, field = CASES[case]
-    problem = assert_problem(_post(client_as, world.parent, make(world)), 422, "validation_failed")
+    with unchanged(db):
+        problem = assert_problem(
+            _post(client_as, world.parent, make(world)), 422, "validation_failed"
+        )
     assert field in problem["errors"], problem["errors"]
     assert _requests(db) == 0
 
 
-def test_create_lists_every_broken_rule_at_once(client_as, world):
+def test_create_lists_every_broken_rule_at_once(client_as, world, db):
     body = pickup(world, dropoff=..., child_ids=[], ends_at=at(hours=13))
-    problem = assert_problem(_post(client_as, world.parent, body, headers=EN), 422)
+    with unchanged(db):
+        problem = assert_problem(_post(client_as, world.parent, body, headers=EN), 422)
     assert problem["errors"] == {
         "dropoff": ["Required for pickup."],
         "child_ids": ["At least one child is required."],
@@ -265,8 +269,10 @@ def test_create_with_another_households_child_is_422_like_an_unknown_id(client_a
     foreign = ChildFactory()
     foreign_body = pickup(world, child_ids=[str(foreign.id)])
     unknown_body = pickup(world, child_ids=[str(uuid.uuid4())])
-    foreign_problem = assert_problem(_post(client_as, world.parent, foreign_body), 422)
-    unknown_problem = assert_problem(_post(client_as, world.parent, unknown_body), 422)
+    with unchanged(db):
+        foreign_problem = assert_problem(_post(client_as, world.parent, foreign_body), 422)
+    with unchanged(db):
+        unknown_problem = assert_problem(_post(client_as, world.parent, unknown_body), 422)
     assert (
         foreign_problem["errors"]
         == unknown_problem["errors"]
@@ -278,6 +284,7 @@ def test_create_with_another_households_child_is_422_like_an_unknown_id(client_a
 def test_create_with_a_removed_child_is_422(client_as, db, world):
     world.child.deleted_at = datetime.now(UTC)
     db.flush()
-    problem = assert_problem(_post(client_as, world.parent, pickup(world)), 422)
+    with unchanged(db):
+        problem = assert_problem(_post(client_as, world.parent, pickup(world)), 422)
     assert set(problem["errors"]) == {"child_ids"}
     assert _requests(db) == 0

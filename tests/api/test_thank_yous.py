@@ -172,26 +172,36 @@ def test_acknowledge_as_supporter_is_200(client_as, db, world):
 
 def test_acknowledge_as_requester_is_403_and_changes_nothing(client_as, db, world):
     thank_you = add_thank_you(world.match)
-    assert_problem(_ack(client_as, world.parent, thank_you.id), 403, "thank_you_supporter_only")
+    with unchanged(db):
+        assert_problem(_ack(client_as, world.parent, thank_you.id), 403, "thank_you_supporter_only")
     db.refresh(thank_you)
     assert thank_you.status == "recorded"
 
 
-def test_acknowledge_as_stranger_is_404(client_as, world):
+def test_acknowledge_as_stranger_is_404(client_as, world, db):
     thank_you = add_thank_you(world.match)
-    assert_problem(_ack(client_as, UserFactory(), thank_you.id), 404, "thank_you_not_found")
+    caller = UserFactory()
+    with unchanged(db):
+        assert_problem(_ack(client_as, caller, thank_you.id), 404, "thank_you_not_found")
 
 
-def test_acknowledge_unknown_is_404(client_as, world):
-    assert_problem(_ack(client_as, world.supporter, uuid.uuid4()), 404, "thank_you_not_found")
+def test_acknowledge_unknown_is_404(client_as, world, db):
+    with unchanged(db):
+        assert_problem(_ack(client_as, world.supporter, uuid.uuid4()), 404, "thank_you_not_found")
 
 
-def test_acknowledge_twice_is_409(client_as, world):
+def test_acknowledge_twice_is_409(client_as, world, db):
     thank_you = add_thank_you(world.match)
     _ack(client_as, world.supporter, thank_you.id)
-    assert_problem(_ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded")
+    with unchanged(db):
+        assert_problem(
+            _ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded"
+        )
 
 
-def test_acknowledge_card_thank_you_is_409(client_as, world):
+def test_acknowledge_card_thank_you_is_409(client_as, world, db):
     thank_you = add_thank_you(world.match, method="card", status="pending_payment")
-    assert_problem(_ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded")
+    with unchanged(db):
+        assert_problem(
+            _ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded"
+        )
