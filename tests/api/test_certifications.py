@@ -89,7 +89,8 @@ def test_certify_with_three_year_expiry_is_201(client_as, town):
 def test_certify_past_three_years_is_422_and_writes_nothing(client_as, db, town):
     trained = today_tokyo() - timedelta(days=30)
     expires = (add_years(trained, 3) + timedelta(days=1)).isoformat()
-    response = _certify(client_as(town.coordinator), town.a, town.member, expires_on=expires)
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, town.member, expires_on=expires)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["expires_on"]
     assert _count(db, Certification) == 0
@@ -109,7 +110,8 @@ def test_certify_past_three_years_is_422_and_writes_nothing(client_as, db, town)
     ],
 )
 def test_certify_with_bad_field_is_422_on_that_field(client_as, db, town, overrides, field):
-    response = _certify(client_as(town.coordinator), town.a, town.member, **overrides)
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, town.member, **overrides)
     problem = assert_problem(response, 422, "validation_failed")
     assert field in problem["errors"]
     assert _count(db, Certification) == 0

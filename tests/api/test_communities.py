@@ -95,9 +95,10 @@ def test_create_community_area_outside_municipality_is_422(client_as, db, area):
 
 
 def test_create_community_unknown_municipality_is_422(client_as, db):
-    response = _operator(client_as).post(
-        "/v1/communities", json=_body(municipality_code="131121"), headers=EN
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            "/v1/communities", json=_body(municipality_code="131121"), headers=EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"municipality_code": ["Unknown municipality."]}
     assert _count(db, Community) == 0
@@ -106,11 +107,12 @@ def test_create_community_unknown_municipality_is_422(client_as, db):
 def test_create_community_self_intersecting_area_is_422_with_reason(client_as, db):
     MunicipalityFactory()
     bow_tie = [[139.64, 35.84], [139.66, 35.86], [139.66, 35.84], [139.64, 35.86], [139.64, 35.84]]
-    response = _operator(client_as).post(
-        "/v1/communities",
-        json=_body(area={"type": "Polygon", "coordinates": [bow_tie]}),
-        headers=EN,
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            "/v1/communities",
+            json=_body(area={"type": "Polygon", "coordinates": [bow_tie]}),
+            headers=EN,
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"]["area"][0].startswith("Invalid geometry: Self-intersection")
     assert _count(db, Community) == _count(db, AuditEntry) == 0
@@ -119,7 +121,8 @@ def test_create_community_self_intersecting_area_is_422_with_reason(client_as, d
 def test_create_community_multipolygon_area_is_422(client_as, db):
     MunicipalityFactory()
     area = {"type": "MultiPolygon", "coordinates": [[URAWA]]}
-    response = _operator(client_as).post("/v1/communities", json=_body(area=area), headers=EN)
+    with unchanged(db):
+        response = _operator(client_as).post("/v1/communities", json=_body(area=area), headers=EN)
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"area": ["Must be a GeoJSON Polygon object."]}
 

@@ -97,14 +97,17 @@ def test_appoint_coordinator_no_such_user_is_404(client_as, db, who):
     user_id = uuid.uuid4()
     if who == "deleted":
         user_id = UserFactory(status="deleted", firebase_uid=None, display_name=None).id
-    response = _appoint(_operator(client_as), community.id, user_id)
+    with unchanged(db):
+        response = _appoint(_operator(client_as), community.id, user_id)
     assert_problem(response, 404, "user_not_found")
     assert _role(db, community.id, user_id) is None
     assert _entries(db) == []
 
 
 def test_appoint_coordinator_unknown_community_is_404(client_as, db):
-    response = _appoint(_operator(client_as), uuid.uuid4(), UserFactory().id)
+    caller = UserFactory()
+    with unchanged(db):
+        response = _appoint(_operator(client_as), uuid.uuid4(), caller.id)
     assert_problem(response, 404, "community_not_found")
     assert _entries(db) == []
 
@@ -112,17 +115,19 @@ def test_appoint_coordinator_unknown_community_is_404(client_as, db):
 def test_appoint_coordinator_as_coordinator_is_403(client_as, db):
     community, coordinator, user = CommunityFactory(), UserFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=coordinator, role="coordinator")
-    response = _appoint(client_as(coordinator), community.id, user.id)
+    with unchanged(db):
+        response = _appoint(client_as(coordinator), community.id, user.id)
     assert_problem(response, 403, "operator_only")
     assert _role(db, community.id, user.id) is None
     assert _entries(db) == []
 
 
-def test_appoint_coordinator_user_id_not_uuid_is_422(client_as):
+def test_appoint_coordinator_user_id_not_uuid_is_422(client_as, db):
     community = CommunityFactory()
-    response = _operator(client_as).post(
-        f"/v1/communities/{community.id}/coordinators", json={"user_id": "someone"}
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            f"/v1/communities/{community.id}/coordinators", json={"user_id": "someone"}
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["user_id"]
 

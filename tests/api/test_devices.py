@@ -70,7 +70,9 @@ def test_register_moved_token_can_no_longer_be_deleted_by_previous_owner(client_
     ],
 )
 def test_register_invalid_body_is_422_and_writes_nothing(client_as, db, body, field):
-    response = client_as(UserFactory()).post("/v1/me/devices", json=body)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/me/devices", json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == [field]
     db.expire_all()
@@ -78,7 +80,8 @@ def test_register_invalid_body_is_422_and_writes_nothing(client_as, db, body, fi
 
 
 def test_register_without_profile_is_403(client_as, db):
-    assert_problem(_register(client_as("no-profile")), 403, "profile_required")
+    with unchanged(db):
+        assert_problem(_register(client_as("no-profile")), 403, "profile_required")
     assert _devices(db) == []
 
 
