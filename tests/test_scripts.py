@@ -217,10 +217,13 @@ def test_start_auth_emulator_serves_sign_ups_until_its_group_is_stopped():
         assert "already answers" in again.stderr
     finally:
         os.killpg(int(pgid), signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while _answers(host) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert not _answers(host)
+        deadline = time.monotonic() + 30
+        while _answers(host) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        stopped = not _answers(host)
+        if not stopped:
+            os.killpg(int(pgid), signal.SIGKILL)
+    assert stopped, "the emulator outlived SIGTERM to its process group"
 
 
 def test_start_auth_emulator_with_bad_address_fails_with_nothing_on_stdout():
