@@ -10,6 +10,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # The synthetic town `make run` loads beside the demo data (a year of life; once per database).
 SYNTHETIC_HOUSEHOLDS ?= 3000
+# `make run` also starts the Firebase Auth emulator (firebase-tools from npm, through
+# scripts/start-auth-emulator.sh) at FIREBASE_AUTH_EMULATOR_HOST, stopped when the server
+# stops, so the mobile app can sign up and in for real. AUTH_EMULATOR=0: dev-token only.
+# Without Node/npm it says so and serves anyway: dev-token tokens need no emulator.
+AUTH_EMULATOR ?= 1
 # Development and tests use the Firebase Auth emulator's token format (demo- project:
 # nothing real can be reached). Production sets none of these.
 DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_EMULATOR_HOST:-127.0.0.1:9099} FIREBASE_PROJECT_ID=$${FIREBASE_PROJECT_ID:-demo-otagai}
@@ -17,7 +22,7 @@ DEV_ENV := OTAGAI_ENV=development FIREBASE_AUTH_EMULATOR_HOST=$${FIREBASE_AUTH_E
 .PHONY: help install db run serve test lint spec migrate seed db-stop clean bench worker scale-check soak
 
 help:
-	@echo "make run    - install, start PostgreSQL+PostGIS, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
+	@echo "make run    - install, start PostgreSQL+PostGIS and the Firebase Auth emulator, migrate, seed, serve on http://$(HOST):$(PORT) (/docs)"
 	@echo "make test   - install, start PostgreSQL+PostGIS, lint, type-check, run the whole suite"
 	@echo "make serve  - the production server (gunicorn.conf.py) on http://$(HOST):$(PORT)"
 	@echo "make worker - the notification worker beside make run (logs pushes in development)"
@@ -39,14 +44,28 @@ run: install
 	$(BIN)/alembic upgrade head; \
 	$(BIN)/flask seed; \
 	$(BIN)/flask seed synthetic --households $(SYNTHETIC_HOUSEHOLDS) --months 12 --seed 1; \
+	emulator=none; \
+	if [[ $(AUTH_EMULATOR) == 1 ]]; then \
+	  if emulator=$$(scripts/start-auth-emulator.sh); then \
+	    if [[ -n $$emulator ]]; then trap "kill -- -$$emulator 2>/dev/null || true" EXIT; fi; \
+	  else \
+	    emulator=none; \
+	    echo "The Firebase Auth emulator could not start (see above): continuing with dev-token tokens only."; \
+	  fi; \
+	fi; \
 	echo; \
 	echo "Otagai is starting on http://$(HOST):$(PORT)  (Swagger UI: http://$(HOST):$(PORT)/docs)"; \
 	echo "A token for a demo parent (uids are in seeds/households.yaml):"; \
 	echo "  TOKEN=\$$(DATABASE_URL='$$url' $(DEV_ENV) $(BIN)/flask --app otagai.wsgi dev-token demo-sato-mika)"; \
 	echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://$(HOST):$(PORT)/v1/me"; \
 	echo "Operator: add --operator (uid demo-operator)."; \
+	if [[ $$emulator != none ]]; then \
+	  echo "Signing in for real: the Firebase Auth emulator is at http://$$FIREBASE_AUTH_EMULATOR_HOST"; \
+	  echo "  (point the app's Firebase SDK at it, or sign up with its REST API: README, Signing in for real)."; \
+	  echo "  Make someone an operator: DATABASE_URL='$$url' $(DEV_ENV) $(BIN)/flask --app otagai.wsgi operators grant EMAIL"; \
+	fi; \
 	echo; \
-	exec $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # The production server: gunicorn with gunicorn.conf.py (workers, threads, timeouts and
 # pool sizes from the environment, JSON logs). With OTAGAI_ENV unset it signs in with

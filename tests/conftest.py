@@ -250,3 +250,20 @@ def fcm_api(fcm_server: Any) -> Any:
     """The FCM stand-in, emptied for this test."""
     fcm_server.reset()
     return fcm_server
+
+
+@pytest.fixture(scope="session")
+def auth_emulator() -> Iterator[Any]:
+    """The real Firebase Auth emulator on free ports (tests/firebase_local.py), for the
+    session. Skips with the reason where firebase-tools cannot be installed, except under
+    CI=true, which must have it."""
+    from tests import firebase_local
+
+    try:
+        tools = firebase_local.node_tools()
+    except firebase_local.EmulatorUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs the Firebase Auth emulator: {exc}")
+        pytest.skip(f"no Firebase Auth emulator: {exc}")
+    with firebase_local.auth_emulator(tools, os.environ["FIREBASE_PROJECT_ID"]) as emulator:
+        yield emulator

@@ -300,16 +300,26 @@ class ShareRequestFactory(_Pinnable):
         session.flush()
 
 
-def add_offer(request: ShareRequest, supporter: User, *, status: str = "pending") -> Offer:
-    """An offer of ``supporter`` on ``request``."""
+def add_offer(
+    request: ShareRequest,
+    supporter: User,
+    *,
+    status: str = "pending",
+    created_at: dt.datetime | None = None,
+    id: uuid.UUID | None = None,
+) -> Offer:
+    """An offer of ``supporter`` on ``request``. Inside a test's transaction ``now()`` never
+    moves: pass ``created_at`` where the order of offers matters."""
     session = ShareRequestFactory._meta.sqlalchemy_session
     offer = Offer(
-        id=uuid.uuid4(),
+        id=id or uuid.uuid4(),
         request_id=request.id,
         supporter_id=supporter.id,
         status=status,
         municipality_code=supporter.household.municipality_code,
     )
+    if created_at is not None:
+        offer.created_at = created_at
     session.add(offer)
     session.flush()
     return offer

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
+
 from otagai.extensions.auth import mint_emulator_token
+
+Span = tuple[float, float]  # a call's (start, end) on the monotonic clock
 
 
 class ApiClient:
@@ -56,11 +61,15 @@ def code_of(client_as: Any, user: Any) -> str:
     return code
 
 
-def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
+def together(
+    *calls: Callable[[], Any], stagger: float = 0.0, spans: list[Span] | None = None
+) -> list[Any]:
     """Run every call in its own thread, released at the same moment by a barrier (the
-    last one ``stagger`` seconds later); their results, in order."""
+    last one ``stagger`` seconds later); their results, in order. ``spans``, when given, is
+    filled with each call's (start, end) on the monotonic clock, for ``overlapped``."""
     barrier = threading.Barrier(len(calls))
     answers: list[Any] = [None] * len(calls)
+    times: list[Span] = [(0.0, 0.0)] * len(calls)
     errors: list[BaseException] = []
 
     def run(i: int, call: Callable[[], Any]) -> None:
@@ -68,7 +77,9 @@ def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
             barrier.wait(timeout=10)
             if i == len(calls) - 1 and stagger:
                 time.sleep(stagger)
+            start = time.monotonic()
             answers[i] = call()
+            times[i] = (start, time.monotonic())
         except BaseException as exc:
             errors.append(exc)
 
@@ -78,4 +89,47 @@ def together(*calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
+    if spans is not None:
+        spans[:] = times
     return answers
+
+
+def overlapped(spans: list[Span]) -> bool:
+    """Were all the calls in flight at one moment (each started before any had ended)?
+    A race test that asserts this shows that it raced, not that the calls took turns."""
+    assert len(spans) >= 2 and all(end >= start > 0 for start, end in spans), spans
+    return max(start for start, _ in spans) < min(end for _, end in spans)
+
+
+# Tables a refusal writes to on purpose: failed attempts are counted so that guessing
+# is limited (the counter survives the refused request's rollback).
+ATTEMPT_TABLES = frozenset({"rate_limit_hits"})
+
+
+def _tables() -> list[str]:
+    import otagai.models  # noqa: F401  (every model registered on the metadata)
+    from otagai.extensions.db import Base
+
+    return [t.name for t in Base.metadata.sorted_tables if t.name not in ATTEMPT_TABLES]
+
+
+def table_state(db: Any, tables: list[str]) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of all its rows (every column, as text)."""
+    db.flush()
+    rows = "md5(coalesce(string_agg(t::text, ' | ' ORDER BY t::text), ''))"
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', count(*), {rows} FROM \"{name}\" AS t" for name in tables
+    )
+    return {name: (count, digest) for name, count, digest in db.execute(text(sql))}
+
+
+@contextmanager
+def unchanged(db: Any, *tables: Any) -> Iterator[None]:
+    """The block (a refused request) changes no row of ``tables`` (names or models;
+    default: every table but ATTEMPT_TABLES): no row added, removed or altered."""
+    names = [t if isinstance(t, str) else t.__tablename__ for t in tables] or _tables()
+    before = table_state(db, names)
+    yield
+    after = table_state(db, names)
+    changed = {n: f"{before[n][0]} -> {after[n][0]} rows" for n in names if before[n] != after[n]}
+    assert not changed, f"the refusal changed {changed}"

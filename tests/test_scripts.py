@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from otagai.config import normalize_database_url
+from tests import firebase_local
 from tests.conftest import ROOT, temporary_database
 
 pytestmark = pytest.mark.slow
@@ -176,6 +181,58 @@ def test_flask_dev_token_subprocess_prints_an_emulator_token():
     assert token.count(".") == 2 and token.endswith(".")
 
 
+# --- scripts/start-auth-emulator.sh ------------------------------------------------------
+
+START_EMULATOR = ROOT / "scripts" / "start-auth-emulator.sh"
+
+
+def _answers(host: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{host}/", timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def test_start_auth_emulator_serves_sign_ups_until_its_group_is_stopped():
+    try:
+        firebase_local.node_tools()
+    except firebase_local.EmulatorUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs the Firebase Auth emulator: {exc}")
+        pytest.skip(f"no Firebase Auth emulator: {exc}")
+    host = f"127.0.0.1:{firebase_local.free_port()}"
+    started = _run([str(START_EMULATOR)], timeout=180, FIREBASE_AUTH_EMULATOR_HOST=host)
+    assert started.returncode == 0, started.stderr
+    (pgid,) = started.stdout.split()
+    try:
+        emulator = firebase_local.AuthEmulator(host=host, project_id="demo-otagai")
+        signed_up = emulator.sign_up("me@example.com")
+        assert signed_up["idToken"].count(".") == 2
+        again = _run([str(START_EMULATOR)], FIREBASE_AUTH_EMULATOR_HOST=host)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout == ""  # the running one is used, not a second one
+        assert "already answers" in again.stderr
+    finally:
+        os.killpg(int(pgid), signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _answers(host) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        stopped = not _answers(host)
+        if not stopped:
+            os.killpg(int(pgid), signal.SIGKILL)
+    assert stopped, "the emulator outlived SIGTERM to its process group"
+
+
+def test_start_auth_emulator_with_bad_address_fails_with_nothing_on_stdout():
+    result = _run([str(START_EMULATOR)], FIREBASE_AUTH_EMULATOR_HOST="no-port-here")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "is not host:port" in result.stderr
+
+
 # --- the Makefile -------------------------------------------------------------------------
 
 
@@ -198,6 +255,8 @@ def test_make_run_ensures_postgres_migrates_seeds_then_serves():
         "scripts/ensure-postgres.sh otagai",
         "alembic upgrade head",
         "flask seed",
+        "scripts/start-auth-emulator.sh",
+        'trap "kill -- -$emulator',
         "flask run",
     )
     assert "OTAGAI_ENV=development" in out

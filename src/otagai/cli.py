@@ -1,6 +1,7 @@
 """Commands: ``flask seed`` (and ``flask seed synthetic``), ``flask dev-token``,
 ``flask idempotency purge`` (= ``flask retention purge``), ``flask expire-requests``,
-``flask notifications work``, ``flask jobs tick``.
+``flask notifications work``, ``flask jobs tick``; ``flask municipalities ...``
+(cli_partners.py) and ``flask operators grant | revoke | list`` (cli_operators.py).
 
 Commands commit once at their end; the services they call only flush.
 """
@@ -14,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from otagai.cli_operators import operators
 from otagai.cli_partners import municipalities
 from otagai.domain import retention
 from otagai.extensions.auth import mint_emulator_token
@@ -30,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notifications)
     app.cli.add_command(jobs)
     app.cli.add_command(municipalities)
+    app.cli.add_command(operators)
 
 
 @click.group(invoke_without_command=True)

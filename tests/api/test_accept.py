@@ -20,7 +20,7 @@ from tests.factories import (
     coordinate_keys_in,
     offer_world,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 @pytest.fixture
@@ -88,23 +88,27 @@ def test_accept_declines_the_other_pending_offers(client_as, db):
 def test_accept_as_the_supporter_is_403_and_changes_nothing(client_as, db, world):
     offer = add_offer(world.request, world.supporters[0])
     before = _state(db, world.request)
-    assert_problem(_accept(client_as, world.supporters[0], offer), 403, "requester_only")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.supporters[0], offer), 403, "requester_only")
     assert _state(db, world.request) == before
 
 
-def test_accept_as_household_member_is_403(client_as, world):
+def test_accept_as_household_member_is_403(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
     partner = UserFactory(household=world.parent.household)
-    assert_problem(_accept(client_as, partner, offer), 403, "requester_only")
+    with unchanged(db):
+        assert_problem(_accept(client_as, partner, offer), 403, "requester_only")
 
 
-def test_accept_as_another_supporter_is_404(client_as, world):
+def test_accept_as_another_supporter_is_404(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
-    assert_problem(_accept(client_as, world.supporters[1], offer), 404, "offer_not_found")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.supporters[1], offer), 404, "offer_not_found")
 
 
-def test_accept_unknown_offer_is_404(client_as, world):
-    response = client_as(world.parent).post(f"/v1/offers/{uuid.uuid4()}/accept")
+def test_accept_unknown_offer_is_404(client_as, world, db):
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/offers/{uuid.uuid4()}/accept")
     assert_problem(response, 404, "offer_not_found")
 
 
@@ -112,7 +116,8 @@ def test_accept_on_matched_request_is_409_and_changes_nothing(client_as, db, wor
     late = add_offer(world.request, world.supporters[1])
     add_match(world.request, world.supporters[0])
     before = _state(db, world.request)
-    assert_problem(_accept(client_as, world.parent, late), 409, "share_request_not_open")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, late), 409, "share_request_not_open")
     assert _state(db, world.request) == before
 
 
@@ -120,21 +125,24 @@ def test_accept_on_cancelled_request_is_409(client_as, db, world):
     offer = add_offer(world.request, world.supporters[0])
     world.request.status = "cancelled"
     db.flush()
-    assert_problem(_accept(client_as, world.parent, offer), 409, "share_request_not_open")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "share_request_not_open")
 
 
 def test_accept_on_request_past_its_start_is_409(client_as, db):
     started = datetime.now(UTC) - timedelta(minutes=10)
     world = offer_world(starts_at=started, ends_at=started + timedelta(hours=1))
     offer = add_offer(world.request, world.supporters[0])
-    assert_problem(_accept(client_as, world.parent, offer), 409, "share_request_not_open")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "share_request_not_open")
     assert _state(db, world.request)[2] == 0
 
 
 def test_accept_withdrawn_offer_is_409(client_as, db, world):
     offer = add_offer(world.request, world.supporters[0], status="withdrawn")
     before = _state(db, world.request)
-    assert_problem(_accept(client_as, world.parent, offer), 409, "offer_not_pending")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "offer_not_pending")
     assert _state(db, world.request) == before
 
 
@@ -148,14 +156,16 @@ def test_accept_when_supporter_got_overlapping_match_is_409(client_as, db, world
     )
     add_match(elsewhere, supporter)
     before = _state(db, world.request)
-    assert_problem(_accept(client_as, world.parent, offer), 409, "supporter_unavailable")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "supporter_unavailable")
     assert _state(db, world.request) == before
 
 
-def test_accept_after_blocking_the_supporter_is_409(client_as, world):
+def test_accept_after_blocking_the_supporter_is_409(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
     BlockFactory(blocker=world.parent, blocked=world.supporters[0])
-    assert_problem(_accept(client_as, world.parent, offer), 409, "supporter_unavailable")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "supporter_unavailable")
 
 
 def test_accept_with_same_idempotency_key_replays_one_match(client_as, db, world):
@@ -181,22 +191,25 @@ def test_withdraw_own_pending_offer_is_200(client_as, db, world):
     assert _state(db, world.request)[1] == [(offer.id, "withdrawn")]
 
 
-def test_withdraw_as_requester_is_403(client_as, world):
+def test_withdraw_as_requester_is_403(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
-    response = client_as(world.parent).post(f"/v1/offers/{offer.id}/withdraw")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/offers/{offer.id}/withdraw")
     assert_problem(response, 403, "offer_supporter_only")
 
 
-def test_withdraw_offer_of_someone_else_is_404(client_as, world):
+def test_withdraw_offer_of_someone_else_is_404(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
-    response = client_as(world.supporters[1]).post(f"/v1/offers/{offer.id}/withdraw")
+    with unchanged(db):
+        response = client_as(world.supporters[1]).post(f"/v1/offers/{offer.id}/withdraw")
     assert_problem(response, 404, "offer_not_found")
 
 
 @pytest.mark.parametrize("status", ["accepted", "declined", "withdrawn"])
 def test_withdraw_offer_not_pending_is_409(client_as, db, world, status):
     offer = add_offer(world.request, world.supporters[0], status=status)
-    response = client_as(world.supporters[0]).post(f"/v1/offers/{offer.id}/withdraw")
+    with unchanged(db):
+        response = client_as(world.supporters[0]).post(f"/v1/offers/{offer.id}/withdraw")
     assert_problem(response, 409, "offer_not_pending")
     assert _state(db, world.request)[1] == [(offer.id, status)]
 
@@ -209,26 +222,30 @@ def test_decline_pending_offer_is_200(client_as, db, world):
     assert _state(db, world.request) == ("open", [(offer.id, "declined")], 0)
 
 
-def test_decline_as_the_supporter_is_403(client_as, world):
+def test_decline_as_the_supporter_is_403(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
-    response = client_as(world.supporters[0]).post(f"/v1/offers/{offer.id}/decline")
+    with unchanged(db):
+        response = client_as(world.supporters[0]).post(f"/v1/offers/{offer.id}/decline")
     assert_problem(response, 403, "requester_only")
 
 
-def test_decline_as_stranger_is_404(client_as, world):
-    offer = add_offer(world.request, world.supporters[0])
-    response = client_as(UserFactory()).post(f"/v1/offers/{offer.id}/decline")
+def test_decline_as_stranger_is_404(client_as, world, db):
+    offer, stranger = add_offer(world.request, world.supporters[0]), UserFactory()
+    with unchanged(db):
+        response = client_as(stranger).post(f"/v1/offers/{offer.id}/decline")
     assert_problem(response, 404, "offer_not_found")
 
 
 def test_decline_withdrawn_offer_is_409(client_as, db, world):
     offer = add_offer(world.request, world.supporters[0], status="withdrawn")
-    response = client_as(world.parent).post(f"/v1/offers/{offer.id}/decline")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/offers/{offer.id}/decline")
     assert_problem(response, 409, "offer_not_pending")
     assert _state(db, world.request)[1] == [(offer.id, "withdrawn")]
 
 
-def test_declined_supporter_cannot_be_accepted(client_as, world):
+def test_declined_supporter_cannot_be_accepted(client_as, world, db):
     offer = add_offer(world.request, world.supporters[0])
     client_as(world.parent).post(f"/v1/offers/{offer.id}/decline")
-    assert_problem(_accept(client_as, world.parent, offer), 409, "offer_not_pending")
+    with unchanged(db):
+        assert_problem(_accept(client_as, world.parent, offer), 409, "offer_not_pending")

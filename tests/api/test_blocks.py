@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from otagai.domain.people.models import User
 from otagai.domain.trust.models import Block, Connection, ConnectionCode
 from tests.factories import BlockFactory, ConnectionFactory, UserFactory
-from tests.helpers import assert_problem, code_of
+from tests.helpers import assert_problem, code_of, unchanged
 
 pytestmark = pytest.mark.usefixtures("forget_rate_limit_hits")
 
@@ -55,12 +55,15 @@ def test_block_user_twice_is_200_with_first_date(client_as, db):
 
 def test_block_self_is_422(client_as, db):
     me = UserFactory()
-    assert_problem(_block(client_as, me, me), 422, "cannot_block_self")
+    with unchanged(db):
+        assert_problem(_block(client_as, me, me), 422, "cannot_block_self")
     assert _count(db, Block) == 0
 
 
 def test_block_unknown_user_is_404(client_as, db):
-    response = client_as(UserFactory()).post("/v1/me/blocks", json={"user_id": str(uuid.uuid4())})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/me/blocks", json={"user_id": str(uuid.uuid4())})
     assert_problem(response, 404, "user_not_found")
     assert _count(db, Block) == 0
 
@@ -68,20 +71,26 @@ def test_block_unknown_user_is_404(client_as, db):
 def test_block_deleted_account_is_404(client_as, db):
     me, gone = UserFactory(), UserFactory()
     db.execute(update(User).where(User.id == gone.id).values(status="deleted"))
-    assert_problem(_block(client_as, me, gone), 404, "user_not_found")
+    with unchanged(db):
+        assert_problem(_block(client_as, me, gone), 404, "user_not_found")
     assert _count(db, Block) == 0
 
 
 @pytest.mark.parametrize("body", [{}, {"user_id": "not-a-uuid"}, {"user_id": None}])
-def test_block_with_invalid_body_is_422(client_as, body):
-    response = client_as(UserFactory()).post("/v1/me/blocks", json=body)
+def test_block_with_invalid_body_is_422(client_as, body, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/me/blocks", json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["user_id"]
 
 
 def test_block_without_profile_is_403(client_as, db):
     other = UserFactory()
-    response = client_as("no-profile-yet").post("/v1/me/blocks", json={"user_id": str(other.id)})
+    with unchanged(db):
+        response = client_as("no-profile-yet").post(
+            "/v1/me/blocks", json={"user_id": str(other.id)}
+        )
     assert_problem(response, 403, "profile_required")
 
 
@@ -118,7 +127,8 @@ def test_redeem_code_of_someone_who_blocked_me_is_404(client_as, db):
     me, blocker = UserFactory(), UserFactory()
     BlockFactory(blocker=blocker, blocked=me)
     code = code_of(client_as, blocker)
-    response = client_as(me).post("/v1/connections", json={"code": code})
+    with unchanged(db):
+        response = client_as(me).post("/v1/connections", json={"code": code})
     # Indistinguishable from an unknown code: the block is not revealed.
     assert_problem(response, 404, "connection_code_not_found")
     assert _count(db, Connection) == 0
@@ -129,7 +139,8 @@ def test_redeem_code_of_someone_i_blocked_is_404(client_as, db):
     me, blocked = UserFactory(), UserFactory()
     BlockFactory(blocker=me, blocked=blocked)
     code = code_of(client_as, blocked)
-    response = client_as(me).post("/v1/connections", json={"code": code})
+    with unchanged(db):
+        response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 404, "connection_code_not_found")
     assert _count(db, Connection) == 0
 
@@ -140,6 +151,8 @@ def test_redeem_code_after_unblock_is_201(client_as):
     client_as(me).delete(f"/v1/me/blocks/{other.id}")
     response = client_as(other).post("/v1/connections", json={"code": code_of(client_as, me)})
     assert response.status_code == 201
+    mine = client_as(me).get("/v1/me/connections").get_json()["items"]
+    assert [c["user_id"] for c in mine] == [str(other.id)]
 
 
 # Listing and unblocking ----------------------------------------------------------------
@@ -192,6 +205,7 @@ def test_unblock_is_204_and_does_not_restore_connection(client_as, db):
 def test_unblock_someone_not_blocked_is_404(client_as, db):
     me, other = UserFactory(), UserFactory()
     BlockFactory(blocker=other, blocked=me)  # their block is not mine to lift
-    response = client_as(me).delete(f"/v1/me/blocks/{other.id}")
+    with unchanged(db):
+        response = client_as(me).delete(f"/v1/me/blocks/{other.id}")
     assert_problem(response, 404, "block_not_found")
     assert _count(db, Block) == 1

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.thanks.models import ThankYou
 from tests.factories import UserFactory, add_thank_you, match_world
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 from tests.stripe_local import LocalStripe
 
 CARD = {"amount_jpy": 1400, "method": "card"}
@@ -105,11 +105,13 @@ def test_onboarding_makes_one_express_account_and_fresh_links(client_as, stripe_
     assert links[0].params["refresh_url"] == "http://localhost/payout-account/refresh"
 
 
-def test_onboarding_needs_a_signed_in_member(client, client_as, stripe_api):
-    assert_problem(client.post("/v1/me/payout-account"), 401)
-    assert_problem(
-        client_as("no-profile-yet").post("/v1/me/payout-account"), 403, "profile_required"
-    )
+def test_onboarding_needs_a_signed_in_member(client, client_as, stripe_api, db):
+    with unchanged(db):
+        assert_problem(client.post("/v1/me/payout-account"), 401)
+    with unchanged(db):
+        assert_problem(
+            client_as("no-profile-yet").post("/v1/me/payout-account"), 403, "profile_required"
+        )
     assert stripe_api.requests == []
 
 
@@ -141,14 +143,17 @@ def test_account_updated_arriving_late_cannot_undo_newer_state(
     assert body["status"] == "ready"
 
 
-def test_account_restricted_by_stripe_stops_card_thank_yous(client, client_as, stripe_api, world):
+def test_account_restricted_by_stripe_stops_card_thank_yous(
+    client, client_as, stripe_api, world, db
+):
     onboard(client, client_as, stripe_api, world.supporter)
     account = stripe_api.accounts[_account_of(stripe_api)]
     account["payouts_enabled"] = False
     deliver(client, stripe_api.event("account.updated", account))
     body = client_as(world.supporter).get("/v1/me/payout-account").get_json()
     assert body["status"] == "verifying"
-    assert_problem(record_card(client_as, world), 409, "supporter_cannot_receive_card")
+    with unchanged(db):
+        assert_problem(record_card(client_as, world), 409, "supporter_cannot_receive_card")
 
 
 def test_account_updated_for_an_account_not_ours_is_200(client, stripe_api):
@@ -271,22 +276,27 @@ def test_a_retried_create_with_the_same_key_returns_the_same_intent(app, stripe_
     assert len(stripe_api.intents) == 1
 
 
-def test_paying_again_after_paid_is_409(client, client_as, stripe_api, world, paying):
+def test_paying_again_after_paid_is_409(client, client_as, stripe_api, world, paying, db):
     intent = stripe_api.settle(paying["intent"]["payment_intent_id"], "succeeded")
     deliver(client, stripe_api.event("payment_intent.succeeded", intent))
-    again = client_as(world.parent).post(f"/v1/thank-yous/{paying['body']['id']}/payment")
+    with unchanged(db):
+        again = client_as(world.parent).post(f"/v1/thank-yous/{paying['body']['id']}/payment")
     assert_problem(again, 409, "thank_you_already_paid")
 
 
-def test_only_the_requester_pays(client_as, world, paying):
+def test_only_the_requester_pays(client_as, world, paying, db):
     url = f"/v1/thank-yous/{paying['body']['id']}/payment"
-    assert_problem(client_as(world.supporter).post(url), 403, "requester_only")
-    assert_problem(client_as(UserFactory()).post(url), 404, "thank_you_not_found")
+    with unchanged(db):
+        assert_problem(client_as(world.supporter).post(url), 403, "requester_only")
+    caller = UserFactory()
+    with unchanged(db):
+        assert_problem(client_as(caller).post(url), 404, "thank_you_not_found")
 
 
-def test_paying_a_cash_thank_you_is_409(client_as, world):
+def test_paying_a_cash_thank_you_is_409(client_as, world, db):
     thank_you = add_thank_you(world.match)
-    response = client_as(world.parent).post(f"/v1/thank-yous/{thank_you.id}/payment")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/thank-yous/{thank_you.id}/payment")
     assert_problem(response, 409, "thank_you_not_card")
 
 
@@ -296,7 +306,8 @@ def test_paying_a_cash_thank_you_is_409(client_as, world):
 @pytest.mark.parametrize("amount", [100_001, -1])
 def test_out_of_range_card_amount_is_422(client, client_as, db, stripe_api, world, amount):
     onboard(client, client_as, stripe_api, world.supporter)
-    response = record_card(client_as, world, {"amount_jpy": amount, "method": "card"})
+    with unchanged(db):
+        response = record_card(client_as, world, {"amount_jpy": amount, "method": "card"})
     assert_problem(response, 422, "validation_failed")
     assert "amount_jpy" in response.get_json()["errors"]
     assert _count(db, ThankYou) == 0
@@ -305,13 +316,15 @@ def test_out_of_range_card_amount_is_422(client, client_as, db, stripe_api, worl
 
 def test_card_below_stripe_minimum_is_422(client, client_as, db, stripe_api, world):
     onboard(client, client_as, stripe_api, world.supporter)
-    response = record_card(client_as, world, {"amount_jpy": 49, "method": "card"})
+    with unchanged(db):
+        response = record_card(client_as, world, {"amount_jpy": 49, "method": "card"})
     assert_problem(response, 422, "card_amount_below_minimum")
     assert _count(db, ThankYou) == 0
 
 
 def test_card_to_a_supporter_without_payout_account_is_409(client_as, db, stripe_api, world):
-    assert_problem(record_card(client_as, world), 409, "supporter_cannot_receive_card")
+    with unchanged(db):
+        assert_problem(record_card(client_as, world), 409, "supporter_cannot_receive_card")
     assert _count(db, ThankYou) == 0
     assert stripe_api.calls("POST", "/v1/payment_intents") == []
 
@@ -349,14 +362,16 @@ def test_duplicate_webhook_is_applied_once(client, db, stripe_api, paying):
 def test_forged_signature_is_400_and_changes_nothing(client, db, stripe_api, paying, forge):
     intent = stripe_api.settle(paying["intent"]["payment_intent_id"], "succeeded")
     event = stripe_api.event("payment_intent.succeeded", intent)
-    response = deliver(client, event, signature=forge(json.dumps(event)))
+    with unchanged(db):
+        response = deliver(client, event, signature=forge(json.dumps(event)))
     assert_problem(response, 400, "invalid_webhook_signature")
     assert db.get(ThankYou, paying["body"]["id"]).status == "pending_payment"
 
 
-def test_missing_signature_is_400(client, stripe_api, paying):
+def test_missing_signature_is_400(client, stripe_api, paying, db):
     event = stripe_api.event("payment_intent.succeeded", {"id": "pi_x"})
-    response = client.post(WEBHOOK, data=json.dumps(event), content_type="application/json")
+    with unchanged(db):
+        response = client.post(WEBHOOK, data=json.dumps(event), content_type="application/json")
     assert_problem(response, 400, "invalid_webhook_signature")
 
 
@@ -369,8 +384,9 @@ def test_missing_signature_is_400(client, stripe_api, paying):
         {"id": "e" * 300, "type": "x", "created": 1700000000, "data": {"object": {"id": "a"}}},
     ],
 )
-def test_signed_but_malformed_event_is_400(client, event):
-    assert_problem(deliver(client, event), 400, "invalid_webhook_payload")
+def test_signed_but_malformed_event_is_400(client, event, db):
+    with unchanged(db):
+        assert_problem(deliver(client, event), 400, "invalid_webhook_payload")
 
 
 def test_unknown_event_types_are_200_and_ignored(client, stripe_api):
@@ -425,7 +441,8 @@ def test_replacing_a_failed_card_thank_you_cancels_its_intent(
     )
     assert cash.status_code == 201
     assert stripe_api.intents[pi]["status"] == "canceled"
-    again = client_as(world.parent).post(f"/v1/thank-yous/{paying['body']['id']}/payment")
+    with unchanged(db):
+        again = client_as(world.parent).post(f"/v1/thank-yous/{paying['body']['id']}/payment")
     assert_problem(again, 409, "thank_you_payment_cancelled")
 
 
@@ -435,8 +452,9 @@ def test_replacing_a_failed_one_that_succeeded_meanwhile_is_409(
     pi = paying["intent"]["payment_intent_id"]
     deliver(client, stripe_api.event("payment_intent.payment_failed", stripe_api.intents[pi]))
     stripe_api.settle(pi, "succeeded")  # its webhook has not arrived yet
-    cash = client_as(world.parent).post(
-        f"/v1/matches/{world.match.id}/thank-yous", json={"amount_jpy": 1000, "method": "cash"}
-    )
+    with unchanged(db):
+        cash = client_as(world.parent).post(
+            f"/v1/matches/{world.match.id}/thank-yous", json={"amount_jpy": 1000, "method": "cash"}
+        )
     assert_problem(cash, 409, "thank_you_payment_succeeded")
     assert _count(db, ThankYou) == 1

@@ -15,7 +15,7 @@ from tests.factories import (
     CertificationFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_revoke_without_proper_reason_is_422_and_changes_nothing(
 def test_revoke_twice_is_409_without_second_audit(client_as, db, town, granted):
     api = client_as(town.coordinator)
     _revoke(api, granted["id"])
-    assert_problem(_revoke(api, granted["id"]), 409, "certification_revoked")
+    with unchanged(db):
+        assert_problem(_revoke(api, granted["id"]), 409, "certification_revoked")
     assert len(_audit(db, "certification.revoke")) == 1
 
 
@@ -98,12 +99,16 @@ def test_revoke_twice_is_409_without_second_audit(client_as, db, town, granted):
 def test_revoke_by_someone_who_may_only_see_it_is_403(client_as, db, town, granted, operator):
     # The certified member and operators see the certification but may not revoke it.
     api = client_as(UserFactory(), operator=True) if operator else client_as(town.member)
-    assert_problem(_revoke(api, granted["id"]), 403, "coordinator_only")
+    with unchanged(db):
+        assert_problem(_revoke(api, granted["id"]), 403, "coordinator_only")
     assert _fresh(db, granted["id"]).revoked_at is None
 
 
 def test_revoke_by_coordinator_of_another_community_is_404(client_as, db, town, granted):
-    assert_problem(_revoke(client_as(town.other), granted["id"]), 404, "certification_not_found")
+    with unchanged(db):
+        assert_problem(
+            _revoke(client_as(town.other), granted["id"]), 404, "certification_not_found"
+        )
     assert _audit(db, "certification.revoke") == []
 
 
@@ -153,14 +158,16 @@ def test_renew_to_an_earlier_expiry_is_422_and_changes_nothing(client_as, db, to
     assert _audit(db, "certification.renew") == []
 
 
-def test_renew_a_revoked_one_is_409(client_as, town, granted):
+def test_renew_a_revoked_one_is_409(client_as, town, granted, db):
     api = client_as(town.coordinator)
     _revoke(api, granted["id"])
-    assert_problem(_renew(api, granted["id"]), 409, "certification_revoked")
+    with unchanged(db):
+        assert_problem(_renew(api, granted["id"]), 409, "certification_revoked")
 
 
-def test_renew_by_coordinator_of_another_community_is_404(client_as, town, granted):
-    assert_problem(_renew(client_as(town.other), granted["id"]), 404, "certification_not_found")
+def test_renew_by_coordinator_of_another_community_is_404(client_as, town, granted, db):
+    with unchanged(db):
+        assert_problem(_renew(client_as(town.other), granted["id"]), 404, "certification_not_found")
 
 
 # --- status on the boundary days --------------------------------------------------------

@@ -18,7 +18,7 @@ from tests.factories import (
     CommunityMemberFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 @pytest.fixture
@@ -89,7 +89,8 @@ def test_certify_with_three_year_expiry_is_201(client_as, town):
 def test_certify_past_three_years_is_422_and_writes_nothing(client_as, db, town):
     trained = today_tokyo() - timedelta(days=30)
     expires = (add_years(trained, 3) + timedelta(days=1)).isoformat()
-    response = _certify(client_as(town.coordinator), town.a, town.member, expires_on=expires)
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, town.member, expires_on=expires)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["expires_on"]
     assert _count(db, Certification) == 0
@@ -109,7 +110,8 @@ def test_certify_past_three_years_is_422_and_writes_nothing(client_as, db, town)
     ],
 )
 def test_certify_with_bad_field_is_422_on_that_field(client_as, db, town, overrides, field):
-    response = _certify(client_as(town.coordinator), town.a, town.member, **overrides)
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, town.member, **overrides)
     problem = assert_problem(response, 422, "validation_failed")
     assert field in problem["errors"]
     assert _count(db, Certification) == 0
@@ -118,13 +120,15 @@ def test_certify_with_bad_field_is_422_on_that_field(client_as, db, town, overri
 @pytest.mark.parametrize("who", ["other", "member", "operator"])
 def test_certify_by_anyone_but_its_coordinator_is_403_and_writes_nothing(client_as, db, town, who):
     api = client_as(getattr(town, who), operator=who == "operator")
-    assert_problem(_certify(api, town.a, town.member), 403, "coordinator_only")
+    with unchanged(db):
+        assert_problem(_certify(api, town.a, town.member), 403, "coordinator_only")
     assert _count(db, Certification) == 0
     assert _count(db, AuditEntry) == 0
 
 
-def test_certify_coordinator_of_a_in_b_is_403(client_as, town):
-    assert_problem(_certify(client_as(town.coordinator), town.b, town.member), 403)
+def test_certify_coordinator_of_a_in_b_is_403(client_as, town, db):
+    with unchanged(db):
+        assert_problem(_certify(client_as(town.coordinator), town.b, town.member), 403)
 
 
 def test_certify_non_member_is_422_not_a_member(client_as, db, town):
@@ -133,25 +137,31 @@ def test_certify_non_member_is_422_not_a_member(client_as, db, town):
     assert _count(db, AuditEntry) == 0
 
 
-def test_certify_unknown_user_is_404(client_as, town):
-    response = _certify(client_as(town.coordinator), town.a, SimpleNamespace(id=uuid.uuid4()))
+def test_certify_unknown_user_is_404(client_as, town, db):
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, SimpleNamespace(id=uuid.uuid4()))
     assert_problem(response, 404, "user_not_found")
 
 
-def test_certify_unknown_community_is_404(client_as, town):
-    response = _certify(client_as(town.coordinator), SimpleNamespace(id=uuid.uuid4()), town.member)
+def test_certify_unknown_community_is_404(client_as, town, db):
+    with unchanged(db):
+        response = _certify(
+            client_as(town.coordinator), SimpleNamespace(id=uuid.uuid4()), town.member
+        )
     assert_problem(response, 404, "community_not_found")
 
 
-def test_certify_self_is_422(client_as, town):
-    response = _certify(client_as(town.coordinator), town.a, town.coordinator)
+def test_certify_self_is_422(client_as, town, db):
+    with unchanged(db):
+        response = _certify(client_as(town.coordinator), town.a, town.coordinator)
     assert_problem(response, 422, "self_certification")
 
 
 def test_certify_twice_is_409_and_keeps_one_certification(client_as, db, town):
     api = client_as(town.coordinator)
     _certify(api, town.a, town.member)
-    assert_problem(_certify(api, town.a, town.member), 409, "certification_exists")
+    with unchanged(db):
+        assert_problem(_certify(api, town.a, town.member), 409, "certification_exists")
     assert _count(db, Certification) == 1
     assert len(_audit(db, "certification.grant")) == 1
 
@@ -165,8 +175,13 @@ def test_certify_again_after_revocation_is_201_new_certification(client_as, db, 
 
 
 def test_certify_same_member_in_two_communities_is_allowed(client_as, town):
-    assert _certify(client_as(town.coordinator), town.a, town.member).status_code == 201
-    assert _certify(client_as(town.other), town.b, town.member).status_code == 201
+    here = _certify(client_as(town.coordinator), town.a, town.member)
+    there = _certify(client_as(town.other), town.b, town.member)
+    assert (here.status_code, there.status_code) == (201, 201)
+    mine = client_as(town.member).get("/v1/me/certifications").get_json()["items"]
+    assert sorted((c["community_id"], c["status"]) for c in mine) == sorted(
+        [(str(town.a.id), "active"), (str(town.b.id), "active")]
+    )
 
 
 def test_certify_with_idempotency_key_replays_without_second_audit(client_as, db, town):

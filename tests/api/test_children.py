@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from otagai.domain.clock import today_tokyo
 from otagai.domain.people.models import Child
 from tests.factories import ChildFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 CHILD = {"nickname": "はるとくん", "birth_date": "2021-04-01", "notes": "卵アレルギー"}
 
@@ -52,9 +52,11 @@ def test_create_child_without_notes_has_null_notes(client_as):
 def test_create_child_born_in_future_is_422(client_as, db):
     before = _children_count(db)
     tomorrow = (today_tokyo() + timedelta(days=1)).isoformat()
-    response = client_as(UserFactory()).post(
-        "/v1/me/children", json={"nickname": "まだ", "birth_date": tomorrow}
-    )
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(
+            "/v1/me/children", json={"nickname": "まだ", "birth_date": tomorrow}
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"birth_date": ["未来の日付は指定できません。"]}
     assert _children_count(db) == before
@@ -63,9 +65,11 @@ def test_create_child_born_in_future_is_422(client_as, db):
 def test_create_child_aged_19_is_422(client_as, db):
     before = _children_count(db)
     born = _years_before(today_tokyo(), 19).isoformat()
-    response = client_as(UserFactory()).post(
-        "/v1/me/children", json={"nickname": "おとな", "birth_date": born}
-    )
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(
+            "/v1/me/children", json={"nickname": "おとな", "birth_date": born}
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["birth_date"]
     assert _children_count(db) == before
@@ -95,7 +99,9 @@ def test_create_child_at_age_boundaries_is_201(client_as, years, plus_days):
 )
 def test_create_child_invalid_body_is_422_and_writes_nothing(client_as, db, body, field):
     before = _children_count(db)
-    problem = assert_problem(client_as(UserFactory()).post("/v1/me/children", json=body), 422)
+    caller = UserFactory()
+    with unchanged(db):
+        problem = assert_problem(client_as(caller).post("/v1/me/children", json=body), 422)
     assert list(problem["errors"]) == [field]
     assert _children_count(db) == before
 

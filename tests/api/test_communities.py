@@ -13,7 +13,7 @@ from tests.factories import (
     MunicipalityFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 EN = {"Accept-Language": "en"}
 
@@ -86,17 +86,19 @@ def test_create_community_writes_audit_entry(client_as, db):
 )
 def test_create_community_area_outside_municipality_is_422(client_as, db, area):
     MunicipalityFactory()
-    response = _operator(client_as).post(
-        "/v1/communities", json=_body(area={"type": "Polygon", "coordinates": [area]})
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            "/v1/communities", json=_body(area={"type": "Polygon", "coordinates": [area]})
+        )
     assert_problem(response, 422, "area_outside_municipality")
     assert _count(db, Community) == _count(db, AuditEntry) == 0
 
 
 def test_create_community_unknown_municipality_is_422(client_as, db):
-    response = _operator(client_as).post(
-        "/v1/communities", json=_body(municipality_code="131121"), headers=EN
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            "/v1/communities", json=_body(municipality_code="131121"), headers=EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"municipality_code": ["Unknown municipality."]}
     assert _count(db, Community) == 0
@@ -105,11 +107,12 @@ def test_create_community_unknown_municipality_is_422(client_as, db):
 def test_create_community_self_intersecting_area_is_422_with_reason(client_as, db):
     MunicipalityFactory()
     bow_tie = [[139.64, 35.84], [139.66, 35.86], [139.66, 35.84], [139.64, 35.86], [139.64, 35.84]]
-    response = _operator(client_as).post(
-        "/v1/communities",
-        json=_body(area={"type": "Polygon", "coordinates": [bow_tie]}),
-        headers=EN,
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            "/v1/communities",
+            json=_body(area={"type": "Polygon", "coordinates": [bow_tie]}),
+            headers=EN,
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"]["area"][0].startswith("Invalid geometry: Self-intersection")
     assert _count(db, Community) == _count(db, AuditEntry) == 0
@@ -118,7 +121,8 @@ def test_create_community_self_intersecting_area_is_422_with_reason(client_as, d
 def test_create_community_multipolygon_area_is_422(client_as, db):
     MunicipalityFactory()
     area = {"type": "MultiPolygon", "coordinates": [[URAWA]]}
-    response = _operator(client_as).post("/v1/communities", json=_body(area=area), headers=EN)
+    with unchanged(db):
+        response = _operator(client_as).post("/v1/communities", json=_body(area=area), headers=EN)
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"area": ["Must be a GeoJSON Polygon object."]}
 
@@ -126,7 +130,8 @@ def test_create_community_multipolygon_area_is_422(client_as, db):
 def test_create_community_as_coordinator_is_403(client_as, db):
     coordinator = UserFactory()
     CommunityMemberFactory(user=coordinator, role="coordinator")
-    response = client_as(coordinator).post("/v1/communities", json=_body())
+    with unchanged(db):
+        response = client_as(coordinator).post("/v1/communities", json=_body())
     assert_problem(response, 403, "operator_only")
     assert _count(db, Community) == 1 and _count(db, AuditEntry) == 0
 
@@ -275,13 +280,16 @@ def test_join_community_as_coordinator_keeps_role(client_as):
 
 def test_join_community_without_profile_is_403(client_as, db):
     community = CommunityFactory()
-    response = client_as("no-profile-yet").post(f"/v1/communities/{community.id}/members")
+    with unchanged(db):
+        response = client_as("no-profile-yet").post(f"/v1/communities/{community.id}/members")
     assert_problem(response, 403, "profile_required")
     assert _count(db, CommunityMember) == 0
 
 
-def test_join_community_unknown_is_404(client_as):
-    response = client_as(UserFactory()).post(f"/v1/communities/{uuid.uuid4()}/members")
+def test_join_community_unknown_is_404(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(f"/v1/communities/{uuid.uuid4()}/members")
     assert_problem(response, 404, "community_not_found")
 
 
@@ -295,9 +303,11 @@ def test_leave_community_is_204_and_membership_gone(client_as, db):
     assert me.get("/v1/me").get_json()["communities"] == []
 
 
-def test_leave_community_not_a_member_is_404(client_as):
+def test_leave_community_not_a_member_is_404(client_as, db):
     community = CommunityFactory()
-    response = client_as(UserFactory()).delete(f"/v1/communities/{community.id}/members/me")
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).delete(f"/v1/communities/{community.id}/members/me")
     assert_problem(response, 404, "not_a_member")
 
 

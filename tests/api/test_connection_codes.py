@@ -14,7 +14,7 @@ from tests.factories import (
     MunicipalityFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 CODE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$")
 
@@ -90,14 +90,16 @@ def test_create_code_removes_my_expired_codes(client_as, db):
     assert db.scalar(select(ConnectionCode).where(ConnectionCode.code == old)) is None
 
 
-def test_create_code_without_profile_is_403(client_as):
-    response = client_as("no-profile-yet").post("/v1/me/connection-codes", json={})
+def test_create_code_without_profile_is_403(client_as, db):
+    with unchanged(db):
+        response = client_as("no-profile-yet").post("/v1/me/connection-codes", json={})
     assert_problem(response, 403, "profile_required")
 
 
 def test_create_code_with_unknown_field_is_422(client_as, db):
     user = UserFactory()
-    response = client_as(user).post("/v1/me/connection-codes", json={"ttl": 3600})
+    with unchanged(db):
+        response = client_as(user).post("/v1/me/connection-codes", json={"ttl": 3600})
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["ttl"]
     assert _codes_count(db, user) == 0
@@ -141,14 +143,18 @@ def test_create_code_for_event_of_another_community_is_404(client_as, db):
     user, municipality = UserFactory(), MunicipalityFactory()
     CommunityMemberFactory(user=user, community=CommunityFactory(municipality=municipality))
     event = _event(db, community=CommunityFactory(municipality=municipality))
-    response = client_as(user).post("/v1/me/connection-codes", json={"event_id": str(event.id)})
+    with unchanged(db):
+        response = client_as(user).post("/v1/me/connection-codes", json={"event_id": str(event.id)})
     assert_problem(response, 404, "event_not_found")
     assert _codes_count(db, user) == 0
 
 
 def test_create_code_for_unknown_event_is_404(client_as, db):
     user = UserFactory()
-    response = client_as(user).post("/v1/me/connection-codes", json={"event_id": str(uuid.uuid4())})
+    with unchanged(db):
+        response = client_as(user).post(
+            "/v1/me/connection-codes", json={"event_id": str(uuid.uuid4())}
+        )
     assert_problem(response, 404, "event_not_found")
     assert _codes_count(db, user) == 0
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from otagai.domain.people.models import User
 from otagai.domain.trust.models import Connection, ConnectionCode
 from tests.factories import ConnectionFactory, UserFactory
-from tests.helpers import assert_problem, code_of
+from tests.helpers import assert_problem, code_of, unchanged
 
 pytestmark = pytest.mark.usefixtures("forget_rate_limit_hits")
 
@@ -77,7 +77,9 @@ def test_redeem_code_typed_loosely_is_201(client_as, typed):
 
 
 def test_redeem_unknown_code_is_404(client_as, db):
-    response = client_as(UserFactory()).post("/v1/connections", json={"code": "ZZZZZZ"})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json={"code": "ZZZZZZ"})
     assert_problem(response, 404, "connection_code_not_found")
     assert _connections_count(db) == 0
 
@@ -93,7 +95,9 @@ def test_redeem_code_aged_ten_minutes_is_404(client_as, db):
     code = code_of(client_as, UserFactory())
     _age_code(db, code, timedelta(minutes=10))
     before = _connections_count(db)
-    response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json={"code": code})
     assert_problem(response, 404, "connection_code_not_found")
     assert _connections_count(db) == before
     assert _code_row(db, code).used_at is None
@@ -104,7 +108,9 @@ def test_redeem_used_code_is_409(client_as, db):
     first = UserFactory()
     client_as(first).post("/v1/connections", json={"code": code})
     before = _connections_count(db)
-    response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json={"code": code})
     assert_problem(response, 409, "connection_code_used")
     assert _connections_count(db) == before
     assert _code_row(db, code).used_by_id == first.id
@@ -113,7 +119,8 @@ def test_redeem_used_code_is_409(client_as, db):
 def test_redeem_own_code_is_422(client_as, db):
     me = UserFactory()
     code = code_of(client_as, me)
-    response = client_as(me).post("/v1/connections", json={"code": code})
+    with unchanged(db):
+        response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 422, "cannot_connect_to_self")
     assert _connections_count(db) == 0
     assert _code_row(db, code).used_at is None
@@ -123,7 +130,8 @@ def test_redeem_code_when_already_connected_is_409_and_code_stays_unused(client_
     owner, me = UserFactory(), UserFactory()
     ConnectionFactory(a=owner, b=me)
     code = code_of(client_as, owner)
-    response = client_as(me).post("/v1/connections", json={"code": code})
+    with unchanged(db):
+        response = client_as(me).post("/v1/connections", json={"code": code})
     assert_problem(response, 409, "already_connected")
     assert _connections_count(db) == 1
     assert _code_row(db, code).used_at is None
@@ -133,21 +141,26 @@ def test_redeem_code_of_deleted_account_is_404(client_as, db):
     owner = UserFactory()
     code = code_of(client_as, owner)
     assert client_as(owner).delete("/v1/me").status_code == 204
-    response = client_as(UserFactory()).post("/v1/connections", json={"code": code})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json={"code": code})
     assert_problem(response, 404, "connection_code_not_found")
     assert _connections_count(db) == 0
 
 
 def test_redeem_without_profile_is_403(client_as, db):
     code = code_of(client_as, UserFactory())
-    response = client_as("no-profile-yet").post("/v1/connections", json={"code": code})
+    with unchanged(db):
+        response = client_as("no-profile-yet").post("/v1/connections", json={"code": code})
     assert_problem(response, 403, "profile_required")
     assert _code_row(db, code).used_at is None
 
 
 @pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 123456}, {"code": "A" * 33}])
-def test_redeem_with_invalid_body_is_422(client_as, body):
-    response = client_as(UserFactory()).post("/v1/connections", json=body)
+def test_redeem_with_invalid_body_is_422(client_as, body, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/connections", json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["code"]
 
@@ -225,11 +238,14 @@ def test_remove_connection_is_204_and_gone_for_both(client_as, db):
 def test_remove_connection_when_not_connected_is_404(client_as, db):
     me, third = UserFactory(), UserFactory()
     ConnectionFactory(a=third, b=UserFactory())
-    response = client_as(me).delete(f"/v1/connections/{third.id}")
+    with unchanged(db):
+        response = client_as(me).delete(f"/v1/connections/{third.id}")
     assert_problem(response, 404, "connection_not_found")
     assert _connections_count(db) == 1
 
 
-def test_remove_connection_with_unknown_user_is_404(client_as):
-    response = client_as(UserFactory()).delete(f"/v1/connections/{uuid.uuid4()}")
+def test_remove_connection_with_unknown_user_is_404(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).delete(f"/v1/connections/{uuid.uuid4()}")
     assert_problem(response, 404, "connection_not_found")

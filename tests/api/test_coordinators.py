@@ -17,7 +17,7 @@ from tests.factories import (
     MunicipalityFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 def _operator(client_as):
@@ -97,14 +97,17 @@ def test_appoint_coordinator_no_such_user_is_404(client_as, db, who):
     user_id = uuid.uuid4()
     if who == "deleted":
         user_id = UserFactory(status="deleted", firebase_uid=None, display_name=None).id
-    response = _appoint(_operator(client_as), community.id, user_id)
+    with unchanged(db):
+        response = _appoint(_operator(client_as), community.id, user_id)
     assert_problem(response, 404, "user_not_found")
     assert _role(db, community.id, user_id) is None
     assert _entries(db) == []
 
 
 def test_appoint_coordinator_unknown_community_is_404(client_as, db):
-    response = _appoint(_operator(client_as), uuid.uuid4(), UserFactory().id)
+    caller = UserFactory()
+    with unchanged(db):
+        response = _appoint(_operator(client_as), uuid.uuid4(), caller.id)
     assert_problem(response, 404, "community_not_found")
     assert _entries(db) == []
 
@@ -112,17 +115,19 @@ def test_appoint_coordinator_unknown_community_is_404(client_as, db):
 def test_appoint_coordinator_as_coordinator_is_403(client_as, db):
     community, coordinator, user = CommunityFactory(), UserFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=coordinator, role="coordinator")
-    response = _appoint(client_as(coordinator), community.id, user.id)
+    with unchanged(db):
+        response = _appoint(client_as(coordinator), community.id, user.id)
     assert_problem(response, 403, "operator_only")
     assert _role(db, community.id, user.id) is None
     assert _entries(db) == []
 
 
-def test_appoint_coordinator_user_id_not_uuid_is_422(client_as):
+def test_appoint_coordinator_user_id_not_uuid_is_422(client_as, db):
     community = CommunityFactory()
-    response = _operator(client_as).post(
-        f"/v1/communities/{community.id}/coordinators", json={"user_id": "someone"}
-    )
+    with unchanged(db):
+        response = _operator(client_as).post(
+            f"/v1/communities/{community.id}/coordinators", json={"user_id": "someone"}
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["user_id"]
 
@@ -144,7 +149,10 @@ def test_remove_coordinator_is_204_and_they_stay_member(client_as, db):
 def test_remove_coordinator_not_coordinator_is_404_and_not_audited(client_as, db):
     community, user = CommunityFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=user)
-    response = _operator(client_as).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
+    with unchanged(db):
+        response = _operator(client_as).delete(
+            f"/v1/communities/{community.id}/coordinators/{user.id}"
+        )
     assert_problem(response, 404, "not_a_coordinator")
     assert _role(db, community.id, user.id) == "member"
     assert _entries(db) == []
@@ -153,7 +161,8 @@ def test_remove_coordinator_not_coordinator_is_404_and_not_audited(client_as, db
 def test_remove_coordinator_as_member_is_403(client_as, db):
     community, user = CommunityFactory(), UserFactory()
     CommunityMemberFactory(community=community, user=user, role="coordinator")
-    response = client_as(user).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
+    with unchanged(db):
+        response = client_as(user).delete(f"/v1/communities/{community.id}/coordinators/{user.id}")
     assert_problem(response, 403, "operator_only")
     assert _role(db, community.id, user.id) == "coordinator"
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from otagai.domain.people.models import Device
 from tests.factories import UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 TOKEN = "fcm-token-abc123:APA91b"
 
@@ -51,7 +51,8 @@ def test_register_moved_token_can_no_longer_be_deleted_by_previous_owner(client_
     first, second = UserFactory(), UserFactory()
     _register(client_as(first))
     _register(client_as(second))
-    assert_problem(client_as(first).delete(f"/v1/me/devices/{TOKEN}"), 404, "device_not_found")
+    with unchanged(db):
+        assert_problem(client_as(first).delete(f"/v1/me/devices/{TOKEN}"), 404, "device_not_found")
     assert [d.user_id for d in _devices(db)] == [second.id]
 
 
@@ -69,7 +70,9 @@ def test_register_moved_token_can_no_longer_be_deleted_by_previous_owner(client_
     ],
 )
 def test_register_invalid_body_is_422_and_writes_nothing(client_as, db, body, field):
-    response = client_as(UserFactory()).post("/v1/me/devices", json=body)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/me/devices", json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == [field]
     db.expire_all()
@@ -77,7 +80,8 @@ def test_register_invalid_body_is_422_and_writes_nothing(client_as, db, body, fi
 
 
 def test_register_without_profile_is_403(client_as, db):
-    assert_problem(_register(client_as("no-profile")), 403, "profile_required")
+    with unchanged(db):
+        assert_problem(_register(client_as("no-profile")), 403, "profile_required")
     assert _devices(db) == []
 
 
@@ -95,31 +99,39 @@ def test_delete_own_device_is_204_and_removes_it(client_as, db):
     assert _devices(db) == []
 
 
-def test_delete_unknown_device_is_404(client_as):
-    response = client_as(UserFactory()).delete("/v1/me/devices/never-registered")
+def test_delete_unknown_device_is_404(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).delete("/v1/me/devices/never-registered")
     assert_problem(response, 404, "device_not_found")
 
 
 def test_delete_someone_elses_device_is_404_and_keeps_it(client_as, db):
     owner = UserFactory()
     _register(client_as(owner))
-    response = client_as(UserFactory()).delete(f"/v1/me/devices/{TOKEN}")
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).delete(f"/v1/me/devices/{TOKEN}")
     assert_problem(response, 404, "device_not_found")
     assert [d.user_id for d in _devices(db)] == [owner.id]
 
 
-def test_delete_device_twice_is_404_the_second_time(client_as):
+def test_delete_device_twice_is_404_the_second_time(client_as, db):
     api = client_as(UserFactory())
     _register(api)
     api.delete(f"/v1/me/devices/{TOKEN}")
-    assert_problem(api.delete(f"/v1/me/devices/{TOKEN}"), 404, "device_not_found")
+    with unchanged(db):
+        assert_problem(api.delete(f"/v1/me/devices/{TOKEN}"), 404, "device_not_found")
 
 
-def test_delete_device_without_profile_is_403(client_as):
-    response = client_as("no-profile").delete(f"/v1/me/devices/{TOKEN}")
+def test_delete_device_without_profile_is_403(client_as, db):
+    with unchanged(db):
+        response = client_as("no-profile").delete(f"/v1/me/devices/{TOKEN}")
     assert_problem(response, 403, "profile_required")
 
 
-def test_delete_device_with_nul_character_is_404(client_as):
-    response = client_as(UserFactory()).delete("/v1/me/devices/abc%00def")
+def test_delete_device_with_nul_character_is_404(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).delete("/v1/me/devices/abc%00def")
     assert_problem(response, 404, "not_found")

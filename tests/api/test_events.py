@@ -17,7 +17,7 @@ from tests.factories import (
     EventFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -85,7 +85,8 @@ def test_create_event_by_anyone_but_its_coordinator_is_403_and_writes_nothing(
     client_as, db, town, who
 ):
     api = client_as(UserFactory(), operator=True) if who == "operator" else None
-    response = _create(api or client_as(getattr(town, who)), town.a)
+    with unchanged(db):
+        response = _create(api or client_as(getattr(town, who)), town.a)
     assert_problem(response, 403, "coordinator_only")
     assert _count(db, Event) == 0 and _count(db, AuditEntry) == 0
 
@@ -213,21 +214,24 @@ def test_record_attendance_half_an_hour_before_start_is_201(client_as, town):
 
 def test_record_attendance_for_future_event_is_422_and_writes_nothing(client_as, db, town):
     event = EventFactory(community=town.a, starts_at=NOW + timedelta(hours=2))
-    response = _attend(client_as(town.coordinator), event, town.member)
+    with unchanged(db):
+        response = _attend(client_as(town.coordinator), event, town.member)
     assert_problem(response, 422, "event_not_started")
     assert _count(db, EventAttendance) == 0 and _count(db, AuditEntry) == 0
 
 
 def test_record_attendance_a_month_after_the_event_is_422(client_as, db, town):
     event = EventFactory(community=town.a, starts_at=NOW - timedelta(days=31))
-    response = _attend(client_as(town.coordinator), event, town.member)
+    with unchanged(db):
+        response = _attend(client_as(town.coordinator), event, town.member)
     assert_problem(response, 422, "attendance_closed")
     assert _count(db, EventAttendance) == 0
 
 
-def test_record_attendance_of_unknown_user_is_404(client_as, town):
+def test_record_attendance_of_unknown_user_is_404(client_as, town, db):
     event = EventFactory(community=town.a, starts_at=NOW)
-    response = _attend(client_as(town.coordinator), event, SimpleNamespace(id=uuid.uuid4()))
+    with unchanged(db):
+        response = _attend(client_as(town.coordinator), event, SimpleNamespace(id=uuid.uuid4()))
     assert_problem(response, 404, "user_not_found")
 
 
@@ -237,14 +241,16 @@ def test_record_attendance_of_non_member_is_422(client_as, town):
     assert list(assert_problem(response, 422, "not_a_member")["errors"]) == ["user_id"]
 
 
-def test_record_attendance_by_member_is_403(client_as, town):
+def test_record_attendance_by_member_is_403(client_as, town, db):
     event = EventFactory(community=town.a, starts_at=NOW)
-    assert_problem(_attend(client_as(town.member), event, town.member), 403, "coordinator_only")
+    with unchanged(db):
+        assert_problem(_attend(client_as(town.member), event, town.member), 403, "coordinator_only")
 
 
 def test_record_attendance_by_coordinator_of_another_community_is_404(client_as, db, town):
     event = EventFactory(community=town.a, starts_at=NOW)
-    assert_problem(_attend(client_as(town.other), event, town.member), 404, "event_not_found")
+    with unchanged(db):
+        assert_problem(_attend(client_as(town.other), event, town.member), 404, "event_not_found")
     assert _count(db, EventAttendance) == 0
 
 

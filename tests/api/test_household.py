@@ -8,7 +8,7 @@ from otagai.domain.codes import CODE_ALPHABET
 from otagai.domain.people.models import Child, Household, HouseholdInvite, User
 from otagai.extensions.geo import LatLng
 from tests.factories import ChildFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 # Distinct from the factories' default home, so their digits can be searched for.
 TOKYO_STATION = LatLng(35.6812, 139.7671)
@@ -56,9 +56,10 @@ def test_create_invite_twice_gives_different_codes(client_as):
 
 def test_create_invite_without_profile_is_403(client_as, db):
     before = db.scalars(select(HouseholdInvite)).all()
-    assert_problem(
-        client_as("no-profile").post("/v1/me/household/invites"), 403, "profile_required"
-    )
+    with unchanged(db):
+        assert_problem(
+            client_as("no-profile").post("/v1/me/household/invites"), 403, "profile_required"
+        )
     db.expire_all()
     assert db.scalars(select(HouseholdInvite)).all() == before
 
@@ -117,8 +118,10 @@ def test_join_discards_joiners_own_unused_invites(client_as, db):
     assert db.scalars(select(HouseholdInvite).where(HouseholdInvite.code == own_code)).all() == []
 
 
-def test_join_with_unknown_code_is_404(client_as):
-    response = client_as(UserFactory()).post("/v1/households/join", json={"code": "ZZZZZZZZ"})
+def test_join_with_unknown_code_is_404(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/households/join", json={"code": "ZZZZZZZZ"})
     assert_problem(response, 404, "invite_not_found")
 
 
@@ -132,7 +135,8 @@ def test_join_with_expired_code_is_404_and_moves_nothing(client_as, db):
         ),
         {"c": code},
     )
-    response = client_as(joiner).post("/v1/households/join", json={"code": code})
+    with unchanged(db):
+        response = client_as(joiner).post("/v1/households/join", json={"code": code})
     assert_problem(response, 404, "invite_not_found")
     assert _fresh(db, User, joiner.id).household_id == own_household_id
 
@@ -142,14 +146,17 @@ def test_join_with_used_code_is_409(client_as, db):
     own_household_id = second.household_id
     code = _invite(client_as, inviter)
     assert client_as(first).post("/v1/households/join", json={"code": code}).status_code == 201
-    response = client_as(second).post("/v1/households/join", json={"code": code})
+    with unchanged(db):
+        response = client_as(second).post("/v1/households/join", json={"code": code})
     assert_problem(response, 409, "invite_already_used")
     assert _fresh(db, User, second.id).household_id == own_household_id
 
 
-def test_join_own_household_is_409(client_as):
+def test_join_own_household_is_409(client_as, db):
     user = UserFactory()
-    response = client_as(user).post("/v1/households/join", json={"code": _invite(client_as, user)})
+    code = _invite(client_as, user)
+    with unchanged(db):
+        response = client_as(user).post("/v1/households/join", json={"code": code})
     assert_problem(response, 409, "already_in_household")
 
 
@@ -159,7 +166,8 @@ def test_join_when_my_household_has_other_members_is_409_and_moves_nothing(clien
     child = ChildFactory(household=joiner.household)
     own_household_id = joiner.household_id
     code = _invite(client_as, inviter)
-    response = client_as(joiner).post("/v1/households/join", json={"code": code})
+    with unchanged(db):
+        response = client_as(joiner).post("/v1/households/join", json={"code": code})
     assert_problem(response, 409, "household_has_other_members")
     assert _fresh(db, User, joiner.id).household_id == own_household_id
     assert _fresh(db, User, partner.id).household_id == own_household_id
@@ -169,16 +177,17 @@ def test_join_when_my_household_has_other_members_is_409_and_moves_nothing(clien
     assert invite.used_at is None
 
 
-def test_join_without_profile_is_403(client_as):
-    inviter = UserFactory()
-    response = client_as("no-profile").post(
-        "/v1/households/join", json={"code": _invite(client_as, inviter)}
-    )
+def test_join_without_profile_is_403(client_as, db):
+    code = _invite(client_as, UserFactory())
+    with unchanged(db):
+        response = client_as("no-profile").post("/v1/households/join", json={"code": code})
     assert_problem(response, 403, "profile_required")
 
 
-def test_join_without_code_is_422(client_as):
-    problem = assert_problem(client_as(UserFactory()).post("/v1/households/join", json={}), 422)
+def test_join_without_code_is_422(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        problem = assert_problem(client_as(caller).post("/v1/households/join", json={}), 422)
     assert list(problem["errors"]) == ["code"]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.people.models import Child
 from tests.factories import UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 CHILD = {"nickname": "はるとくん", "birth_date": "2021-04-01", "notes": "卵アレルギー"}
 OTHER_CHILD = {"nickname": "ゆいちゃん", "birth_date": "2022-06-15"}
@@ -67,7 +67,8 @@ def test_same_key_with_other_body_is_422_and_creates_nothing(client_as, db):
     user = UserFactory()
     api = client_as(user)
     _post(api)
-    response = _post(api, body=OTHER_CHILD)
+    with unchanged(db):
+        response = _post(api, body=OTHER_CHILD)
     assert_problem(response, 422, "idempotency_key_reused")
     assert _children_of(db, user) == 1
 
@@ -75,11 +76,12 @@ def test_same_key_with_other_body_is_422_and_creates_nothing(client_as, db):
 def test_same_key_on_another_endpoint_is_422(client_as, db):
     api = client_as(UserFactory())
     _post(api)
-    response = api.post(
-        "/v1/me/devices",
-        json={"token": "fcm-1", "platform": "ios"},
-        headers={"Idempotency-Key": KEY},
-    )
+    with unchanged(db):
+        response = api.post(
+            "/v1/me/devices",
+            json={"token": "fcm-1", "platform": "ios"},
+            headers={"Idempotency-Key": KEY},
+        )
     assert_problem(response, 422, "idempotency_key_reused")
 
 
@@ -107,13 +109,16 @@ def test_key_of_255_characters_is_accepted(client_as):
 
 def test_key_longer_than_255_characters_is_422_and_creates_nothing(client_as, db):
     user = UserFactory()
-    problem = assert_problem(_post(client_as(user), key="k" * 256), 422, "validation_failed")
+    with unchanged(db):
+        problem = assert_problem(_post(client_as(user), key="k" * 256), 422, "validation_failed")
     assert list(problem["errors"]) == ["Idempotency-Key"]
     assert _children_of(db, user) == 0
 
 
-def test_empty_key_is_422(client_as):
-    problem = assert_problem(_post(client_as(UserFactory()), key=""), 422, "validation_failed")
+def test_empty_key_is_422(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        problem = assert_problem(_post(client_as(caller), key=""), 422, "validation_failed")
     assert list(problem["errors"]) == ["Idempotency-Key"]
 
 
@@ -149,7 +154,8 @@ def test_record_younger_than_24_hours_is_replayed(client_as, db):
 def test_rejected_first_request_does_not_burn_the_key(client_as, db):
     user = UserFactory()
     api = client_as(user)
-    rejected = _post(api, body={"nickname": "ゆい"})
+    with unchanged(db):
+        rejected = _post(api, body={"nickname": "ゆい"})
     assert_problem(rejected, 422, "validation_failed")
     db.expire_all()
     assert db.scalars(select(IdempotencyRecord)).all() == []
@@ -172,12 +178,13 @@ def test_stored_record_holds_first_answer(client_as, db):
 def test_body_over_64_kib_with_key_is_413_and_stores_nothing(client_as, db):
     user = UserFactory()
     raw = json.dumps({"nickname": "あ" * 30_000, "birth_date": "2021-04-01"})
-    response = client_as(user).post(
-        "/v1/me/children",
-        data=raw,
-        content_type="application/json",
-        headers={"Idempotency-Key": KEY},
-    )
+    with unchanged(db):
+        response = client_as(user).post(
+            "/v1/me/children",
+            data=raw,
+            content_type="application/json",
+            headers={"Idempotency-Key": KEY},
+        )
     assert_problem(response, 413, "payload_too_large")
     db.expire_all()
     assert db.scalars(select(IdempotencyRecord)).all() == []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from otagai.domain.audit.models import AuditEntry
 from otagai.domain.insurance.models import InsurancePolicy
 from tests.factories import InsurancePolicyFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 URL = "/v1/insurance-policies"
 BODY = {
@@ -45,7 +45,9 @@ def test_create_policy_as_operator_is_201_version_1_with_defaults(operator, db):
 
 
 def test_create_policy_as_member_is_403_and_writes_nothing(client_as, db):
-    response = client_as(UserFactory()).post(URL, json=BODY)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(URL, json=BODY)
     assert_problem(response, 403, "operator_only")
     assert _rows(db) == 0
 
@@ -65,7 +67,8 @@ def test_create_policy_as_member_is_403_and_writes_nothing(client_as, db):
     ],
 )
 def test_create_policy_with_invalid_terms_is_422_and_writes_nothing(operator, db, change):
-    response = operator.post(URL, json={**BODY, **change})
+    with unchanged(db):
+        response = operator.post(URL, json={**BODY, **change})
     assert_problem(response, 422, "validation_failed")
     assert _rows(db) == 0
 
@@ -86,9 +89,10 @@ def test_update_policy_creates_next_version_and_keeps_the_old(operator, db):
 
 def test_update_policy_with_inverted_validity_is_422_and_adds_no_version(operator, db):
     policy = InsurancePolicyFactory()
-    response = operator.patch(
-        f"{URL}/{policy.id}", json={"valid_to": policy.valid_from.isoformat()}
-    )
+    with unchanged(db):
+        response = operator.patch(
+            f"{URL}/{policy.id}", json={"valid_to": policy.valid_from.isoformat()}
+        )
     assert_problem(response, 422, "validation_failed")
     assert _rows(db) == 1
 
@@ -103,7 +107,9 @@ def test_update_policy_without_changes_adds_no_version(operator, db):
 
 def test_update_policy_as_member_is_403(client_as, db):
     policy = InsurancePolicyFactory()
-    response = client_as(UserFactory()).patch(f"{URL}/{policy.id}", json={"name": "x"})
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).patch(f"{URL}/{policy.id}", json={"name": "x"})
     assert_problem(response, 403, "operator_only")
     assert _rows(db) == 1
 
@@ -113,9 +119,12 @@ def test_get_unknown_policy_or_version_is_404(operator, db):
     assert_problem(operator.get(f"{URL}/{policy.id}?version=2"), 404, "insurance_policy_not_found")
     missing = "00000000-0000-4000-8000-000000000000"
     assert_problem(operator.get(f"{URL}/{missing}"), 404, "insurance_policy_not_found")
-    assert_problem(
-        operator.patch(f"{URL}/{missing}", json={"name": "x"}), 404, "insurance_policy_not_found"
-    )
+    with unchanged(db):
+        assert_problem(
+            operator.patch(f"{URL}/{missing}", json={"name": "x"}),
+            404,
+            "insurance_policy_not_found",
+        )
 
 
 def test_list_policies_shows_latest_versions_paged(operator, db):

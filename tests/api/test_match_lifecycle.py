@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from otagai.domain.outbox import OutboxEvent
 from tests.factories import UserFactory, match_world
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 REASON = "子どもが熱を出したため、今日はお休みします。"
 
@@ -53,39 +53,46 @@ def test_complete_writes_outbox_event_with_ids_only(client_as, db, world):
 
 
 def test_complete_as_supporter_is_403_and_changes_nothing(client_as, db, world):
-    response = client_as(world.supporter).post(f"/v1/matches/{world.match.id}/complete")
+    with unchanged(db):
+        response = client_as(world.supporter).post(f"/v1/matches/{world.match.id}/complete")
     assert_problem(response, 403, "requester_only")
     assert _fresh(db, world.match).status == "confirmed"
     assert _events(db) == []
 
 
-def test_complete_as_stranger_is_404(client_as, world):
-    response = client_as(UserFactory()).post(f"/v1/matches/{world.match.id}/complete")
+def test_complete_as_stranger_is_404(client_as, world, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(f"/v1/matches/{world.match.id}/complete")
     assert_problem(response, 404, "match_not_found")
 
 
-def test_complete_unknown_match_is_404(client_as, world):
-    response = client_as(world.parent).post(f"/v1/matches/{uuid.uuid4()}/complete")
+def test_complete_unknown_match_is_404(client_as, world, db):
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/matches/{uuid.uuid4()}/complete")
     assert_problem(response, 404, "match_not_found")
 
 
-def test_complete_twice_is_409(client_as, world):
+def test_complete_twice_is_409(client_as, world, db):
     client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
-    response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
     assert_problem(response, 409, "match_not_confirmed")
 
 
 def test_complete_before_start_is_409_and_changes_nothing(client_as, db):
     world = match_world(started=False)
-    response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
     assert_problem(response, 409, "match_not_started")
     assert _fresh(db, world.match).status == "confirmed"
     assert _fresh(db, world.request).status == "matched"
 
 
-def test_complete_cancelled_match_is_409(client_as, world):
+def test_complete_cancelled_match_is_409(client_as, world, db):
     client_as(world.parent).post(f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON})
-    response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/complete")
     assert_problem(response, 409, "match_not_confirmed")
 
 
@@ -126,11 +133,13 @@ def test_cancel_before_start_is_200(client_as, db):
         f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
     )
     assert response.status_code == 200
+    assert response.get_json()["status"] == "cancelled"
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "あ" * 501}])
 def test_cancel_without_valid_reason_is_422_and_changes_nothing(client_as, db, world, body):
-    response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/cancel", json=body)
+    with unchanged(db):
+        response = client_as(world.parent).post(f"/v1/matches/{world.match.id}/cancel", json=body)
     assert_problem(response, 422, "validation_failed")
     assert _fresh(db, world.match).status == "confirmed"
     assert _fresh(db, world.request).status == "matched"
@@ -138,25 +147,29 @@ def test_cancel_without_valid_reason_is_422_and_changes_nothing(client_as, db, w
 
 def test_cancel_as_requesters_household_member_is_403(client_as, db, world):
     partner = UserFactory(household=world.parent.household)
-    response = client_as(partner).post(
-        f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
-    )
+    with unchanged(db):
+        response = client_as(partner).post(
+            f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
+        )
     assert_problem(response, 403, "match_party_only")
     assert _fresh(db, world.match).status == "confirmed"
 
 
-def test_cancel_as_stranger_is_404(client_as, world):
-    response = client_as(UserFactory()).post(
-        f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
-    )
+def test_cancel_as_stranger_is_404(client_as, world, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post(
+            f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
+        )
     assert_problem(response, 404, "match_not_found")
 
 
 def test_cancel_completed_match_is_409_and_writes_no_event(client_as, db):
     world = match_world(status="completed")
-    response = client_as(world.supporter).post(
-        f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
-    )
+    with unchanged(db):
+        response = client_as(world.supporter).post(
+            f"/v1/matches/{world.match.id}/cancel", json={"reason": REASON}
+        )
     assert_problem(response, 409, "match_not_confirmed")
     assert _fresh(db, world.request).status == "completed"
     assert db.scalar(select(func.count()).select_from(OutboxEvent)) == 0

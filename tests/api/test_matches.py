@@ -90,7 +90,9 @@ def test_get_match_as_supporter_is_200(client_as, world):
 def test_get_match_as_requesters_household_member_is_200(client_as, world):
     made = _accepted(client_as, world)
     partner = UserFactory(household=world.parent.household)
-    assert client_as(partner).get(f"/v1/matches/{made['id']}").status_code == 200
+    response = client_as(partner).get(f"/v1/matches/{made['id']}")
+    assert response.status_code == 200
+    assert response.get_json() == made
 
 
 def test_get_match_as_declined_supporter_is_404(client_as, world):

@@ -8,7 +8,7 @@ from otagai.domain.communities.models import Municipality
 from otagai.domain.people.models import Household
 from otagai.extensions.geo import LatLng
 from tests.factories import HouseholdFactory, MunicipalityFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 EN = {"Accept-Language": "en"}
 
@@ -74,7 +74,8 @@ def test_create_municipality_writes_audit_entry(client_as, db):
 
 
 def test_create_municipality_wrong_check_digit_is_422_naming_expected_digit(client_as, db):
-    response = _create(client_as, {**SETAGAYA, "code": "131122"}, **EN)
+    with unchanged(db):
+        response = _create(client_as, {**SETAGAYA, "code": "131122"}, **EN)
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"code": ["Wrong check digit: expected 1."]}
     assert _count(db, Municipality) == 0
@@ -82,7 +83,8 @@ def test_create_municipality_wrong_check_digit_is_422_naming_expected_digit(clie
 
 @pytest.mark.parametrize("code", ["13112", "1311211", "13112a", "１３１１２１", ""])
 def test_create_municipality_code_not_six_digits_is_422(client_as, db, code):
-    response = _create(client_as, {**SETAGAYA, "code": code}, **EN)
+    with unchanged(db):
+        response = _create(client_as, {**SETAGAYA, "code": code}, **EN)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == ["code"]
     assert _count(db, Municipality) == 0
@@ -90,9 +92,10 @@ def test_create_municipality_code_not_six_digits_is_422(client_as, db, code):
 
 def test_create_municipality_self_intersecting_boundary_is_422_with_reason(client_as, db):
     bow_tie = [[139.6, 35.6], [139.7, 35.7], [139.7, 35.6], [139.6, 35.7], [139.6, 35.6]]
-    response = _create(
-        client_as, _with_boundary({"type": "Polygon", "coordinates": [bow_tie]}), **EN
-    )
+    with unchanged(db):
+        response = _create(
+            client_as, _with_boundary({"type": "Polygon", "coordinates": [bow_tie]}), **EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     (message,) = problem["errors"]["boundary"]
     assert message.startswith("Invalid geometry: Self-intersection[139.65 35.65]")
@@ -101,9 +104,10 @@ def test_create_municipality_self_intersecting_boundary_is_422_with_reason(clien
 
 def test_create_municipality_unclosed_ring_is_422(client_as, db):
     unclosed = [*SETAGAYA_BOX[:-1], [139.58, 35.61]]
-    response = _create(
-        client_as, _with_boundary({"type": "Polygon", "coordinates": [unclosed]}), **EN
-    )
+    with unchanged(db):
+        response = _create(
+            client_as, _with_boundary({"type": "Polygon", "coordinates": [unclosed]}), **EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {
         "boundary": [
@@ -115,9 +119,10 @@ def test_create_municipality_unclosed_ring_is_422(client_as, db):
 
 def test_create_municipality_ring_of_three_points_is_422(client_as, db):
     triangle = [[139.6, 35.6], [139.7, 35.6], [139.6, 35.6]]
-    response = _create(
-        client_as, _with_boundary({"type": "Polygon", "coordinates": [triangle]}), **EN
-    )
+    with unchanged(db):
+        response = _create(
+            client_as, _with_boundary({"type": "Polygon", "coordinates": [triangle]}), **EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {
         "boundary": [
@@ -126,9 +131,12 @@ def test_create_municipality_ring_of_three_points_is_422(client_as, db):
     }
 
 
-def test_create_municipality_collapsed_ring_is_422_with_reason(client_as):
+def test_create_municipality_collapsed_ring_is_422_with_reason(client_as, db):
     line = [[139.5, 35.5], [139.75, 35.75], [140.0, 36.0], [139.5, 35.5]]
-    response = _create(client_as, _with_boundary({"type": "Polygon", "coordinates": [line]}), **EN)
+    with unchanged(db):
+        response = _create(
+            client_as, _with_boundary({"type": "Polygon", "coordinates": [line]}), **EN
+        )
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"]["boundary"][0].startswith("Invalid geometry: ")
 
@@ -168,7 +176,8 @@ def test_create_municipality_collapsed_ring_is_422_with_reason(client_as):
     ],
 )
 def test_create_municipality_malformed_boundary_is_422(client_as, db, boundary, message):
-    response = _create(client_as, _with_boundary(boundary), **EN)
+    with unchanged(db):
+        response = _create(client_as, _with_boundary(boundary), **EN)
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"]["boundary"][0].startswith(message)
     assert _count(db, Municipality) == 0
@@ -182,14 +191,17 @@ def test_create_municipality_wgs84_crs_is_accepted(client_as):
 
 def test_create_municipality_duplicate_code_is_409_and_not_audited(client_as, db):
     assert _create(client_as).status_code == 201
-    response = _create(client_as, {**SETAGAYA, "name_en": "Setagaya again"})
+    with unchanged(db):
+        response = _create(client_as, {**SETAGAYA, "name_en": "Setagaya again"})
     assert_problem(response, 409, "municipality_exists")
     assert _count(db, AuditEntry) == 1
     assert db.get(Municipality, "131121").name_en == "Setagaya"
 
 
 def test_create_municipality_as_member_is_403(client_as, db):
-    response = client_as(UserFactory()).post("/v1/municipalities", json=SETAGAYA)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).post("/v1/municipalities", json=SETAGAYA)
     assert_problem(response, 403, "operator_only")
     assert _count(db, Municipality) == _count(db, AuditEntry) == 0
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from otagai.domain.notifications.models import NotificationSettings
 from otagai.domain.notifications.types import TYPES
 from tests.factories import UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 URL = "/v1/me/notification-settings"
 DEFAULT_QUIET_HOURS = {"enabled": True, "start": "22:00", "end": "07:00"}
@@ -118,7 +118,9 @@ def test_patch_of_one_user_leaves_another_alone(client_as):
     ],
 )
 def test_patch_invalid_body_is_422_and_writes_nothing(client_as, db, body, field):
-    response = client_as(UserFactory()).patch(URL, json=body)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).patch(URL, json=body)
     problem = assert_problem(response, 422, "validation_failed")
     assert list(problem["errors"]) == [field]
     assert _rows(db) == []
@@ -126,7 +128,9 @@ def test_patch_invalid_body_is_422_and_writes_nothing(client_as, db, body, field
 
 def test_patch_always_on_type_off_is_422_and_writes_nothing(client_as, db):
     body = {"types": {"new_request": False, "match_cancelled": False}}
-    response = client_as(UserFactory()).patch(URL, json=body)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).patch(URL, json=body)
     problem = assert_problem(response, 422, "notification_type_always_on")
     assert list(problem["errors"]) == ["types.match_cancelled"]
     assert _rows(db) == []
@@ -134,7 +138,9 @@ def test_patch_always_on_type_off_is_422_and_writes_nothing(client_as, db):
 
 def test_patch_start_equal_to_end_is_422_and_writes_nothing(client_as, db):
     body = {"quiet_hours": {"start": "06:00", "end": "06:00"}}
-    response = client_as(UserFactory()).patch(URL, json=body)
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).patch(URL, json=body)
     problem = assert_problem(response, 422, "quiet_hours_empty")
     assert set(problem["errors"]) == {"quiet_hours.start", "quiet_hours.end"}
     assert _rows(db) == []
@@ -143,17 +149,20 @@ def test_patch_start_equal_to_end_is_422_and_writes_nothing(client_as, db):
 def test_patch_start_onto_stored_end_is_422_and_keeps_settings(client_as, db):
     api = client_as(UserFactory())
     api.patch(URL, json={"types": {"new_offer": False}})
-    response = api.patch(
-        URL, json={"quiet_hours": {"start": "07:00"}, "types": {"new_offer": True}}
-    )
+    with unchanged(db):
+        response = api.patch(
+            URL, json={"quiet_hours": {"start": "07:00"}, "types": {"new_offer": True}}
+        )
     problem = assert_problem(response, 422, "quiet_hours_empty")
     assert list(problem["errors"]) == ["quiet_hours.start"]
     [row] = _rows(db)
     assert (row.quiet_start.hour, row.disabled_types) == (22, ["new_offer"])
 
 
-def test_patch_field_messages_are_japanese_by_default(client_as):
-    response = client_as(UserFactory()).patch(URL, json={"quiet_hours": {"start": "25:00"}})
+def test_patch_field_messages_are_japanese_by_default(client_as, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).patch(URL, json={"quiet_hours": {"start": "25:00"}})
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {
         "quiet_hours.start": ["時刻は HH:MM (00:00〜23:59) で指定してください。"]
@@ -161,9 +170,10 @@ def test_patch_field_messages_are_japanese_by_default(client_as):
 
 
 @pytest.mark.parametrize("method", ["get", "patch"])
-def test_without_profile_is_403(client_as, method):
+def test_without_profile_is_403(client_as, method, db):
     api = client_as("no-profile")
-    response = api.get(URL) if method == "get" else api.patch(URL, json={})
+    with unchanged(db):
+        response = api.get(URL) if method == "get" else api.patch(URL, json={})
     assert_problem(response, 403, "profile_required")
 
 

@@ -19,7 +19,7 @@ from tests.factories import (
     coordinate_keys_in,
     offer_world,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 
 @pytest.fixture
@@ -67,23 +67,28 @@ def test_offer_without_body_is_201_without_note(client_as, world):
 def test_offer_not_a_candidate_is_404_and_writes_nothing(client_as, db, world):
     """Who is not in the request's audience may not learn it exists."""
     before = _count(db)
-    response = _offer(client_as, UserFactory(), world.request)
+    caller = UserFactory()
+    with unchanged(db):
+        response = _offer(client_as, caller, world.request)
     assert_problem(response, 404, "share_request_not_found")
     assert _count(db) == before
 
 
-def test_offer_on_own_request_is_403(client_as, world):
-    assert_problem(_offer(client_as, world.parent, world.request), 403, "not_a_candidate")
+def test_offer_on_own_request_is_403(client_as, world, db):
+    with unchanged(db):
+        assert_problem(_offer(client_as, world.parent, world.request), 403, "not_a_candidate")
 
 
-def test_offer_on_request_of_own_household_is_403(client_as, world):
+def test_offer_on_request_of_own_household_is_403(client_as, world, db):
     partner = UserFactory(household=world.parent.household)
-    assert_problem(_offer(client_as, partner, world.request), 403, "not_a_candidate")
+    with unchanged(db):
+        assert_problem(_offer(client_as, partner, world.request), 403, "not_a_candidate")
 
 
-def test_offer_blocked_by_requester_is_404(client_as, world):
+def test_offer_blocked_by_requester_is_404(client_as, world, db):
     BlockFactory(blocker=world.parent, blocked=world.supporters[0])
-    response = _offer(client_as, world.supporters[0], world.request)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request)
     assert_problem(response, 404, "share_request_not_found")
 
 
@@ -96,7 +101,8 @@ def test_offer_with_overlapping_match_is_404_and_writes_nothing(client_as, db, w
     )
     add_match(other, supporter)
     before = _count(db)
-    response = _offer(client_as, supporter, world.request)
+    with unchanged(db):
+        response = _offer(client_as, supporter, world.request)
     assert_problem(response, 404, "share_request_not_found")
     assert _count(db) == before
 
@@ -114,7 +120,8 @@ def test_offer_with_match_right_after_is_201(client_as, world):
 def test_offer_twice_is_409_already_offered(client_as, db, world):
     assert _offer(client_as, world.supporters[0], world.request).status_code == 201
     before = _count(db)
-    response = _offer(client_as, world.supporters[0], world.request, {"note": "もう一度"})
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request, {"note": "もう一度"})
     assert_problem(response, 409, "already_offered")
     assert _count(db) == before
 
@@ -127,43 +134,49 @@ def test_offer_again_after_withdrawing_is_201(client_as, world):
 def test_offer_on_matched_request_is_409(client_as, db, world):
     add_match(world.request, world.supporters[0])
     before = _count(db)
-    response = _offer(client_as, world.supporters[1], world.request)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[1], world.request)
     assert_problem(response, 409, "share_request_not_open")
     assert _count(db) == before
 
 
-def test_offer_by_matched_supporter_is_409_already_offered(client_as, world):
+def test_offer_by_matched_supporter_is_409_already_offered(client_as, world, db):
     add_match(world.request, world.supporters[0])
-    response = _offer(client_as, world.supporters[0], world.request)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request)
     assert_problem(response, 409, "already_offered")
 
 
 def test_offer_on_cancelled_request_is_409(client_as, db, world):
     world.request.status = "cancelled"
     db.flush()
-    response = _offer(client_as, world.supporters[0], world.request)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request)
     assert_problem(response, 409, "share_request_not_open")
 
 
 def test_offer_on_request_past_its_start_is_409(client_as, db):
     started = datetime.now(UTC) - timedelta(minutes=10)
     world = offer_world(starts_at=started, ends_at=started + timedelta(hours=1))
-    response = _offer(client_as, world.supporters[0], world.request)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request)
     assert_problem(response, 409, "share_request_not_open")
     assert _count(db) == 0
 
 
-def test_offer_on_unknown_request_is_404(client_as, world):
-    response = client_as(world.supporters[0]).post(
-        f"/v1/share-requests/{uuid.uuid4()}/offers", json={}
-    )
+def test_offer_on_unknown_request_is_404(client_as, world, db):
+    with unchanged(db):
+        response = client_as(world.supporters[0]).post(
+            f"/v1/share-requests/{uuid.uuid4()}/offers", json={}
+        )
     assert_problem(response, 404, "share_request_not_found")
 
 
 @pytest.mark.parametrize("body", [{"note": "x" * 1001}, {"note": "  "}, {"price": 100}])
 def test_offer_with_bad_body_is_422_and_writes_nothing(client_as, db, world, body):
     before = _count(db)
-    response = _offer(client_as, world.supporters[0], world.request, body)
+    with unchanged(db):
+        response = _offer(client_as, world.supporters[0], world.request, body)
     assert_problem(response, 422, "validation_failed")
     assert _count(db) == before
 
@@ -203,13 +216,16 @@ def test_list_offers_as_household_member_is_200(client_as, world):
     assert len(response.get_json()["items"]) == 1
 
 
-def test_list_offers_as_candidate_is_403(client_as, world):
-    response = client_as(world.supporters[1]).get(_offers_url(world.request))
+def test_list_offers_as_candidate_is_403(client_as, world, db):
+    with unchanged(db):
+        response = client_as(world.supporters[1]).get(_offers_url(world.request))
     assert_problem(response, 403, "requester_only")
 
 
-def test_list_offers_as_stranger_is_404(client_as, world):
-    response = client_as(UserFactory()).get(_offers_url(world.request))
+def test_list_offers_as_stranger_is_404(client_as, world, db):
+    caller = UserFactory()
+    with unchanged(db):
+        response = client_as(caller).get(_offers_url(world.request))
     assert_problem(response, 404, "share_request_not_found")
 
 
@@ -221,14 +237,23 @@ def test_list_offers_preview_is_null_unless_pending(client_as, world):
 
 def test_list_offers_pages_oldest_first(client_as):
     world = offer_world(supporters=3)
-    ids = [str(add_offer(world.request, s).id) for s in world.supporters]
+    # Inside the test's transaction every now() is the same: the offers get times of their
+    # own, a minute apart, and ids in the opposite order, so that neither insertion order
+    # nor the id tie-break can pass for "oldest first".
+    start = datetime.now(UTC) - timedelta(hours=1)
+    ids = sorted((uuid.uuid4() for _ in world.supporters), reverse=True)
+    for minute, (supporter, offer_id) in enumerate(zip(world.supporters, ids, strict=True)):
+        add_offer(
+            world.request, supporter, id=offer_id, created_at=start + timedelta(minutes=minute)
+        )
     api = client_as(world.parent)
     first = api.get(_offers_url(world.request), query_string={"limit": 2}).get_json()
     rest = api.get(
         _offers_url(world.request), query_string={"limit": 2, "cursor": first["next_cursor"]}
     ).get_json()
-    assert sorted(i["id"] for i in first["items"] + rest["items"]) == sorted(ids)
-    assert len(first["items"]) == 2 and rest["next_cursor"] is None
+    assert [i["id"] for i in first["items"]] == [str(i) for i in ids[:2]]
+    assert [i["id"] for i in rest["items"]] == [str(ids[2])]
+    assert rest["next_cursor"] is None
 
 
 def test_list_offers_filters_by_status(client_as, world):

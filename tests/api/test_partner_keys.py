@@ -19,7 +19,7 @@ from otagai.domain.partners.dashboard_links import MAX_AGE, make_link, verify_li
 from otagai.domain.partners.keys import LAST_USED_RESOLUTION, authenticate_key, create_key
 from otagai.domain.partners.models import ApiKey
 from tests.factories import MunicipalityFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 SAITAMA = "111007"
 SETAGAYA = "131121"
@@ -148,37 +148,48 @@ def test_api_key_of_another_municipality_is_403(app, client, towns):
     assert_problem(post_with_key(client, SAITAMA, key), 403, "api_key_wrong_municipality")
 
 
-def test_api_key_decides_even_next_to_an_operator_token(app, client_as, towns):
+def test_api_key_decides_even_next_to_an_operator_token(app, client_as, towns, db):
     key = issue_key(app, SETAGAYA)
     operator = client_as("operator-uid", operator=True)
-    response = operator.post(links_path(SAITAMA), headers={"X-API-Key": key})
+    with unchanged(db):
+        response = operator.post(links_path(SAITAMA), headers={"X-API-Key": key})
     assert_problem(response, 403, "api_key_wrong_municipality")
 
 
-def test_operator_token_gets_a_link_for_any_municipality(client_as, towns):
+def test_operator_token_gets_a_link_for_any_municipality(client_as, settings, towns):
     operator = client_as("operator-uid", operator=True)
-    assert operator.post(links_path(SETAGAYA)).status_code == 201
+    response = operator.post(links_path(SETAGAYA))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    url = urlsplit(response.get_json()["url"])
+    assert url.path == f"/municipalities/{SETAGAYA}/dashboard"
+    token = parse_qs(url.query)["token"][0]
+    assert verify_link(token, SETAGAYA, secret=settings.dashboard_link_signing_secret)
 
 
-def test_member_token_is_403_operator_only(client_as, towns):
-    assert_problem(client_as(UserFactory()).post(links_path(SAITAMA)), 403, "operator_only")
+def test_member_token_is_403_operator_only(client_as, towns, db):
+    caller = UserFactory()
+    with unchanged(db):
+        assert_problem(client_as(caller).post(links_path(SAITAMA)), 403, "operator_only")
 
 
-def test_no_credentials_is_401_offering_both_ways_in(client, towns):
-    response = client.post(links_path(SAITAMA))
+def test_no_credentials_is_401_offering_both_ways_in(client, towns, db):
+    with unchanged(db):
+        response = client.post(links_path(SAITAMA))
     assert_problem(response, 401, "token_missing")
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith("Bearer") and "ApiKey" in challenge
 
 
-def test_expired_operator_token_is_401(client_as, towns):
+def test_expired_operator_token_is_401(client_as, towns, db):
     expired = client_as("operator-uid", operator=True, issued_at=0)
-    assert_problem(expired.post(links_path(SAITAMA)), 401, "token_expired")
+    with unchanged(db):
+        assert_problem(expired.post(links_path(SAITAMA)), 401, "token_expired")
 
 
-def test_operator_asking_for_unknown_municipality_is_404(client_as, towns):
+def test_operator_asking_for_unknown_municipality_is_404(client_as, towns, db):
     operator = client_as("operator-uid", operator=True)
-    assert_problem(operator.post(links_path("012025")), 404, "municipality_not_found")
+    with unchanged(db):
+        assert_problem(operator.post(links_path("012025")), 404, "municipality_not_found")
 
 
 def test_authenticate_key_writes_last_used_at_most_once_a_minute(app_context, towns):

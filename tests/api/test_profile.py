@@ -10,7 +10,7 @@ from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.people.models import Child, Device, Household, HouseholdInvite, User
 from otagai.extensions.geo import latlng_of
 from tests.factories import ChildFactory, CommunityMemberFactory, UserFactory
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 HOME = {"lat": 35.8617, "lng": 139.6455}
 
@@ -88,7 +88,8 @@ INVALID_BODIES = [
 def test_put_me_invalid_body_is_422_naming_field_and_writes_nothing(client_as, db, body, field):
     api = client_as("invalid-body-parent")
     households = db.scalar(select(func.count()).select_from(Household))
-    problem = assert_problem(api.put("/v1/me", json=body), 422, "validation_failed")
+    with unchanged(db):
+        problem = assert_problem(api.put("/v1/me", json=body), 422, "validation_failed")
     assert list(problem["errors"]) == [field]
     assert _users_with_uid(db, "invalid-body-parent") == 0
     assert db.scalar(select(func.count()).select_from(Household)) == households
@@ -96,7 +97,8 @@ def test_put_me_invalid_body_is_422_naming_field_and_writes_nothing(client_as, d
 
 def test_put_me_invalid_body_leaves_existing_profile_unchanged(client_as, db):
     user = UserFactory(display_name="元の名前")
-    response = client_as(user).put("/v1/me", json={"display_name": "新", "home": {"lat": 91}})
+    with unchanged(db):
+        response = client_as(user).put("/v1/me", json={"display_name": "新", "home": {"lat": 91}})
     assert_problem(response, 422, "validation_failed")
     db.expire_all()
     stored = db.get(User, user.id)
@@ -106,14 +108,16 @@ def test_put_me_invalid_body_leaves_existing_profile_unchanged(client_as, db):
 
 def test_put_me_lat_as_string_is_422(client_as, db):
     body = {"display_name": "x", "home": {"lat": "35.1", "lng": 139.6}}
-    problem = assert_problem(client_as("string-lat").put("/v1/me", json=body), 422)
+    with unchanged(db):
+        problem = assert_problem(client_as("string-lat").put("/v1/me", json=body), 422)
     assert "home.lat" in problem["errors"]
     assert _users_with_uid(db, "string-lat") == 0
 
 
 @pytest.mark.parametrize("name", ["a\x7fb", "a\x85b", "a\x9bb"])
 def test_put_me_display_name_with_other_control_characters_is_422(client_as, db, name):
-    problem = assert_problem(client_as("ctl").put("/v1/me", json={"display_name": name}), 422)
+    with unchanged(db):
+        problem = assert_problem(client_as("ctl").put("/v1/me", json={"display_name": name}), 422)
     assert list(problem["errors"]) == ["display_name"]
 
 
@@ -125,30 +129,34 @@ def test_put_me_nan_literal_is_422(client_as, db):
 
 
 def test_put_me_body_not_json_is_400(client_as, db):
-    response = client_as("bad-json").put(
-        "/v1/me", data='{"display_name": ', content_type="application/json"
-    )
+    with unchanged(db):
+        response = client_as("bad-json").put(
+            "/v1/me", data='{"display_name": ', content_type="application/json"
+        )
     assert_problem(response, 400, "bad_request")
     assert _users_with_uid(db, "bad-json") == 0
 
 
 def test_put_me_body_over_64_kib_is_413(client_as, db):
     raw = json.dumps({"display_name": "x", "padding": "a" * (64 * 1024)})
-    response = client_as("huge").put("/v1/me", data=raw, content_type="application/json")
+    with unchanged(db):
+        response = client_as("huge").put("/v1/me", data=raw, content_type="application/json")
     assert_problem(response, 413, "payload_too_large")
     assert _users_with_uid(db, "huge") == 0
 
 
 def test_put_me_empty_body_is_422_display_name_required(client_as, db):
-    response = client_as("empty").put("/v1/me", data="", content_type="application/json")
+    with unchanged(db):
+        response = client_as("empty").put("/v1/me", data="", content_type="application/json")
     problem = assert_problem(response, 422, "validation_failed")
     assert problem["errors"] == {"display_name": ["必須項目です。"]}
     assert _users_with_uid(db, "empty") == 0
 
 
-def test_put_me_field_messages_are_japanese_by_default(client_as):
+def test_put_me_field_messages_are_japanese_by_default(client_as, db):
     body = {"display_name": 5, "home": {"lng": 139.6}, "extra": 1}
-    problem = assert_problem(client_as("ja").put("/v1/me", json=body), 422)
+    with unchanged(db):
+        problem = assert_problem(client_as("ja").put("/v1/me", json=body), 422)
     assert problem["title"] == "入力エラー"
     assert problem["errors"] == {
         "display_name": ["文字列ではありません。"],
@@ -158,22 +166,27 @@ def test_put_me_field_messages_are_japanese_by_default(client_as):
 
 
 @pytest.mark.parametrize("accept", ["en", "en-US,en;q=0.9", "fr;q=1, en;q=0.5"])
-def test_put_me_field_messages_are_english_with_accept_language_en(client_as, accept):
-    response = client_as("en").put("/v1/me", json={}, headers={"Accept-Language": accept})
+def test_put_me_field_messages_are_english_with_accept_language_en(client_as, accept, db):
+    with unchanged(db):
+        response = client_as("en").put("/v1/me", json={}, headers={"Accept-Language": accept})
     problem = assert_problem(response, 422, "validation_failed")
     assert response.headers["Content-Language"] == "en"
     assert problem["errors"] == {"display_name": ["Missing data for required field."]}
 
 
-def test_put_me_unsupported_language_falls_back_to_japanese(client_as):
-    response = client_as("fr").put("/v1/me", json={}, headers={"Accept-Language": "fr"})
+def test_put_me_unsupported_language_falls_back_to_japanese(client_as, db):
+    with unchanged(db):
+        response = client_as("fr").put("/v1/me", json={}, headers={"Accept-Language": "fr"})
     problem = assert_problem(response, 422, "validation_failed")
     assert response.headers["Content-Language"] == "ja"
     assert problem["errors"] == {"display_name": ["必須項目です。"]}
 
 
-def test_put_me_too_long_name_message_is_japanese(client_as):
-    problem = assert_problem(client_as("long").put("/v1/me", json={"display_name": "a" * 51}), 422)
+def test_put_me_too_long_name_message_is_japanese(client_as, db):
+    with unchanged(db):
+        problem = assert_problem(
+            client_as("long").put("/v1/me", json={"display_name": "a" * 51}), 422
+        )
     assert not any(ch.isascii() and ch.isalpha() for ch in problem["errors"]["display_name"][0])
 
 
@@ -286,11 +299,13 @@ def test_put_me_after_delete_creates_fresh_profile(client_as, db):
     assert _users_with_uid(db, uid) == 1
 
 
-def test_delete_me_without_profile_is_404(client_as):
-    assert_problem(client_as("never-signed-up").delete("/v1/me"), 404, "profile_not_found")
+def test_delete_me_without_profile_is_404(client_as, db):
+    with unchanged(db):
+        assert_problem(client_as("never-signed-up").delete("/v1/me"), 404, "profile_not_found")
 
 
-def test_delete_me_twice_is_404_the_second_time(client_as):
+def test_delete_me_twice_is_404_the_second_time(client_as, db):
     api = client_as(UserFactory())
     api.delete("/v1/me")
-    assert_problem(api.delete("/v1/me"), 404, "profile_not_found")
+    with unchanged(db):
+        assert_problem(api.delete("/v1/me"), 404, "profile_not_found")

@@ -21,7 +21,7 @@ from tests.factories import (
     add_match,
     add_offer,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 REASON = {"reason": "予定が変わりました"}
 
@@ -91,7 +91,8 @@ def test_cancel_matched_request_keeps_the_accepted_offer(client_as, db, world):
 def test_cancel_finished_request_is_409(client_as, db, world, status):
     world.request.status = status
     db.flush()
-    response = _cancel(client_as, world.parent, world.request.id)
+    with unchanged(db):
+        response = _cancel(client_as, world.parent, world.request.id)
     assert_problem(response, 409, "share_request_not_cancellable")
     assert _fresh(db, ShareRequest, world.request.id).cancel_reason is None
 
@@ -102,36 +103,43 @@ def test_cancel_open_request_past_its_start_is_409(client_as, db, world):
         .where(ShareRequest.id == world.request.id)
         .values(starts_at=ShareRequest.starts_at - dt.timedelta(days=2))
     )
-    response = _cancel(client_as, world.parent, world.request.id)
+    with unchanged(db):
+        response = _cancel(client_as, world.parent, world.request.id)
     assert_problem(response, 409, "share_request_not_cancellable")
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 
 
 def test_cancel_by_household_member_is_403(client_as, db, world):
-    response = _cancel(client_as, world.second_parent, world.request.id)
+    with unchanged(db):
+        response = _cancel(client_as, world.second_parent, world.request.id)
     assert_problem(response, 403, "requester_only")
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 
 
 def test_cancel_by_candidate_is_403(client_as, db, world):
-    assert_problem(_cancel(client_as, world.supporter, world.request.id), 403, "requester_only")
+    with unchanged(db):
+        assert_problem(_cancel(client_as, world.supporter, world.request.id), 403, "requester_only")
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 
 
 def test_cancel_by_matched_supporter_is_403(client_as, db, world):
     match = add_match(world.request, world.supporter)
-    assert_problem(_cancel(client_as, world.supporter, world.request.id), 403, "requester_only")
+    with unchanged(db):
+        assert_problem(_cancel(client_as, world.supporter, world.request.id), 403, "requester_only")
     assert _fresh(db, Match, match.id).status == "confirmed"
 
 
 def test_cancel_by_stranger_is_404(client_as, db, world):
-    response = _cancel(client_as, UserFactory(), world.request.id)
+    caller = UserFactory()
+    with unchanged(db):
+        response = _cancel(client_as, caller, world.request.id)
     assert_problem(response, 404, "share_request_not_found")
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 
 
-def test_cancel_unknown_request_is_404(client_as, world):
-    response = _cancel(client_as, world.parent, uuid.uuid4())
+def test_cancel_unknown_request_is_404(client_as, world, db):
+    with unchanged(db):
+        response = _cancel(client_as, world.parent, uuid.uuid4())
     assert_problem(response, 404, "share_request_not_found")
 
 
@@ -141,7 +149,8 @@ def test_cancel_unknown_request_is_404(client_as, world):
     ids=["missing", "empty", "blank", "too_long", "not_a_string"],
 )
 def test_cancel_without_a_valid_reason_is_422(client_as, db, world, body):
-    problem = assert_problem(_cancel(client_as, world.parent, world.request.id, body), 422)
+    with unchanged(db):
+        problem = assert_problem(_cancel(client_as, world.parent, world.request.id, body), 422)
     assert set(problem["errors"]) == {"reason"}
     assert _fresh(db, ShareRequest, world.request.id).status == "open"
 

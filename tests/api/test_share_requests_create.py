@@ -18,7 +18,7 @@ from tests.factories import (
     CommunityMemberFactory,
     UserFactory,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=2)
 EN = {"Accept-Language": "en"}
@@ -144,13 +144,15 @@ def test_create_with_same_idempotency_key_replays_without_a_second_row(client_as
 
 
 def test_create_without_profile_is_403(client_as, db, world):
-    assert_problem(_post(client_as, "no-profile-uid", pickup(world)), 403, "profile_required")
+    with unchanged(db):
+        assert_problem(_post(client_as, "no-profile-uid", pickup(world)), 403, "profile_required")
     assert _requests(db) == 0
 
 
 def test_create_in_unknown_community_is_404(client_as, db, world):
     body = pickup(world, community_id=str(uuid.uuid4()))
-    assert_problem(_post(client_as, world.parent, body), 404, "community_not_found")
+    with unchanged(db):
+        assert_problem(_post(client_as, world.parent, body), 404, "community_not_found")
     assert _requests(db) == 0
 
 
@@ -158,7 +160,8 @@ def test_create_by_non_member_is_403(client_as, db, world):
     outsider = UserFactory()
     child = ChildFactory(household=outsider.household)
     body = pickup(world, child_ids=[str(child.id)])
-    assert_problem(_post(client_as, outsider, body), 403, "not_a_community_member")
+    with unchanged(db):
+        assert_problem(_post(client_as, outsider, body), 403, "not_a_community_member")
     assert _requests(db) == 0
 
 
@@ -243,14 +246,18 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_create_breaking_a_rule_is_422_and_writes_nothing(client_as, db, world, case):
     make, field = CASES[case]
-    problem = assert_problem(_post(client_as, world.parent, make(world)), 422, "validation_failed")
+    with unchanged(db):
+        problem = assert_problem(
+            _post(client_as, world.parent, make(world)), 422, "validation_failed"
+        )
     assert field in problem["errors"], problem["errors"]
     assert _requests(db) == 0
 
 
-def test_create_lists_every_broken_rule_at_once(client_as, world):
+def test_create_lists_every_broken_rule_at_once(client_as, world, db):
     body = pickup(world, dropoff=..., child_ids=[], ends_at=at(hours=13))
-    problem = assert_problem(_post(client_as, world.parent, body, headers=EN), 422)
+    with unchanged(db):
+        problem = assert_problem(_post(client_as, world.parent, body, headers=EN), 422)
     assert problem["errors"] == {
         "dropoff": ["Required for pickup."],
         "child_ids": ["At least one child is required."],
@@ -262,8 +269,10 @@ def test_create_with_another_households_child_is_422_like_an_unknown_id(client_a
     foreign = ChildFactory()
     foreign_body = pickup(world, child_ids=[str(foreign.id)])
     unknown_body = pickup(world, child_ids=[str(uuid.uuid4())])
-    foreign_problem = assert_problem(_post(client_as, world.parent, foreign_body), 422)
-    unknown_problem = assert_problem(_post(client_as, world.parent, unknown_body), 422)
+    with unchanged(db):
+        foreign_problem = assert_problem(_post(client_as, world.parent, foreign_body), 422)
+    with unchanged(db):
+        unknown_problem = assert_problem(_post(client_as, world.parent, unknown_body), 422)
     assert (
         foreign_problem["errors"]
         == unknown_problem["errors"]
@@ -275,6 +284,7 @@ def test_create_with_another_households_child_is_422_like_an_unknown_id(client_a
 def test_create_with_a_removed_child_is_422(client_as, db, world):
     world.child.deleted_at = datetime.now(UTC)
     db.flush()
-    problem = assert_problem(_post(client_as, world.parent, pickup(world)), 422)
+    with unchanged(db):
+        problem = assert_problem(_post(client_as, world.parent, pickup(world)), 422)
     assert set(problem["errors"]) == {"child_ids"}
     assert _requests(db) == 0

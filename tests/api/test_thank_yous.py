@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.thanks.models import ThankYou
 from tests.factories import UserFactory, add_thank_you, match_world
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, unchanged
 
 CASH = {"amount_jpy": 1000, "method": "cash"}
 
@@ -94,7 +94,8 @@ def test_list_as_stranger_is_404(client_as, world):
     ],
 )
 def test_record_invalid_body_is_422_and_writes_nothing(client_as, db, world, body):
-    assert_problem(_post(client_as, world, body), 422, "validation_failed")
+    with unchanged(db):
+        assert_problem(_post(client_as, world, body), 422, "validation_failed")
     assert _count(db, ThankYou) == 0
     assert _count(db, OutboxEvent) == 0
 
@@ -112,13 +113,15 @@ def test_card_without_stripe_configured_is_503_and_cash_still_works(
 
 def test_record_on_cancelled_match_is_409(client_as, db):
     world = match_world(status="cancelled")
-    assert_problem(_post(client_as, world), 409, "match_cancelled")
+    with unchanged(db):
+        assert_problem(_post(client_as, world), 409, "match_cancelled")
     assert _count(db, ThankYou) == 0
 
 
 def test_record_second_is_409(client_as, db, world):
     _post(client_as, world)
-    assert_problem(_post(client_as, world), 409, "thank_you_exists")
+    with unchanged(db):
+        assert_problem(_post(client_as, world), 409, "thank_you_exists")
     assert _count(db, ThankYou) == 1
 
 
@@ -128,12 +131,15 @@ def test_record_after_failed_card_payment_is_201(client_as, world):
 
 
 def test_record_as_supporter_is_403(client_as, db, world):
-    assert_problem(_post(client_as, world, user=world.supporter), 403, "requester_only")
+    with unchanged(db):
+        assert_problem(_post(client_as, world, user=world.supporter), 403, "requester_only")
     assert _count(db, ThankYou) == 0
 
 
-def test_record_as_stranger_is_404(client_as, world):
-    assert_problem(_post(client_as, world, user=UserFactory()), 404, "match_not_found")
+def test_record_as_stranger_is_404(client_as, world, db):
+    caller = UserFactory()
+    with unchanged(db):
+        assert_problem(_post(client_as, world, user=caller), 404, "match_not_found")
 
 
 def test_record_with_same_idempotency_key_replays(client_as, db, world):
@@ -166,26 +172,36 @@ def test_acknowledge_as_supporter_is_200(client_as, db, world):
 
 def test_acknowledge_as_requester_is_403_and_changes_nothing(client_as, db, world):
     thank_you = add_thank_you(world.match)
-    assert_problem(_ack(client_as, world.parent, thank_you.id), 403, "thank_you_supporter_only")
+    with unchanged(db):
+        assert_problem(_ack(client_as, world.parent, thank_you.id), 403, "thank_you_supporter_only")
     db.refresh(thank_you)
     assert thank_you.status == "recorded"
 
 
-def test_acknowledge_as_stranger_is_404(client_as, world):
+def test_acknowledge_as_stranger_is_404(client_as, world, db):
     thank_you = add_thank_you(world.match)
-    assert_problem(_ack(client_as, UserFactory(), thank_you.id), 404, "thank_you_not_found")
+    caller = UserFactory()
+    with unchanged(db):
+        assert_problem(_ack(client_as, caller, thank_you.id), 404, "thank_you_not_found")
 
 
-def test_acknowledge_unknown_is_404(client_as, world):
-    assert_problem(_ack(client_as, world.supporter, uuid.uuid4()), 404, "thank_you_not_found")
+def test_acknowledge_unknown_is_404(client_as, world, db):
+    with unchanged(db):
+        assert_problem(_ack(client_as, world.supporter, uuid.uuid4()), 404, "thank_you_not_found")
 
 
-def test_acknowledge_twice_is_409(client_as, world):
+def test_acknowledge_twice_is_409(client_as, world, db):
     thank_you = add_thank_you(world.match)
     _ack(client_as, world.supporter, thank_you.id)
-    assert_problem(_ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded")
+    with unchanged(db):
+        assert_problem(
+            _ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded"
+        )
 
 
-def test_acknowledge_card_thank_you_is_409(client_as, world):
+def test_acknowledge_card_thank_you_is_409(client_as, world, db):
     thank_you = add_thank_you(world.match, method="card", status="pending_payment")
-    assert_problem(_ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded")
+    with unchanged(db):
+        assert_problem(
+            _ack(client_as, world.supporter, thank_you.id), 409, "thank_you_not_recorded"
+        )

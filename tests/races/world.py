@@ -5,7 +5,8 @@ supporters connected to them with pending offers."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -24,6 +25,7 @@ from otagai.domain.trust.models import Connection
 from otagai.extensions.db import EXTENSION_KEY
 from tests.conftest import temporary_database
 from tests.factories import SAITAMA_BOX, URAWA, URAWA_BOX
+from tests.helpers import Span, overlapped, together
 
 
 @contextmanager
@@ -121,3 +123,37 @@ def arrange(engine: Any, community_id: uuid.UUID, *, parents: int = 1, supporter
 def codes(answers: list[Any]) -> list[tuple[int, str | None]]:
     """(status, problem code) of each answer."""
     return [(a.status_code, (a.get_json() or {}).get("code")) for a in answers]
+
+
+class Tally:
+    """The attempts of one race. A race test fires its calls through ``race`` on every
+    attempt and ends with ``check``: most attempts must really have raced (their calls in
+    flight at one moment; on a busy machine a thread can wake too late, and that attempt
+    shows nothing about contention), and, where a race has several possible winners, each
+    must have won a raced attempt. Invariants are asserted on every attempt regardless."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.raced = 0
+        self.last_raced = False
+        self.winners: Counter[str] = Counter()
+
+    def race(self, *calls: Callable[[], Any], stagger: float = 0.0) -> list[Any]:
+        spans: list[Span] = []
+        answers = together(*calls, stagger=stagger, spans=spans)
+        self.attempts += 1
+        self.last_raced = overlapped(spans)
+        self.raced += self.last_raced
+        return answers
+
+    def won(self, winner: str) -> None:
+        """Who won the last attempt (counted only if it raced)."""
+        if self.last_raced:
+            self.winners[winner] += 1
+
+    def check(self, *winners: str) -> None:
+        assert self.raced * 2 > self.attempts, (
+            f"only {self.raced} of {self.attempts} attempts raced: the calls took turns"
+        )
+        if winners:
+            assert set(self.winners) == set(winners), f"winners seen: {self.winners}"

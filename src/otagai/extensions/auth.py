@@ -4,6 +4,10 @@ Emulator mode (``FIREBASE_AUTH_EMULATOR_HOST`` set, development and tests) accep
 unsigned tokens the Auth emulator issues; otherwise tokens must be signed by Google.
 firebase-admin skips the expiry check in emulator mode, so it is checked here as well:
 development must fail the way production fails.
+
+Operators are Firebase users with the custom claim ``operator: true``, set and cleared
+with ``flask operators grant|revoke`` through firebase-admin's user management (the
+emulator's in development and tests, Google's with a service account in production).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import firebase_admin
 import google.auth.credentials
 from firebase_admin import auth as firebase_auth
 from firebase_admin import credentials
+from firebase_admin import exceptions as firebase_exceptions
 from flask import Flask, current_app, g, request
 
 from otagai.config import ConfigError, Settings
@@ -31,6 +38,29 @@ from otagai.errors import ServiceUnavailable, Unauthorized
 EXTENSION_KEY = "otagai.auth"
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 CLOCK_SKEW_SECONDS = 5
+# The custom claim that makes a Firebase user platform staff (Actor.is_operator reads it).
+OPERATOR_CLAIM = "operator"
+
+
+class AccountAdminError(Exception):
+    """Firebase user management failed: unknown user, no credentials, Firebase unreachable.
+    The message is meant for the person at the shell."""
+
+
+@dataclass(frozen=True)
+class FirebaseUser:
+    uid: str
+    email: str | None
+    custom_claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.custom_claims.get(OPERATOR_CLAIM) is True
+
+    @classmethod
+    def of(cls, record: Any) -> FirebaseUser:
+        claims = dict(record.custom_claims or {})
+        return cls(uid=record.uid, email=record.email, custom_claims=claims)
 
 
 class _AnonymousCredential(credentials.Base):
@@ -94,6 +124,10 @@ class AuthState:
         # firebase-admin still re-reads the emulator variable on every call: see verify().
         self.client = firebase_auth.Client(self.firebase_app)
         self.emulator_mode = settings.emulator_mode
+        # Changing users needs the emulator or a service account; verifying tokens does not.
+        self.can_manage_users = settings.emulator_mode or bool(
+            settings.google_application_credentials
+        )
         self.cache = _TokenCache(settings.token_cache_size)
 
     def verify(self, token: str) -> dict[str, Any]:
@@ -125,6 +159,62 @@ class AuthState:
             raise Unauthorized("token_expired")
         self.cache.put(key, claims)
         return claims
+
+    # User management, for the admin CLI ------------------------------------------------
+
+    def _managing(self) -> None:
+        if not self.can_manage_users:
+            raise AccountAdminError(
+                "managing Firebase users needs a service account: set "
+                "GOOGLE_APPLICATION_CREDENTIALS (or FIREBASE_AUTH_EMULATOR_HOST for the emulator)"
+            )
+        if bool(os.environ.get(EMULATOR_ENV)) != self.emulator_mode:
+            raise AccountAdminError(f"{EMULATOR_ENV} changed since the app started")
+
+    def find_user(self, uid_or_email: str) -> FirebaseUser:
+        """The Firebase user with this uid, or this email when it contains an @."""
+        self._managing()
+        try:
+            if "@" in uid_or_email:
+                record = self.client.get_user_by_email(uid_or_email)
+            else:
+                record = self.client.get_user(uid_or_email)
+        except firebase_auth.UserNotFoundError as exc:
+            raise AccountAdminError(f"no Firebase user {uid_or_email!r}") from exc
+        except (firebase_exceptions.FirebaseError, ValueError) as exc:
+            raise AccountAdminError(f"Firebase: {exc}") from exc
+        return FirebaseUser.of(record)
+
+    def set_operator(self, user: FirebaseUser, operator: bool) -> FirebaseUser:
+        """Set or clear the operator claim, keeping the user's other custom claims.
+
+        Tokens already issued keep the claims they were minted with until they expire
+        (an hour at most); the next token, after a refresh or sign-in, has the new ones.
+        """
+        self._managing()
+        claims = dict(user.custom_claims)
+        if operator:
+            claims[OPERATOR_CLAIM] = True
+        else:
+            claims.pop(OPERATOR_CLAIM, None)
+        try:
+            self.client.set_custom_user_claims(user.uid, claims or None)
+        except firebase_auth.UserNotFoundError as exc:
+            raise AccountAdminError(f"no Firebase user {user.uid!r}") from exc
+        except (firebase_exceptions.FirebaseError, ValueError) as exc:
+            raise AccountAdminError(f"Firebase: {exc}") from exc
+        return FirebaseUser(uid=user.uid, email=user.email, custom_claims=claims)
+
+    def operators(self) -> Iterator[FirebaseUser]:
+        """Every Firebase user of the project with the operator claim (pages through all)."""
+        self._managing()
+        try:
+            for record in self.client.list_users().iterate_all():
+                user = FirebaseUser.of(record)
+                if user.is_operator:
+                    yield user
+        except (firebase_exceptions.FirebaseError, ValueError) as exc:
+            raise AccountAdminError(f"Firebase: {exc}") from exc
 
 
 def init_app(app: Flask, settings: Settings) -> AuthState:
@@ -192,6 +282,6 @@ def mint_emulator_token(
         "firebase": {"identities": {}, "sign_in_provider": "custom"},
     }
     if operator:
-        claims["operator"] = True
+        claims[OPERATOR_CLAIM] = True
     claims.update(extra_claims)
     return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
