@@ -9,10 +9,8 @@ import marshmallow as ma
 from otagai.api.common import StrictSchema
 from otagai.domain.requests.models import KINDS
 from otagai.domain.statistics.definitions import DEFINITIONS
-from otagai.domain.statistics.months import Month
+from otagai.domain.statistics.months import EARLIEST_YEAR, LATEST_YEAR, MONTH_PATTERN, Month
 from otagai.domain.statistics.service import KIND_METRICS, MAX_MONTHS, TOTAL_METRICS
-
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class MonthField(ma.fields.Field[Month]):
@@ -22,7 +20,9 @@ class MonthField(ma.fields.Field[Month]):
         try:
             return Month.parse(value if isinstance(value, str) else "")
         except ValueError as exc:
-            raise ma.ValidationError("Must be a month as YYYY-MM.") from exc
+            raise ma.ValidationError(
+                f"Must be a month as YYYY-MM, from {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12."
+            ) from exc
 
 
 class StatsQuerySchema(StrictSchema):
@@ -33,7 +33,7 @@ class StatsQuerySchema(StrictSchema):
             "type": "string",
             "pattern": MONTH_PATTERN,
             "example": "2026-04",
-            "description": "First month (Asia/Tokyo).",
+            "description": f"First month (Asia/Tokyo), {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12.",
         },
     )
     last = MonthField(
