@@ -133,8 +133,8 @@ class PointField(ma.fields.Field):
 class PersonSchema(ma.Schema):
     """Somebody as others may see them: id and display name, nothing else."""
 
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
 
 
 def reason_field(example: str, **metadata: str) -> ma.fields.String:

@@ -60,17 +60,17 @@ class EventQueryArgsSchema(PageQueryArgsSchema):
 
 
 class EventSchema(ma.Schema):
-    id = ma.fields.UUID()
-    community_id = ma.fields.UUID()
-    community_name = ma.fields.String()
-    title = ma.fields.String()
-    description = ma.fields.String(allow_none=True)
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime(allow_none=True)
-    place = PointField()
-    place_name = ma.fields.String(allow_none=True)
-    attendance_count = ma.fields.Integer()
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    community_id = ma.fields.UUID(required=True)
+    community_name = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True, required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    place = PointField(required=True)
+    place_name = ma.fields.String(allow_none=True, required=True)
+    attendance_count = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 class AttendanceCreateSchema(StrictSchema):
@@ -80,7 +80,7 @@ class AttendanceCreateSchema(StrictSchema):
 
 
 class AttendanceSchema(ma.Schema):
-    event_id = ma.fields.UUID()
-    user = ma.fields.Nested(PersonSchema)
-    recorded_by = ma.fields.Nested(PersonSchema)
-    recorded_at = ma.fields.AwareDateTime()
+    event_id = ma.fields.UUID(required=True)
+    user = ma.fields.Nested(PersonSchema, required=True)
+    recorded_by = ma.fields.Nested(PersonSchema, required=True)
+    recorded_at = ma.fields.AwareDateTime(required=True)

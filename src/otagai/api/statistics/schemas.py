@@ -62,8 +62,8 @@ class StatsQuerySchema(StrictSchema):
 def _figure(name: str) -> ma.fields.Field:
     described = {"description": DEFINITIONS[name][1] + " null: withheld (see `suppressed`)."}
     if name == "resolution_rate":
-        return ma.fields.Float(allow_none=True, metadata=described)
-    return ma.fields.Integer(allow_none=True, metadata=described)
+        return ma.fields.Float(required=True, allow_none=True, metadata=described)
+    return ma.fields.Integer(required=True, allow_none=True, metadata=described)
 
 
 TotalFiguresSchema = ma.Schema.from_dict(
@@ -75,32 +75,36 @@ KindFiguresSchema = ma.Schema.from_dict(
 
 
 class MonthFiguresSchema(ma.Schema):
-    month = ma.fields.String(metadata={"example": "2026-04"})
-    total = ma.fields.Nested(TotalFiguresSchema)
+    month = ma.fields.String(metadata={"example": "2026-04"}, required=True)
+    total = ma.fields.Nested(TotalFiguresSchema, required=True)
     by_kind = ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
         values=ma.fields.Nested(KindFiguresSchema),
+        required=True,
     )
 
 
 class MunicipalityNameSchema(ma.Schema):
-    code = ma.fields.String()
-    name_ja = ma.fields.String()
-    name_en = ma.fields.String()
+    code = ma.fields.String(required=True)
+    name_ja = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
 
 
 class StatsReportSchema(ma.Schema):
-    municipality = ma.fields.Nested(MunicipalityNameSchema)
-    first = ma.fields.String(data_key="from", attribute="from")
-    last = ma.fields.String(data_key="to", attribute="to")
-    kind = ma.fields.String(allow_none=True)
-    months = ma.fields.List(ma.fields.Nested(MonthFiguresSchema))
+    municipality = ma.fields.Nested(MunicipalityNameSchema, required=True)
+    first = ma.fields.String(data_key="from", attribute="from", required=True)
+    last = ma.fields.String(data_key="to", attribute="to", required=True)
+    kind = ma.fields.String(allow_none=True, required=True)
+    months = ma.fields.List(ma.fields.Nested(MonthFiguresSchema), required=True)
     suppressed = ma.fields.List(
         ma.fields.String(),
         metadata={
             "description": "Withheld figures as `YYYY-MM.cell.metric`.",
             "example": ["2026-04.pickup.requests_posted"],
         },
+        required=True,
     )
-    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    suppression = ma.fields.String(metadata={"description": "The suppression rule in words."})
+    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
+    suppression = ma.fields.String(
+        metadata={"description": "The suppression rule in words."}, required=True
+    )

@@ -15,8 +15,13 @@ blp = Blueprint("system", __name__, public=True, description="Health checks")
 
 
 class HealthSchema(ma.Schema):
-    status = ma.fields.String(metadata={"example": "ok"})
-    postgis = ma.fields.String(metadata={"example": "3.3 USE_GEOS=1 USE_PROJ=1 USE_STATS=1"})
+    status = ma.fields.String(metadata={"example": "ok"}, required=True)
+    postgis = ma.fields.String(
+        metadata={
+            "example": "3.3 USE_GEOS=1 USE_PROJ=1 USE_STATS=1",
+            "description": "/readyz only.",
+        }
+    )
 
 
 @blp.route("/healthz")

@@ -1,0 +1,176 @@
+"""The demo seeds (seeds/*.yaml, what `flask seed` loads) as a world to call the API in:
+who plays each role, the ids worth aiming at, and the headers each role signs in with.
+
+``seeded_world(app, engine)`` loads the seeds on a connection of its own inside a
+transaction that is rolled back at the end, so a module can share one world and each
+case can run in a savepoint of it (see tests/test_fuzz.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from otagai.domain.actors import Actor
+from otagai.domain.communities.models import Community, CommunityMember
+from otagai.domain.events.models import Event
+from otagai.domain.insurance.models import InsurancePolicy
+from otagai.domain.matches.models import Match
+from otagai.domain.partners import keys
+from otagai.domain.people.models import Child, Device, HouseholdInvite, User
+from otagai.domain.requests.models import Offer, ShareRequest
+from otagai.domain.thanks.services import record_thank_you
+from otagai.domain.trust.models import Certification
+from otagai.domain.trust.models import Connection as Acquaintance
+from otagai.extensions.auth import mint_emulator_token
+from otagai.extensions.db import session
+from otagai.seeding import load_seeds
+from tests import factories
+from tests.conftest import bound_to
+
+# Roles, by the seeds' uids (seeds/households.yaml, seeds/requests.yaml).
+MEMBER = "demo-sato-mika"  # her open pickup has a pending offer; she has children
+COORDINATOR = "demo-takahashi-kazuko"  # coordinator of 浦和, supporter in a confirmed match
+OPERATOR = "demo-operator"
+REQUESTER_MATCHED = "demo-suzuki-yuki"  # requester of that confirmed match
+SUPPORTER_OFFERING = "demo-nakamura-masao"  # the pending offer on the member's request
+MUNICIPALITY = "111007"  # さいたま市
+ROLES = ("member", "coordinator", "operator", "municipality_key")
+
+
+@dataclass
+class World:
+    connection: Connection
+    project_id: str
+    api_key: str
+    # Path parameter name → a value that exists and is worth aiming at.
+    ids: dict[str, str] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def uid_of(self, user_id: str) -> str:
+        uid: str = self.connection.execute(
+            select(User.firebase_uid).where(User.id == uuid.UUID(user_id))
+        ).scalar_one()
+        return uid
+
+    def token(self, uid: str, **claims: Any) -> str:
+        return mint_emulator_token(uid, self.project_id, **claims)
+
+    def headers(self, role: str) -> dict[str, str]:
+        """How ``role`` signs in."""
+        if role == "member":
+            return {"Authorization": f"Bearer {self.token(MEMBER)}"}
+        if role == "coordinator":
+            return {"Authorization": f"Bearer {self.token(COORDINATOR)}"}
+        if role == "operator":
+            return {"Authorization": f"Bearer {self.token(OPERATOR, operator=True)}"}
+        if role == "municipality_key":
+            return {"X-API-Key": self.api_key}
+        raise ValueError(role)
+
+
+def _user(uid: str) -> User:
+    user = session.scalars(select(User).where(User.firebase_uid == uid)).one()
+    return user
+
+
+def _build(connection: Connection, project_id: str) -> World:
+    load_seeds()
+    _key, api_key = keys.create_key(MUNICIPALITY, "fuzz")
+    users = {
+        uid: _user(uid)
+        for uid in (MEMBER, COORDINATOR, OPERATOR, REQUESTER_MATCHED, SUPPORTER_OFFERING)
+    }
+    member, coordinator = users[MEMBER], users[COORDINATOR]
+    open_request = session.scalars(
+        select(ShareRequest)
+        .where(ShareRequest.requester_id == member.id, ShareRequest.status == "open")
+        .order_by(ShareRequest.starts_at)
+    ).first()
+    assert open_request is not None
+    offer = session.scalars(select(Offer).where(Offer.request_id == open_request.id)).first()
+    assert offer is not None
+    match = session.scalars(
+        select(Match).where(Match.supporter_id == coordinator.id, Match.status == "confirmed")
+    ).first()
+    assert match is not None
+    # A thank-you in cash on the confirmed match, so that thank-you paths have one to read.
+    requester = users[REQUESTER_MATCHED]
+    assert match.requester_id == requester.id
+    thank_you = record_thank_you(
+        Actor(uid=REQUESTER_MATCHED, user=requester), match.id, amount_jpy=1000, method="cash"
+    ).thank_you
+    child = session.scalars(select(Child).where(Child.household_id == member.household_id)).first()
+    device = Device(user_id=member.id, token="fuzz-device-token", platform="ios")
+    invite = HouseholdInvite(
+        household_id=users[SUPPORTER_OFFERING].household_id,
+        created_by_id=users[SUPPORTER_OFFERING].id,
+        code="FUZZJOIN",
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+    )
+    session.add_all([device, invite])
+    session.flush()
+    community = session.scalars(
+        select(Community)
+        .join(CommunityMember, CommunityMember.community_id == Community.id)
+        .where(CommunityMember.user_id == coordinator.id, CommunityMember.role == "coordinator")
+    ).first()
+    assert community is not None and child is not None
+    certification = session.scalars(
+        select(Certification).where(Certification.community_id == community.id)
+    ).first()
+    event = session.scalars(select(Event).where(Event.community_id == community.id)).first()
+    policy = session.scalars(select(InsurancePolicy)).first()
+    acquaintance = session.scalars(
+        select(Acquaintance).where(
+            (Acquaintance.user_low_id == member.id) | (Acquaintance.user_high_id == member.id)
+        )
+    ).first()
+    assert certification and event and policy and acquaintance
+    low, high = acquaintance.user_low_id, acquaintance.user_high_id
+    other = high if low == member.id else low
+    session.commit()  # the app's savepoint: the world is there for every later session
+    ids = {
+        "request_id": str(open_request.id),
+        "offer_id": str(offer.id),
+        "match_id": str(match.id),
+        "thank_you_id": str(thank_you.id),
+        "child_id": str(child.id),
+        "token": device.token,
+        "community_id": str(community.id),
+        "certification_id": str(certification.id),
+        "event_id": str(event.id),
+        "policy_id": str(policy.id),
+        "user_id": str(other),
+        "code": MUNICIPALITY,
+    }
+    return World(connection, project_id, api_key, ids, users)
+
+
+@contextmanager
+def seeded_world(app: Any, engine: Engine) -> Iterator[World]:
+    """The demo seeds, loaded inside a transaction rolled back at the end; app sessions
+    and factories join it with savepoints."""
+    connection = engine.connect()
+    outer = connection.begin()
+    factories.TestSession.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        with bound_to(app, connection):
+            with app.app_context():
+                world = _build(connection, app.config["OTAGAI"].firebase_project_id)
+            yield world
+    finally:
+        try:
+            factories.TestSession.remove()
+        except DBAPIError:
+            # Rolled back with an earlier savepoint; the outer rollback undoes it all.
+            factories.TestSession.registry.clear()
+        outer.rollback()
+        connection.close()
