@@ -25,6 +25,7 @@ def kinds_field(**kwargs: Any) -> ma.fields.List:
         validate=[ma.validate.Length(min=1, max=len(KINDS)), _unique],
         metadata={
             "example": ["pickup", "babysitting"],
+            "uniqueItems": True,
             "description": "What the supporter is certified for: pickup (送迎), "
             "babysitting (託児), lending (モノの貸し借り).",
         },

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import PersonSchema, StrictSchema, text
+from otagai.api.common import PersonSchema, StrictSchema, service_area, text
 from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
 from otagai.domain.communities.geojson import POLYGON
 from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
@@ -40,13 +40,13 @@ class CommunityQueryArgsSchema(PageQueryArgsSchema):
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-90, max=90),
-        metadata={"example": 35.6435},
+        metadata={"example": 35.6435, **service_area("lat")},
     )
     lng = ma.fields.Float(
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),
-        metadata={"example": 139.6710},
+        metadata={"example": 139.6710, **service_area("lng")},
     )
     radius_m = ma.fields.Integer(
         load_default=DEFAULT_RADIUS_M,

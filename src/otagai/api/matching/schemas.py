@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import PersonSchema
+from otagai.api.common import PersonSchema, service_area
 from otagai.api.share_requests.schemas import (
     RecommendedThankYouSchema,
     RequestCommunitySchema,
@@ -60,6 +60,8 @@ class FeedQueryArgsSchema(PageQueryArgsSchema):
         validate=ma.validate.Range(min=-90, max=90),
         metadata={
             "example": 35.8617,
+            **service_area("lat"),
+            "x-together-with": "lng",
             "description": "Where you are now (with lng): distances and order from here "
             "instead of your home. Who you may help is always judged from your home.",
         },
@@ -67,7 +69,12 @@ class FeedQueryArgsSchema(PageQueryArgsSchema):
     lng = ma.fields.Float(
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),
-        metadata={"example": 139.6455, "description": "With lat."},
+        metadata={
+            "example": 139.6455,
+            **service_area("lng"),
+            "x-together-with": "lat",
+            "description": "With lat.",
+        },
     )
 
     @ma.validates_schema

@@ -53,7 +53,14 @@ class ClockTime(ma.fields.Field):
 
 NotificationTypesSchema = StrictSchema.from_dict(
     {
-        type: StrictBoolean(required=True, metadata={"description": TYPE_DESCRIPTIONS[type]})
+        type: StrictBoolean(
+            required=True,
+            metadata={
+                "description": TYPE_DESCRIPTIONS[type],
+                # Always on: it can only be sent as true, and always reads true.
+                **({"enum": [True]} if type in t.ALWAYS_ON else {}),
+            },
+        )
         for type in t.TYPES
     },
     name="NotificationTypesSchema",
