@@ -150,6 +150,7 @@ def _build(connection: Connection, project_id: str) -> World:
         "policy_id": str(policy.id),
         "user_id": str(other),
         "code": MUNICIPALITY,
+        "invite": invite.code,  # another household's: a body value, not a path's
     }
     return World(connection, project_id, api_key, ids, users)
 
