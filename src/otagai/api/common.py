@@ -11,6 +11,13 @@ from flask import current_app
 from otagai.config import JAPAN_BOUNDS
 from otagai.extensions.geo import LatLng, latlng_of, within_bounds
 
+# Date-times a request may carry (keeps date arithmetic away from datetime's limits).
+# OpenAPI 3.0 cannot bound a date-time, so the spec says it with these hints.
+DATE_TIME_BOUNDS: dict[str, Any] = {
+    "x-minimum": "2000-01-01T00:00:00Z",
+    "x-exclusiveMaximum": "2100-01-01T00:00:00Z",
+}
+
 
 class StrictSchema(ma.Schema):
     """Unknown fields are an error (422), not silently dropped."""

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 
-from otagai.api.common import LatLngSchema, PersonSchema, PointField, StrictSchema, text
+from otagai.api.common import (
+    DATE_TIME_BOUNDS,
+    LatLngSchema,
+    PersonSchema,
+    PointField,
+    StrictSchema,
+    text,
+)
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 # Far enough for any real query; keeps date arithmetic away from datetime's limits.
@@ -27,6 +34,7 @@ class EventCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-05T10:00:00+09:00",
             "description": "With an offset. From 30 days ago (recording an event after the "
             "fact) to one year ahead.",
@@ -36,6 +44,7 @@ class EventCreateSchema(StrictSchema):
         allow_none=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-05T12:00:00+09:00",
             "description": "After starts_at, at most 24 hours later.",
         },
@@ -53,8 +62,9 @@ class EventQueryArgsSchema(PageQueryArgsSchema):
         data_key="from",
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "description": "Events not yet over at this time (default: now), soonest first. "
-            "An event without ends_at counts as over 2 hours after it starts."
+            "An event without ends_at counts as over 2 hours after it starts.",
         },
     )
 

@@ -48,7 +48,12 @@ def _limits(**kwargs: Any) -> ma.fields.Dict:
         ),
         values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MAX_LIMIT_JPY)),
         validate=ma.validate.Length(max=MAX_LIMITS),
-        metadata={"description": "Per-incident limits in JPY (non-negative integers)."},
+        metadata={
+            "description": "Per-incident limits in JPY (non-negative integers), under keys "
+            "in snake_case ending in _jpy.",
+            # OpenAPI 3.0 has no propertyNames.
+            "x-key-pattern": LIMIT_KEY,
+        },
         **kwargs,
     )
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 
 from otagai.api.common import (
+    DATE_TIME_BOUNDS,
     LatLngSchema,
     PersonSchema,
     PointField,
@@ -74,6 +75,7 @@ class ShareRequestCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-03T17:00:00+09:00",
             "description": "With an offset; in the future, at most a year ahead.",
         },
@@ -82,6 +84,7 @@ class ShareRequestCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-03T18:30:00+09:00",
             "description": "After starts_at: at most 12 hours later for pickup and "
             "babysitting, 30 days for lending.",
@@ -96,7 +99,9 @@ class ShareRequestCreateSchema(StrictSchema):
         },
     )
     dropoff = ma.fields.Nested(
-        LatLngSchema, allow_none=True, metadata={"description": "Pickup only, and required."}
+        LatLngSchema,
+        allow_none=True,
+        metadata={"description": "Pickup only, and required.", "x-required-when": "kind=pickup"},
     )
     child_ids = ma.fields.List(
         ma.fields.UUID(),
@@ -106,7 +111,9 @@ class ShareRequestCreateSchema(StrictSchema):
         },
     )
     item = ma.fields.Nested(
-        RequestItemSchema, allow_none=True, metadata={"description": "Lending only, and required."}
+        RequestItemSchema,
+        allow_none=True,
+        metadata={"description": "Lending only, and required.", "x-required-when": "kind=lending"},
     )
     audience = ma.fields.String(
         load_default=AUDIENCE_COMMUNITY,

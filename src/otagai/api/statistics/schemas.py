@@ -44,6 +44,8 @@ class StatsQuerySchema(StrictSchema):
             "pattern": MONTH_PATTERN,
             "example": "2027-03",
             "description": f"Last month, included; at most {MAX_MONTHS} months from `from`.",
+            "x-not-before": "from",
+            "x-max-months": MAX_MONTHS,
         },
     )
     kind = ma.fields.String(validate=ma.validate.OneOf(KINDS), load_default=None)
