@@ -16,6 +16,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from tests.conftest import ROOT
 from tests.seeded_world import REQUESTER_MATCHED, ROLES, World, seeded_world
 
+pytestmark = pytest.mark.slow
+
 SCHEMA = schemathesis.openapi.from_path(ROOT / "api_spec" / "openapi.json")
 CHECKS = [content_type_conformance, response_schema_conformance]
 GETS = [
