@@ -1,9 +1,9 @@
 """The demo seeds (seeds/*.yaml, what `flask seed` loads) as a world to call the API in:
 who plays each role, the ids worth aiming at, and the headers each role signs in with.
 
-``seeded_world(app, engine)`` loads the seeds on a connection of its own inside a
-transaction that is rolled back at the end, so a module can share one world and each
-case can run in a savepoint of it (see tests/test_fuzz.py)."""
+``seeded_world(settings)`` loads the seeds into a database of its own, for a module to
+share; each case runs in ``world.case()``, a transaction rolled back at its end (see
+tests/test_fuzz.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
+from otagai import create_app
+from otagai.config import Settings, normalize_database_url
 from otagai.domain.actors import Actor
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.events.models import Event
@@ -30,10 +31,9 @@ from otagai.domain.thanks.services import record_thank_you
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.models import Connection as Acquaintance
 from otagai.extensions.auth import mint_emulator_token
-from otagai.extensions.db import session
+from otagai.extensions.db import EXTENSION_KEY, session
 from otagai.seeding import load_seeds
-from tests import factories
-from tests.conftest import bound_to
+from tests.conftest import bound_to, temporary_database
 
 # Roles, by the seeds' uids (seeds/households.yaml, seeds/requests.yaml).
 MEMBER = "demo-sato-mika"  # her open pickup has a pending offer; she has children
@@ -47,17 +47,32 @@ ROLES = ("member", "coordinator", "operator", "municipality_key")
 
 @dataclass
 class World:
-    connection: Connection
+    app: Any
+    engine: Engine
     project_id: str
     api_key: str
     # Path parameter name → a value that exists and is worth aiming at.
     ids: dict[str, str] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
+    # uid → (user id, household id) of the roles' people.
+    people: dict[str, tuple[uuid.UUID, uuid.UUID]] = field(default_factory=dict)
+
+    @contextmanager
+    def case(self) -> Iterator[Connection]:
+        """The app's sessions, for the block, in one transaction rolled back at its end."""
+        connection = self.engine.connect()
+        transaction = connection.begin()
+        try:
+            with bound_to(self.app, connection):
+                yield connection
+        finally:
+            transaction.rollback()
+            connection.close()
 
     def uid_of(self, user_id: str) -> str:
-        uid: str = self.connection.execute(
-            select(User.firebase_uid).where(User.id == uuid.UUID(user_id))
-        ).scalar_one()
+        with self.engine.connect() as connection:
+            uid: str = connection.execute(
+                select(User.firebase_uid).where(User.id == uuid.UUID(user_id))
+            ).scalar_one()
         return uid
 
     def token(self, uid: str, **claims: Any) -> str:
@@ -81,7 +96,7 @@ def _user(uid: str) -> User:
     return user
 
 
-def _build(connection: Connection, project_id: str) -> World:
+def _build(app: Any, engine: Engine, project_id: str) -> World:
     load_seeds()
     _key, api_key = keys.create_key(MUNICIPALITY, "fuzz")
     users = {
@@ -136,7 +151,7 @@ def _build(connection: Connection, project_id: str) -> World:
     assert certification and event and policy and acquaintance
     low, high = acquaintance.user_low_id, acquaintance.user_high_id
     other = high if low == member.id else low
-    session.commit()  # the app's savepoint: the world is there for every later session
+    session.commit()
     ids = {
         "request_id": str(open_request.id),
         "offer_id": str(offer.id),
@@ -152,26 +167,22 @@ def _build(connection: Connection, project_id: str) -> World:
         "code": MUNICIPALITY,
         "invite": invite.code,  # another household's: a body value, not a path's
     }
-    return World(connection, project_id, api_key, ids, users)
+    people = {uid: (user.id, user.household_id) for uid, user in users.items()}
+    return World(app, engine, project_id, api_key, ids, people)
 
 
 @contextmanager
-def seeded_world(app: Any, engine: Engine) -> Iterator[World]:
-    """The demo seeds, loaded inside a transaction rolled back at the end; app sessions
-    and factories join it with savepoints."""
-    connection = engine.connect()
-    outer = connection.begin()
-    factories.TestSession.configure(bind=connection, join_transaction_mode="create_savepoint")
-    try:
-        with bound_to(app, connection):
-            with app.app_context():
-                world = _build(connection, app.config["OTAGAI"].firebase_project_id)
-            yield world
-    finally:
+def seeded_world(settings: Settings) -> Iterator[World]:
+    """The demo seeds, loaded and committed in a database of their own (dropped at the
+    end), with an app on it. ``world.case()`` runs a block in a transaction rolled back
+    at its end: no transaction lives longer than a case (a long one would gather a lock
+    per subtransaction until the server's lock table is full)."""
+    with temporary_database("otagai_world", migrated=True) as url:
+        app = create_app(replace(settings, database_url=normalize_database_url(url)))
+        engine: Engine = app.extensions[EXTENSION_KEY].engine
         try:
-            factories.TestSession.remove()
-        except DBAPIError:
-            # Rolled back with an earlier savepoint; the outer rollback undoes it all.
-            factories.TestSession.registry.clear()
-        outer.rollback()
-        connection.close()
+            with app.app_context():
+                world = _build(app, engine, settings.firebase_project_id)
+            yield world
+        finally:
+            engine.dispose()

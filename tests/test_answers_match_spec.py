@@ -28,20 +28,22 @@ GETS = [
 
 
 @pytest.fixture(scope="module")
-def world(app: Any, engine: Any) -> Iterator[World]:
-    with seeded_world(app, engine) as world:
+def world(settings: Any) -> Iterator[World]:
+    with seeded_world(settings) as world:
         yield world
+
+
+@pytest.fixture(scope="module")
+def app(world: World) -> Any:
+    """The app on the world's database."""
+    return world.app
 
 
 @pytest.fixture
 def savepoint(world: World) -> Iterator[None]:
     """Each test's writes are undone; the world stays as seeded."""
-    nested = world.connection.begin_nested()
-    try:
+    with world.case():
         yield
-    finally:
-        if nested.is_active:
-            nested.rollback()
 
 
 def _call(app: Any, operation: Any, headers: dict[str, str], **parts: Any) -> Any:

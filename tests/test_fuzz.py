@@ -4,7 +4,7 @@ every role, on the demo seeds.
 Cases come from the COMMITTED api_spec/openapi.json (the contract the mobile app sees)
 and are sent to the Flask app over WSGI in a world of the demo seeds (tests/seeded_world.py,
 what `flask seed` loads), signed in as a member, a coordinator, an operator and with a
-municipality's API key. Each case runs in a savepoint of the world's transaction.
+municipality's API key. Each case runs in a transaction rolled back at its end.
 
 Checks: no 5xx (a 503 only where the operation documents it), status code, content type
 and body as the spec says, and, for positive cases, that data the spec calls valid is
@@ -163,8 +163,8 @@ def test_fuzz_covers_every_documented_operation():
 
 
 @pytest.fixture(scope="module")
-def world(app: Any, engine: Any) -> Any:
-    with seeded_world(app, engine) as world:
+def world(settings: Any) -> Any:
+    with seeded_world(settings) as world:
         yield world
 
 
@@ -193,21 +193,21 @@ def _strategy(operation: Any, mode: Any, world: World) -> st.SearchStrategy[Any]
 
 
 def _unchanged(world: World) -> tuple[Any, ...]:
-    member = world.users[MEMBER]
-    connection = world.connection
-    return (
-        connection.scalar(select(User.display_name).where(User.id == member.id)),
-        connection.scalar(
-            select(func.count()).select_from(Child).where(Child.household_id == member.household_id)
-        ),
-        connection.scalar(
-            select(func.count()).select_from(Device).where(Device.user_id == member.id)
-        ),
-    )
+    member_id, household_id = world.people[MEMBER]
+    with world.engine.connect() as connection:
+        return (
+            connection.scalar(select(User.display_name).where(User.id == member_id)),
+            connection.scalar(
+                select(func.count()).select_from(Child).where(Child.household_id == household_id)
+            ),
+            connection.scalar(
+                select(func.count()).select_from(Device).where(Device.user_id == member_id)
+            ),
+        )
 
 
 @pytest.mark.parametrize(("operation", "role", "mode"), CASES, ids=CASE_IDS)
-def test_fuzzed_requests_conform_to_spec_without_server_errors(app, world, operation, role, mode):
+def test_fuzzed_requests_conform_to_spec_without_server_errors(world, operation, role, mode):
     headers = world.headers(role)
     checks = list(CHECKS)
     if mode == POSITIVE and operation.label not in NOT_POSITIVE:
@@ -218,13 +218,9 @@ def test_fuzzed_requests_conform_to_spec_without_server_errors(app, world, opera
     @FUZZ_SETTINGS
     @given(case=_strategy(operation, mode, world))
     def run(case: Any) -> None:
-        savepoint = world.connection.begin_nested()  # each case starts from the same world
-        try:
-            response = case.call_and_validate(app=app, headers=headers, checks=checks)
+        with world.case():  # each case starts from the same world
+            response = case.call_and_validate(app=world.app, headers=headers, checks=checks)
             statuses.append(response.status_code)
-        finally:
-            if savepoint.is_active:
-                savepoint.rollback()
 
     run()
     assert statuses
@@ -247,13 +243,14 @@ def test_conformance_checks_reject_a_response_that_breaks_the_spec(client):
     assert '"items" is a required property' in str(failures.value)
 
 
-def test_positive_data_check_rejects_valid_data_refused_as_malformed(app, world):
+def test_positive_data_check_rejects_valid_data_refused_as_malformed(world):
     # Guards the positive-data check: a 422 to a case the spec calls valid fails it.
     operation = SCHEMA["/v1/me/children"]["POST"]
     case = next(iter(_examples(operation)))
-    response = app.test_client().post(
-        "/v1/me/children", json={"nickname": ""}, headers=world.headers("member")
-    )
+    with world.case():
+        response = world.app.test_client().post(
+            "/v1/me/children", json={"nickname": ""}, headers=world.headers("member")
+        )
     assert response.status_code == 422
     with pytest.raises(FailureGroup) as failures:
         case.validate_response(response, checks=[valid_data_accepted])
