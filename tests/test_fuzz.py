@@ -84,7 +84,7 @@ INVENTED = ("cursor",)
 # Fewer than the default: ~80 operations x 4 roles x 2 modes must stay within about a
 # minute on two CPUs. FUZZ_EXAMPLES=50 for a longer run.
 FUZZ_SETTINGS = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "4")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5")),
     deadline=None,
     derandomize=True,  # the same cases every run: a failure here is reproducible
     database=None,
