@@ -4,11 +4,15 @@ be exactly what the code generates, and every operation must be fully documented
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from otagai.api.common import TrimmedString, text_pattern
 from tests.conftest import ROOT
 
 SPEC_PATH = ROOT / "api_spec" / "openapi.json"
@@ -176,3 +180,25 @@ def test_creating_post_documents_idempotency_key_header(method, path, operation)
     assert len(keys) == 1, f"{method} {path} does not document Idempotency-Key"
     assert keys[0]["required"] is False
     assert keys[0]["schema"]["type"] == "string"
+
+
+# --- what the spec states about requests holds ---------------------------------------
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_text_that_matches_the_spec_pattern_is_accepted(multiline):
+    # The spec may be stricter than the code, never looser: what a client validated
+    # against it is taken.
+    pattern = text_pattern(multiline)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def accepted(value: str) -> None:
+        assert TrimmedString(multiline=multiline).deserialize(value).strip()
+
+    accepted()
+
+
+@pytest.mark.parametrize("value", ["", " ", "\u3000", "a\x00", "a\u202e", "a\x85"])
+def test_text_the_code_refuses_does_not_match_the_spec_pattern(value):
+    assert not re.match(text_pattern(False), value)

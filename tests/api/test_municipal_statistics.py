@@ -189,11 +189,24 @@ def test_definitions_say_how_every_figure_is_counted(operator, world):
         "to=2026-05",
         "from=2026-04&to=2026-05&kind=errand",
         "from=2026-04&to=2026-05&format=xml",
+        # Year 1 in Tokyo is year 0 in UTC: this once overflowed into a 500.
+        "from=0001-01&to=0001-01",
+        "from=1999-12&to=2000-01",
+        "from=2100-12&to=2101-01",
+        "from=9999-12&to=9999-12",
     ],
 )
 def test_bad_ranges_are_422(operator, world, query):
     response = operator.get(f"/v1/municipalities/{world.a.code}/stats?{query}")
     assert_problem(response, 422)
+
+
+def test_months_out_of_range_are_explained_in_japanese(operator, world):
+    response = operator.get(f"/v1/municipalities/{world.a.code}/stats?from=0001-01&to=0001-01")
+    assert_problem(response, 422)
+    assert response.get_json()["errors"]["from"] == [
+        "2000-01から2100-12までの年月 (YYYY-MM) を指定してください。"
+    ]
 
 
 def test_36_months_is_the_longest_range(operator, world):

@@ -238,11 +238,20 @@ def test_default_range_turns_the_year_in_tokyo_before_utc():
     assert (str(first), str(last)) == ("2025-04", "2026-03")
 
 
-def test_page_with_a_malformed_month_is_a_400_page(client, saitama, token):
-    response = client.get(page_path(token, **{"from": "2026-13"}))
+@pytest.mark.parametrize("month", ["2026-13", "0001-01", "9999-12"])
+def test_page_with_a_malformed_month_is_a_400_page(client, saitama, token, month):
+    # Year 1 in Tokyo is year 0 in UTC: it once overflowed into a 500.
+    response = client.get(page_path(token, **{"from": month, "to": month}))
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_page_whose_default_range_starts_before_2000_is_a_422_page(client, saitama, token):
+    # to=2000-03 puts the default from in 1999: the statistics refuse it, in a page.
+    response = client.get(page_path(token, to="2000-03"))
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
 
 
 # --- the CSV ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,3 +33,16 @@ def test_the_month_starts_at_midnight_in_tokyo():
     assert Month(2026, 5).starts_at() == dt.datetime(2026, 4, 30, 15, 0, tzinfo=dt.UTC)
     assert Month.of(dt.datetime(2026, 4, 30, 15, 30, tzinfo=dt.UTC)) == Month(2026, 5)
     assert Month(2026, 2).last_day() == dt.date(2026, 2, 28)
+
+
+@pytest.mark.parametrize("text", ["0001-01", "0000-01", "1999-12", "2101-01", "9999-12"])
+def test_months_outside_2000_to_2100_are_refused(text):
+    with pytest.raises(ValueError):
+        Month.parse(text)
+
+
+@given(st.integers(2000, 2100), st.integers(1, 12))
+def test_every_month_parsed_has_a_start_and_an_end(year, month):
+    parsed = Month.parse(f"{year:04d}-{month:02d}")
+    assert parsed.starts_at().year in (year, year - 1)
+    assert parsed.last_day() >= parsed.first_day()

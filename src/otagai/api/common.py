@@ -8,7 +8,15 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
+from otagai.config import JAPAN_BOUNDS
 from otagai.extensions.geo import LatLng, latlng_of, within_bounds
+
+# Date-times a request may carry (keeps date arithmetic away from datetime's limits).
+# OpenAPI 3.0 cannot bound a date-time, so the spec says it with these hints.
+DATE_TIME_BOUNDS: dict[str, Any] = {
+    "x-minimum": "2000-01-01T00:00:00Z",
+    "x-exclusiveMaximum": "2100-01-01T00:00:00Z",
+}
 
 
 class StrictSchema(ma.Schema):
@@ -40,10 +48,20 @@ def text(
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def text_pattern(multiline: bool) -> str:
+    """What TrimmedString takes, as a regular expression for the spec (ECMA and Python
+    read it alike): no control characters but line breaks and tabs where ``multiline``,
+    no bidirectional overrides, and something other than white space."""
+    controls = r"\x00-\x08\x0b-\x1f" if multiline else r"\x00-\x1f"
+    forbidden = controls + r"\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+    return rf"^[^{forbidden}]*[^\s{forbidden}][^{forbidden}]*$"
+
+
 class TrimmedString(ma.fields.String):
     """Trimmed, not blank, no control characters (line breaks only where ``multiline``)."""
 
     def __init__(self, *args: Any, multiline: bool = False, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"pattern": text_pattern(multiline), **kwargs.get("metadata", {})}
         super().__init__(*args, **kwargs)
         self.allowed_controls = {"\n", "\t"} if multiline else set()
 
@@ -86,6 +104,20 @@ class StrictBoolean(ma.fields.Boolean):
         return value
 
 
+def service_area(axis: str) -> dict[str, Any]:
+    """Spec hints for a latitude or longitude inside the default service area (Japan): the
+    Range validators keep any point on Earth out of the database, the schema's own check
+    holds the deployment's HOME_BOUNDS; the spec states the default bounds."""
+    min_lat, min_lng, max_lat, max_lng = JAPAN_BOUNDS
+    low, high = (min_lat, max_lat) if axis == "lat" else (min_lng, max_lng)
+    return {
+        "minimum": low,
+        "maximum": high,
+        "x-service-area": "Inside Japan by default; a deployment may set other bounds "
+        "(HOME_BOUNDS).",
+    }
+
+
 class LatLngSchema(StrictSchema):
     """A point, WGS 84. Inside Japan unless the deployment configures other bounds."""
 
@@ -93,13 +125,13 @@ class LatLngSchema(StrictSchema):
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-90, max=90),
-        metadata={"example": 35.8617},
+        metadata={"example": 35.8617, **service_area("lat")},
     )
     lng = StrictFloat(
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),
-        metadata={"example": 139.6455},
+        metadata={"example": 139.6455, **service_area("lng")},
     )
 
     @ma.validates_schema
@@ -133,8 +165,8 @@ class PointField(ma.fields.Field):
 class PersonSchema(ma.Schema):
     """Somebody as others may see them: id and display name, nothing else."""
 
-    id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
 
 
 def reason_field(example: str, **metadata: str) -> ma.fields.String:

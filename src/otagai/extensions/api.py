@@ -9,6 +9,7 @@ from typing import Any
 import flask_smorest
 import openapi_ui_bundles.swagger_ui
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 from flask.views import MethodView
@@ -126,8 +127,30 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+# apispec writes a nullable nested object, in OpenAPI 3.0, as ``anyOf: [{$ref}, {type:
+# object, nullable: true}]``: its second branch admits any object at all, so a generated
+# client types the field as "the schema, or any object", and fuzzers send any object.
+# ``{nullable: true, enum: [null]}`` admits null only.
+NULL_ONLY: dict[str, Any] = {"nullable": True, "enum": [None]}
+
+
+class _Converter(OpenAPIConverter):
+    def field2nullable(self, field: Any, ret: Any) -> dict[str, Any]:
+        attributes: dict[str, Any] = super().field2nullable(field, ret)
+        if "anyOf" in attributes:
+            attributes["anyOf"] = [
+                NULL_ONLY if branch == {"type": "object", "nullable": True} else branch
+                for branch in attributes["anyOf"]
+            ]
+        return attributes
+
+
+class _MarshmallowPlugin(MarshmallowPlugin):
+    Converter = _Converter
+
+
 def make_marshmallow_plugin() -> MarshmallowPlugin:
-    return MarshmallowPlugin(schema_name_resolver=_schema_name_resolver)
+    return _MarshmallowPlugin(schema_name_resolver=_schema_name_resolver)
 
 
 class Blueprint(flask_smorest.Blueprint):

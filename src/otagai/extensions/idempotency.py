@@ -26,7 +26,13 @@ PARAMETER_DOC = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    # Printable ASCII, no white space at either end (HTTP drops it): a UUID is typical.
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+    },
     "description": (
         "Retry-safe creation: the same key and body within 24 h replay the first "
         "response (with `Idempotent-Replayed: true`); the same key with another body is 422."

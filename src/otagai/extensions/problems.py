@@ -45,17 +45,24 @@ STATUS_CODES = {
 class ProblemSchema(ma.Schema):
     """An error, as RFC 9457 problem details with a stable machine code."""
 
-    type = ma.fields.String(metadata={"example": "urn:otagai:problem:validation_failed"})
-    title = ma.fields.String(metadata={"example": "入力エラー"})
-    status = ma.fields.Integer(metadata={"example": 422})
-    detail = ma.fields.String()
-    code = ma.fields.String(metadata={"description": "Stable snake_case code to switch on."})
-    instance = ma.fields.String()
+    type = ma.fields.String(
+        metadata={"example": "urn:otagai:problem:validation_failed"}, required=True
+    )
+    title = ma.fields.String(metadata={"example": "入力エラー"}, required=True)
+    status = ma.fields.Integer(metadata={"example": 422}, required=True)
+    detail = ma.fields.String(required=True)
+    code = ma.fields.String(
+        metadata={"description": "Stable snake_case code to switch on."}, required=True
+    )
+    instance = ma.fields.String(required=True)
     request_id = ma.fields.String()
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Field (dotted path) → messages, for validation errors."},
+        metadata={
+            "description": "Field (dotted path) → messages, for validation errors; empty otherwise."
+        },
+        required=True,
     )
 
 
@@ -143,8 +150,8 @@ def problem(
     request_id = getattr(g, "request_id", None)
     if request_id:
         body["request_id"] = request_id
-    if errors:
-        body["errors"] = _localize(_flatten(_strip_locations(errors)), lang)
+    # Always there (empty unless fields were refused): a client needs no guess.
+    body["errors"] = _localize(_flatten(_strip_locations(errors)), lang) if errors else {}
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
     )

@@ -16,15 +16,17 @@ class AuditQueryArgsSchema(PageQueryArgsSchema):
 
 
 class AuditEntrySchema(ma.Schema):
-    id = ma.fields.UUID()
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
     actor_user_id = ma.fields.UUID(
-        allow_none=True, metadata={"description": "Null when the actor has no profile."}
+        allow_none=True,
+        metadata={"description": "Null when the actor has no profile."},
+        required=True,
     )
-    actor_role = ma.fields.String(metadata={"enum": ["operator", "coordinator"]})
-    action = ma.fields.String(metadata={"example": "community.create"})
-    target_type = ma.fields.String(metadata={"example": "community"})
-    target_id = ma.fields.String()
-    community_id = ma.fields.UUID(allow_none=True)
-    municipality_code = ma.fields.String(allow_none=True)
-    details = ma.fields.Dict(keys=ma.fields.String())
+    actor_role = ma.fields.String(metadata={"enum": ["operator", "coordinator"]}, required=True)
+    action = ma.fields.String(metadata={"example": "community.create"}, required=True)
+    target_type = ma.fields.String(metadata={"example": "community"}, required=True)
+    target_id = ma.fields.String(required=True)
+    community_id = ma.fields.UUID(allow_none=True, required=True)
+    municipality_code = ma.fields.String(allow_none=True, required=True)
+    details = ma.fields.Dict(keys=ma.fields.String(), required=True)

@@ -25,6 +25,7 @@ def kinds_field(**kwargs: Any) -> ma.fields.List:
         validate=[ma.validate.Length(min=1, max=len(KINDS)), _unique],
         metadata={
             "example": ["pickup", "babysitting"],
+            "uniqueItems": True,
             "description": "What the supporter is certified for: pickup (送迎), "
             "babysitting (託児), lending (モノの貸し借り).",
         },
@@ -88,34 +89,39 @@ class MyCertificationQueryArgsSchema(PageQueryArgsSchema):
 
 
 class CertificationChangeSchema(ma.Schema):
-    action = ma.fields.String(metadata={"enum": ["granted", "renewed", "revoked"]})
-    actor = ma.fields.Nested(PersonSchema)
-    at = ma.fields.AwareDateTime()
+    action = ma.fields.String(metadata={"enum": ["granted", "renewed", "revoked"]}, required=True)
+    actor = ma.fields.Nested(PersonSchema, required=True)
+    at = ma.fields.AwareDateTime(required=True)
     details = ma.fields.Dict(
         keys=ma.fields.String(),
         metadata={
             "description": "The terms after the change (kinds, trained_on, expires_on; "
             "a renewal also has the previous ones), or the reason of a revocation."
         },
+        required=True,
     )
 
 
 class CertificationSchema(ma.Schema):
-    id = ma.fields.UUID()
-    community_id = ma.fields.UUID()
-    community_name = ma.fields.String()
-    user = ma.fields.Nested(PersonSchema)
-    kinds = ma.fields.List(ma.fields.String(metadata={"enum": list(KINDS)}))
-    trained_on = ma.fields.Date()
-    expires_on = ma.fields.Date(metadata={"description": "Valid through this day (Tokyo)."})
-    status = ma.fields.String(
-        metadata={"enum": list(STATUSES), "description": "As of today (Asia/Tokyo)."}
+    id = ma.fields.UUID(required=True)
+    community_id = ma.fields.UUID(required=True)
+    community_name = ma.fields.String(required=True)
+    user = ma.fields.Nested(PersonSchema, required=True)
+    kinds = ma.fields.List(ma.fields.String(metadata={"enum": list(KINDS)}), required=True)
+    trained_on = ma.fields.Date(required=True)
+    expires_on = ma.fields.Date(
+        metadata={"description": "Valid through this day (Tokyo)."}, required=True
     )
-    granted_by = ma.fields.Nested(PersonSchema)
-    granted_at = ma.fields.AwareDateTime()
-    revoked_at = ma.fields.AwareDateTime(allow_none=True)
-    revoked_by = ma.fields.Nested(PersonSchema, allow_none=True)
-    revoke_reason = ma.fields.String(allow_none=True)
+    status = ma.fields.String(
+        metadata={"enum": list(STATUSES), "description": "As of today (Asia/Tokyo)."}, required=True
+    )
+    granted_by = ma.fields.Nested(PersonSchema, required=True)
+    granted_at = ma.fields.AwareDateTime(required=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    revoked_by = ma.fields.Nested(PersonSchema, allow_none=True, required=True)
+    revoke_reason = ma.fields.String(allow_none=True, required=True)
     history = ma.fields.List(
-        ma.fields.Nested(CertificationChangeSchema), metadata={"description": "Oldest first."}
+        ma.fields.Nested(CertificationChangeSchema),
+        metadata={"description": "Oldest first."},
+        required=True,
     )

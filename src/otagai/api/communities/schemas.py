@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import PersonSchema, StrictSchema, text
+from otagai.api.common import PersonSchema, StrictSchema, service_area, text
 from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
 from otagai.domain.communities.geojson import POLYGON
 from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
@@ -40,13 +40,13 @@ class CommunityQueryArgsSchema(PageQueryArgsSchema):
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-90, max=90),
-        metadata={"example": 35.6435},
+        metadata={"example": 35.6435, **service_area("lat")},
     )
     lng = ma.fields.Float(
         required=True,
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),
-        metadata={"example": 139.6710},
+        metadata={"example": 139.6710, **service_area("lng")},
     )
     radius_m = ma.fields.Integer(
         load_default=DEFAULT_RADIUS_M,
@@ -70,33 +70,36 @@ _MY_ROLE = {
 
 
 class CommunitySummarySchema(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    municipality_code = ma.fields.String()
-    description = ma.fields.String(allow_none=True)
-    member_count = ma.fields.Integer()
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    municipality_code = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True, required=True)
+    member_count = ma.fields.Integer(required=True)
     distance_m = ma.fields.Integer(
-        metadata={"description": "From the given point, rounded up to 100 m; 0 when inside."}
+        metadata={"description": "From the given point, rounded up to 100 m; 0 when inside."},
+        required=True,
     )
-    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE)
+    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE, required=True)
 
 
 class CommunitySchema(ma.Schema):
-    id = ma.fields.UUID()
-    municipality_code = ma.fields.String()
-    name = ma.fields.String()
-    description = ma.fields.String(allow_none=True)
-    area = ma.fields.Dict(metadata=geojson_doc(POLYGON, description="The community's area."))
-    member_count = ma.fields.Integer()
-    coordinators = ma.fields.List(ma.fields.Nested(PersonSchema))
-    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE)
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    municipality_code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True, required=True)
+    area = ma.fields.Dict(
+        metadata=geojson_doc(POLYGON, description="The community's area."), required=True
+    )
+    member_count = ma.fields.Integer(required=True)
+    coordinators = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
+    my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 class MembershipSchema(ma.Schema):
-    community_id = ma.fields.UUID()
-    role = ma.fields.String(metadata={"enum": ROLES})
-    joined_at = ma.fields.AwareDateTime()
+    community_id = ma.fields.UUID(required=True)
+    role = ma.fields.String(metadata={"enum": ROLES}, required=True)
+    joined_at = ma.fields.AwareDateTime(required=True)
 
 
 class CoordinatorCreateSchema(StrictSchema):
@@ -110,7 +113,7 @@ class CoordinatorCreateSchema(StrictSchema):
 
 
 class CoordinatorSchema(ma.Schema):
-    community_id = ma.fields.UUID()
-    user_id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-    role = ma.fields.String(metadata={"enum": [ROLE_COORDINATOR]})
+    community_id = ma.fields.UUID(required=True)
+    user_id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
+    role = ma.fields.String(metadata={"enum": [ROLE_COORDINATOR]}, required=True)

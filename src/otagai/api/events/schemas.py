@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 
-from otagai.api.common import LatLngSchema, PersonSchema, PointField, StrictSchema, text
+from otagai.api.common import (
+    DATE_TIME_BOUNDS,
+    LatLngSchema,
+    PersonSchema,
+    PointField,
+    StrictSchema,
+    text,
+)
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 # Far enough for any real query; keeps date arithmetic away from datetime's limits.
@@ -27,6 +34,7 @@ class EventCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-05T10:00:00+09:00",
             "description": "With an offset. From 30 days ago (recording an event after the "
             "fact) to one year ahead.",
@@ -36,6 +44,7 @@ class EventCreateSchema(StrictSchema):
         allow_none=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-05T12:00:00+09:00",
             "description": "After starts_at, at most 24 hours later.",
         },
@@ -53,24 +62,25 @@ class EventQueryArgsSchema(PageQueryArgsSchema):
         data_key="from",
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "description": "Events not yet over at this time (default: now), soonest first. "
-            "An event without ends_at counts as over 2 hours after it starts."
+            "An event without ends_at counts as over 2 hours after it starts.",
         },
     )
 
 
 class EventSchema(ma.Schema):
-    id = ma.fields.UUID()
-    community_id = ma.fields.UUID()
-    community_name = ma.fields.String()
-    title = ma.fields.String()
-    description = ma.fields.String(allow_none=True)
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime(allow_none=True)
-    place = PointField()
-    place_name = ma.fields.String(allow_none=True)
-    attendance_count = ma.fields.Integer()
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    community_id = ma.fields.UUID(required=True)
+    community_name = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True, required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    place = PointField(required=True)
+    place_name = ma.fields.String(allow_none=True, required=True)
+    attendance_count = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 class AttendanceCreateSchema(StrictSchema):
@@ -80,7 +90,7 @@ class AttendanceCreateSchema(StrictSchema):
 
 
 class AttendanceSchema(ma.Schema):
-    event_id = ma.fields.UUID()
-    user = ma.fields.Nested(PersonSchema)
-    recorded_by = ma.fields.Nested(PersonSchema)
-    recorded_at = ma.fields.AwareDateTime()
+    event_id = ma.fields.UUID(required=True)
+    user = ma.fields.Nested(PersonSchema, required=True)
+    recorded_by = ma.fields.Nested(PersonSchema, required=True)
+    recorded_at = ma.fields.AwareDateTime(required=True)

@@ -48,7 +48,12 @@ def _limits(**kwargs: Any) -> ma.fields.Dict:
         ),
         values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MAX_LIMIT_JPY)),
         validate=ma.validate.Length(max=MAX_LIMITS),
-        metadata={"description": "Per-incident limits in JPY (non-negative integers)."},
+        metadata={
+            "description": "Per-incident limits in JPY (non-negative integers), under keys "
+            "in snake_case ending in _jpy.",
+            # OpenAPI 3.0 has no propertyNames.
+            "x-key-pattern": LIMIT_KEY,
+        },
         **kwargs,
     )
 
@@ -98,16 +103,20 @@ class PolicyListQueryArgsSchema(PageQueryArgsSchema):
 
 
 class PolicySchema(ma.Schema):
-    id = ma.fields.UUID(metadata={"description": "The policy id, the same in every version."})
-    version = ma.fields.Integer()
-    insurer = ma.fields.String()
-    policy_number = ma.fields.String()
-    name = ma.fields.String()
-    valid_from = ma.fields.Date()
-    valid_to = ma.fields.Date(metadata={"description": "Last day of cover (inclusive)."})
-    kinds = ma.fields.List(ma.fields.String(metadata={"enum": list(KINDS)}))
-    min_child_age = ma.fields.Integer()
-    max_child_age = ma.fields.Integer()
-    limits = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
-    created_at = ma.fields.AwareDateTime()
-    created_by_id = ma.fields.UUID(allow_none=True)
+    id = ma.fields.UUID(
+        metadata={"description": "The policy id, the same in every version."}, required=True
+    )
+    version = ma.fields.Integer(required=True)
+    insurer = ma.fields.String(required=True)
+    policy_number = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(
+        metadata={"description": "Last day of cover (inclusive)."}, required=True
+    )
+    kinds = ma.fields.List(ma.fields.String(metadata={"enum": list(KINDS)}), required=True)
+    min_child_age = ma.fields.Integer(required=True)
+    max_child_age = ma.fields.Integer(required=True)
+    limits = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    created_by_id = ma.fields.UUID(allow_none=True, required=True)

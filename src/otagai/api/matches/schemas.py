@@ -17,12 +17,13 @@ class MatchCancelSchema(StrictSchema):
 
 
 class InsuredChildSchema(ma.Schema):
-    child_id = ma.fields.String(metadata={"format": "uuid"})
+    child_id = ma.fields.String(metadata={"format": "uuid"}, required=True)
     age_on_activity_date = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "Completed years on the activity day (Asia/Tokyo)."},
+        required=True,
     )
-    covered = ma.fields.Boolean()
+    covered = ma.fields.Boolean(required=True)
 
 
 POLICY_FIELD = "Null when no policy applies."
@@ -31,42 +32,53 @@ POLICY_FIELD = "Null when no policy applies."
 class InsuranceTagSchema(ma.Schema):
     """The insurance coverage tag: stored on a match when it is confirmed, never recomputed."""
 
-    covered = ma.fields.Boolean()
-    policy_id = ma.fields.String(allow_none=True, metadata={"description": POLICY_FIELD})
-    policy_version = ma.fields.Integer(allow_none=True, metadata={"description": POLICY_FIELD})
-    policy_name = ma.fields.String(allow_none=True, metadata={"description": POLICY_FIELD})
-    policy_number = ma.fields.String(allow_none=True, metadata={"description": POLICY_FIELD})
+    covered = ma.fields.Boolean(required=True)
+    policy_id = ma.fields.String(
+        allow_none=True, metadata={"description": POLICY_FIELD}, required=True
+    )
+    policy_version = ma.fields.Integer(
+        allow_none=True, metadata={"description": POLICY_FIELD}, required=True
+    )
+    policy_name = ma.fields.String(
+        allow_none=True, metadata={"description": POLICY_FIELD}, required=True
+    )
+    policy_number = ma.fields.String(
+        allow_none=True, metadata={"description": POLICY_FIELD}, required=True
+    )
     kinds = ma.fields.List(
         ma.fields.String(),
         allow_none=True,
         metadata={"description": "Kinds the policy covers. " + POLICY_FIELD},
+        required=True,
     )
     limits = ma.fields.Dict(
         keys=ma.fields.String(),
         allow_none=True,
         metadata={"description": "The policy's limits (JPY). " + POLICY_FIELD},
+        required=True,
     )
-    computed_at = ma.fields.String(metadata={"format": "date-time"})
-    children = ma.fields.List(ma.fields.Nested(InsuredChildSchema))
+    computed_at = ma.fields.String(metadata={"format": "date-time"}, required=True)
+    children = ma.fields.List(ma.fields.Nested(InsuredChildSchema), required=True)
     reasons = ma.fields.List(
         ma.fields.String(metadata={"enum": list(REASONS)}),
         metadata={"description": "Why it is not (fully) covered; empty when covered."},
+        required=True,
     )
 
 
 class MatchSchema(ma.Schema):
-    id = ma.fields.UUID()
-    request_id = ma.fields.UUID()
-    offer_id = ma.fields.UUID()
-    requester_id = ma.fields.UUID()
-    supporter_id = ma.fields.UUID()
-    requester = ma.fields.Nested(PersonSchema)
-    supporter = ma.fields.Nested(PersonSchema)
-    status = ma.fields.String(metadata={"enum": [CONFIRMED, COMPLETED, CANCELLED]})
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime()
-    insurance = ma.fields.Nested(InsuranceTagSchema)
-    created_at = ma.fields.AwareDateTime()
-    completed_at = ma.fields.AwareDateTime(allow_none=True)
-    cancelled_at = ma.fields.AwareDateTime(allow_none=True)
-    cancel_reason = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    request_id = ma.fields.UUID(required=True)
+    offer_id = ma.fields.UUID(required=True)
+    requester_id = ma.fields.UUID(required=True)
+    supporter_id = ma.fields.UUID(required=True)
+    requester = ma.fields.Nested(PersonSchema, required=True)
+    supporter = ma.fields.Nested(PersonSchema, required=True)
+    status = ma.fields.String(metadata={"enum": [CONFIRMED, COMPLETED, CANCELLED]}, required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    insurance = ma.fields.Nested(InsuranceTagSchema, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    completed_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    cancelled_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    cancel_reason = ma.fields.String(allow_none=True, required=True)

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import PersonSchema
+from otagai.api.common import PersonSchema, service_area
 from otagai.api.share_requests.schemas import (
     RecommendedThankYouSchema,
     RequestCommunitySchema,
@@ -27,28 +27,30 @@ PUBLIC_POINT = (
 
 
 class CandidateSchema(ma.Schema):
-    user_id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
+    user_id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
     trust_tier = ma.fields.String(
         metadata={
             "enum": list(TIERS),
             "description": "Your connection and certified for this kind, your connection, "
             "certified for this kind in the community, or (lending) a member.",
-        }
+        },
+        required=True,
     )
     certified_kinds = ma.fields.List(
         ma.fields.String(metadata={"enum": list(KINDS)}),
         metadata={"description": "Kinds of their certification in this community, valid on "
                   "the request's day (empty when not certified)."},
-    )  # fmt: skip
+     required=True)  # fmt: skip
     completed_shares = ma.fields.Integer(
-        metadata={"description": "Shares they completed with your household."}
+        metadata={"description": "Shares they completed with your household."}, required=True
     )
     distance_m = ma.fields.Integer(
         metadata={
             "description": "From your request's location to their home's public point "
             f"({PUBLIC_POINT}). " + ROUNDED
-        }
+        },
+        required=True,
     )
 
 
@@ -58,6 +60,8 @@ class FeedQueryArgsSchema(PageQueryArgsSchema):
         validate=ma.validate.Range(min=-90, max=90),
         metadata={
             "example": 35.8617,
+            **service_area("lat"),
+            "x-together-with": "lng",
             "description": "Where you are now (with lng): distances and order from here "
             "instead of your home. Who you may help is always judged from your home.",
         },
@@ -65,7 +69,12 @@ class FeedQueryArgsSchema(PageQueryArgsSchema):
     lng = ma.fields.Float(
         allow_nan=False,
         validate=ma.validate.Range(min=-180, max=180),
-        metadata={"example": 139.6455, "description": "With lat."},
+        metadata={
+            "example": 139.6455,
+            **service_area("lng"),
+            "x-together-with": "lat",
+            "description": "With lat.",
+        },
     )
 
     @ma.validates_schema
@@ -82,10 +91,11 @@ class FeedQueryArgsSchema(PageQueryArgsSchema):
 
 
 class FeedChildrenSchema(ma.Schema):
-    count = ma.fields.Integer()
+    count = ma.fields.Integer(required=True)
     age_bands = ma.fields.List(
         ma.fields.String(metadata={"enum": list(AGE_BANDS)}),
         metadata={"description": "Age on the request's day, youngest first."},
+        required=True,
     )
 
 
@@ -93,34 +103,40 @@ class FeedItemSchema(ma.Schema):
     """An open request you may offer on, as a candidate sees it (no coordinates, children
     only as a count and age bands)."""
 
-    id = ma.fields.UUID()
-    kind = ma.fields.String(metadata={"enum": list(KINDS)})
-    title = ma.fields.String()
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(metadata={"enum": list(KINDS)}, required=True)
+    title = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
     distance_m = ma.fields.Integer(
         metadata={
             "description": "From lat/lng if given, else from your home, to the request's "
             f"public point ({PUBLIC_POINT}). " + ROUNDED
-        }
+        },
+        required=True,
     )
-    requester = ma.fields.Nested(PersonSchema)
-    community = ma.fields.Nested(RequestCommunitySchema)
+    requester = ma.fields.Nested(PersonSchema, required=True)
+    community = ma.fields.Nested(RequestCommunitySchema, required=True)
     trust_tier = ma.fields.String(
         metadata={
             "enum": list(TIERS),
             "description": "Why you may help: the requester's connection and certified, "
             "their connection, certified for this kind in the community, or (lending) a "
             "member of it.",
-        }
+        },
+        required=True,
     )
-    children = ma.fields.Nested(FeedChildrenSchema)
+    children = ma.fields.Nested(FeedChildrenSchema, required=True)
     item = ma.fields.Nested(
-        RequestItemViewSchema, allow_none=True, metadata={"description": "Lending only."}
+        RequestItemViewSchema,
+        allow_none=True,
+        metadata={"description": "Lending only."},
+        required=True,
     )
-    intended_thank_you_jpy = ma.fields.Integer(allow_none=True)
+    intended_thank_you_jpy = ma.fields.Integer(allow_none=True, required=True)
     recommended_thank_you = ma.fields.Nested(
         RecommendedThankYouSchema,
         allow_none=True,
         metadata={"description": "Pickup and babysitting; null for lending."},
+        required=True,
     )

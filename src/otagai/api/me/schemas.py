@@ -26,27 +26,33 @@ class ProfileUpdateSchema(StrictSchema):
 
 
 class HouseholdSummarySchema(ma.Schema):
-    id = ma.fields.UUID()
-    members = ma.fields.List(ma.fields.Nested(PersonSchema))
-    children_count = ma.fields.Integer()
+    id = ma.fields.UUID(required=True)
+    members = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
+    children_count = ma.fields.Integer(required=True)
 
 
 class CommunityRoleSchema(ma.Schema):
-    id = ma.fields.UUID(attribute="community_id")
-    name = ma.fields.String()
-    municipality_code = ma.fields.String()
-    role = ma.fields.String(metadata={"enum": ["member", "coordinator"]})
+    id = ma.fields.UUID(attribute="community_id", required=True)
+    name = ma.fields.String(required=True)
+    municipality_code = ma.fields.String(required=True)
+    role = ma.fields.String(metadata={"enum": ["member", "coordinator"]}, required=True)
 
 
 class ProfileSchema(ma.Schema):
-    id = ma.fields.UUID(metadata={"description": "Your user id in Otagai (not the Firebase uid)."})
-    display_name = ma.fields.String(allow_none=True)
-    locale = ma.fields.String()
-    home = PointField(allow_none=True, metadata={"description": "Only in your own profile."})
-    roles = ma.fields.List(ma.fields.String(metadata={"enum": ["operator", "coordinator"]}))
-    household = ma.fields.Nested(HouseholdSummarySchema)
-    communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema))
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(
+        metadata={"description": "Your user id in Otagai (not the Firebase uid)."}, required=True
+    )
+    display_name = ma.fields.String(allow_none=True, required=True)
+    locale = ma.fields.String(required=True)
+    home = PointField(
+        allow_none=True, metadata={"description": "Only in your own profile."}, required=True
+    )
+    roles = ma.fields.List(
+        ma.fields.String(metadata={"enum": ["operator", "coordinator"]}), required=True
+    )
+    household = ma.fields.Nested(HouseholdSummarySchema, required=True)
+    communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema), required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 def _birth_date_ok(value: Any) -> None:
@@ -80,19 +86,20 @@ class ChildUpdateSchema(StrictSchema):
 
 
 class ChildSchema(ma.Schema):
-    id = ma.fields.UUID()
-    nickname = ma.fields.String()
-    birth_date = ma.fields.Date()
-    notes = ma.fields.String(allow_none=True)
-    created_at = ma.fields.AwareDateTime()
+    id = ma.fields.UUID(required=True)
+    nickname = ma.fields.String(required=True)
+    birth_date = ma.fields.Date(required=True)
+    notes = ma.fields.String(allow_none=True, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 class HouseholdInviteSchema(ma.Schema):
     code = ma.fields.String(
-        metadata={"example": "K7QM2XPA", "description": "Give it to the other parent."}
+        metadata={"example": "K7QM2XPA", "description": "Give it to the other parent."},
+        required=True,
     )
-    household_id = ma.fields.UUID()
-    expires_at = ma.fields.AwareDateTime()
+    household_id = ma.fields.UUID(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
 
 
 class DeviceCreateSchema(StrictSchema):
@@ -111,6 +118,6 @@ class DeviceCreateSchema(StrictSchema):
 
 
 class DeviceSchema(ma.Schema):
-    token = ma.fields.String()
-    platform = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
+    token = ma.fields.String(required=True)
+    platform = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)

@@ -100,13 +100,14 @@ class MunicipalityCreateSchema(StrictSchema):
 
 
 class MunicipalitySummarySchema(ma.Schema):
-    code = ma.fields.String(metadata={"example": "131121"})
-    name_ja = ma.fields.String()
-    name_en = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
+    code = ma.fields.String(metadata={"example": "131121"}, required=True)
+    name_ja = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
 
 
 class MunicipalitySchema(MunicipalitySummarySchema):
     boundary = ma.fields.Dict(
-        metadata=geojson_doc(MULTIPOLYGON, description="Always stored as a MultiPolygon.")
+        metadata=geojson_doc(MULTIPOLYGON, description="Always stored as a MultiPolygon."),
+        required=True,
     )

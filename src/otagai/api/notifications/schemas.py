@@ -52,7 +52,17 @@ class ClockTime(ma.fields.Field):
 
 
 NotificationTypesSchema = StrictSchema.from_dict(
-    {type: StrictBoolean(metadata={"description": TYPE_DESCRIPTIONS[type]}) for type in t.TYPES},
+    {
+        type: StrictBoolean(
+            required=True,
+            metadata={
+                "description": TYPE_DESCRIPTIONS[type],
+                # Always on: it can only be sent as true, and always reads true.
+                **({"enum": [True]} if type in t.ALWAYS_ON else {}),
+            },
+        )
+        for type in t.TYPES
+    },
     name="NotificationTypesSchema",
 )
 
@@ -67,16 +77,18 @@ QUIET_HOURS = (
 class QuietHoursSchema(StrictSchema):
     """When not to be disturbed (see ``QUIET_HOURS``)."""
 
-    enabled = StrictBoolean(metadata={"example": True})
+    enabled = StrictBoolean(required=True, metadata={"example": True})
     start = ClockTime(
-        metadata={"example": "22:00", "description": "Asia/Tokyo; from this time on."}
+        required=True,
+        metadata={"example": "22:00", "description": "Asia/Tokyo; from this time on."},
     )
     end = ClockTime(
+        required=True,
         metadata={
             "example": "07:00",
             "description": "Asia/Tokyo; held notifications go out at this time. Not equal "
             "to start.",
-        }
+        },
     )
 
 
@@ -84,15 +96,20 @@ class NotificationSettingsSchema(ma.Schema):
     types = ma.fields.Nested(
         NotificationTypesSchema,
         metadata={"description": "Every notification type: true when it is sent to you."},
+        required=True,
     )
-    quiet_hours = ma.fields.Nested(QuietHoursSchema, metadata={"description": QUIET_HOURS})
+    quiet_hours = ma.fields.Nested(
+        QuietHoursSchema, metadata={"description": QUIET_HOURS}, required=True
+    )
 
 
 class NotificationSettingsUpdateSchema(StrictSchema):
+    # Partial: an answer carries every part, an update only the parts to change.
     types = ma.fields.Nested(
-        NotificationTypesSchema,
+        NotificationTypesSchema(partial=True),
         metadata={"description": "Only the types to change; `match_cancelled` stays on."},
     )
     quiet_hours = ma.fields.Nested(
-        QuietHoursSchema, metadata={"description": QUIET_HOURS + " Send only the parts to change."}
+        QuietHoursSchema(partial=True),
+        metadata={"description": QUIET_HOURS + " Send only the parts to change."},
     )

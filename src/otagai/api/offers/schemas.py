@@ -33,19 +33,22 @@ class OffersQueryArgsSchema(PageQueryArgsSchema):
 
 
 class OfferSchema(ma.Schema):
-    id = ma.fields.UUID()
-    request_id = ma.fields.UUID()
-    supporter = ma.fields.Nested(PersonSchema)
-    note = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    request_id = ma.fields.UUID(required=True)
+    supporter = ma.fields.Nested(PersonSchema, required=True)
+    note = ma.fields.String(allow_none=True, required=True)
     status = ma.fields.String(
         metadata={
             "enum": list(OFFER_STATUSES),
             "description": "On an expired request an offer still pending reads as declined.",
-        }
+        },
+        required=True,
     )
-    created_at = ma.fields.AwareDateTime()
+    created_at = ma.fields.AwareDateTime(required=True)
     decided_at = ma.fields.AwareDateTime(
-        allow_none=True, metadata={"description": "When it was accepted, declined or withdrawn."}
+        allow_none=True,
+        metadata={"description": "When it was accepted, declined or withdrawn."},
+        required=True,
     )
     insurance_preview = ma.fields.Nested(
         InsuranceTagSchema,

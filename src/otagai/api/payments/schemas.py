@@ -14,21 +14,25 @@ class PayoutAccountSchema(ma.Schema):
             "description": "`ready`: card thank-yous can be paid to this user. "
             "`verifying`: details are in, Stripe is still checking them. "
             "`onboarding`: details are missing; open a new onboarding link.",
-        }
+        },
+        required=True,
     )
-    details_submitted = ma.fields.Boolean()
-    charges_enabled = ma.fields.Boolean()
-    payouts_enabled = ma.fields.Boolean()
+    details_submitted = ma.fields.Boolean(required=True)
+    charges_enabled = ma.fields.Boolean(required=True)
+    payouts_enabled = ma.fields.Boolean(required=True)
 
 
 class OnboardingLinkSchema(ma.Schema):
     url = ma.fields.String(
-        metadata={"description": "Stripe's single-use onboarding page; open it in a browser."}
+        metadata={"description": "Stripe's single-use onboarding page; open it in a browser."},
+        required=True,
     )
-    expires_at = ma.fields.AwareDateTime()
-    account = ma.fields.Nested(PayoutAccountSchema)
+    expires_at = ma.fields.AwareDateTime(required=True)
+    account = ma.fields.Nested(PayoutAccountSchema, required=True)
 
 
 class WebhookAnswerSchema(ma.Schema):
-    received = ma.fields.Boolean()
-    outcome = ma.fields.String(metadata={"enum": ["processed", "duplicate", "ignored"]})
+    received = ma.fields.Boolean(required=True)
+    outcome = ma.fields.String(
+        metadata={"enum": ["processed", "duplicate", "ignored"]}, required=True
+    )

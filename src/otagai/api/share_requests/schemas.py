@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 
 from otagai.api.common import (
+    DATE_TIME_BOUNDS,
     LatLngSchema,
     PersonSchema,
     PointField,
@@ -74,6 +75,7 @@ class ShareRequestCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-03T17:00:00+09:00",
             "description": "With an offset; in the future, at most a year ahead.",
         },
@@ -82,6 +84,7 @@ class ShareRequestCreateSchema(StrictSchema):
         required=True,
         validate=_in_range,
         metadata={
+            **DATE_TIME_BOUNDS,
             "example": "2026-12-03T18:30:00+09:00",
             "description": "After starts_at: at most 12 hours later for pickup and "
             "babysitting, 30 days for lending.",
@@ -96,7 +99,9 @@ class ShareRequestCreateSchema(StrictSchema):
         },
     )
     dropoff = ma.fields.Nested(
-        LatLngSchema, allow_none=True, metadata={"description": "Pickup only, and required."}
+        LatLngSchema,
+        allow_none=True,
+        metadata={"description": "Pickup only, and required.", "x-required-when": "kind=pickup"},
     )
     child_ids = ma.fields.List(
         ma.fields.UUID(),
@@ -106,7 +111,9 @@ class ShareRequestCreateSchema(StrictSchema):
         },
     )
     item = ma.fields.Nested(
-        RequestItemSchema, allow_none=True, metadata={"description": "Lending only, and required."}
+        RequestItemSchema,
+        allow_none=True,
+        metadata={"description": "Lending only, and required.", "x-required-when": "kind=lending"},
     )
     audience = ma.fields.String(
         load_default=AUDIENCE_COMMUNITY,
@@ -147,32 +154,34 @@ class ShareRequestCancelSchema(StrictSchema):
 
 
 class RequestCommunitySchema(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(allow_none=True, required=True)
 
 
 class RequestItemViewSchema(ma.Schema):
-    category = ma.fields.String(metadata={"enum": list(ITEM_CATEGORIES)})
-    description = ma.fields.String()
+    category = ma.fields.String(metadata={"enum": list(ITEM_CATEGORIES)}, required=True)
+    description = ma.fields.String(required=True)
 
 
 class RecommendedThankYouSchema(ma.Schema):
-    min_jpy = ma.fields.Integer(metadata={"example": 1000})
-    max_jpy = ma.fields.Integer(metadata={"example": 1400})
+    min_jpy = ma.fields.Integer(metadata={"example": 1000}, required=True)
+    max_jpy = ma.fields.Integer(metadata={"example": 1400}, required=True)
 
 
 class RequestChildSchema(ma.Schema):
-    id = ma.fields.UUID()
-    nickname = ma.fields.String(allow_none=True)
+    id = ma.fields.UUID(required=True)
+    nickname = ma.fields.String(allow_none=True, required=True)
     birth_date = ma.fields.Date(allow_none=True, metadata={"description": "Household only."})
-    age = ma.fields.Integer(allow_none=True, metadata={"description": "On the activity day."})
-    age_band = ma.fields.String(allow_none=True, metadata={"enum": list(AGE_BANDS)})
-    notes = ma.fields.String(allow_none=True)
+    age = ma.fields.Integer(
+        allow_none=True, metadata={"description": "On the activity day."}, required=True
+    )
+    age_band = ma.fields.String(allow_none=True, metadata={"enum": list(AGE_BANDS)}, required=True)
+    notes = ma.fields.String(allow_none=True, required=True)
 
 
 class RequestChildrenSchema(ma.Schema):
-    count = ma.fields.Integer()
-    age_bands = ma.fields.List(ma.fields.String(metadata={"enum": list(AGE_BANDS)}))
+    count = ma.fields.Integer(required=True)
+    age_bands = ma.fields.List(ma.fields.String(metadata={"enum": list(AGE_BANDS)}), required=True)
     # "list", not "items": marshmallow would read a dict's missing "items" as dict.items.
     children_list = ma.fields.List(
         ma.fields.Nested(RequestChildSchema),
@@ -189,29 +198,31 @@ HOUSEHOLD_ONLY = "Only for the requester's household."
 class ShareRequestSchema(ma.Schema):
     """A share request at the caller's visibility (``viewer_role``)."""
 
-    id = ma.fields.UUID()
+    id = ma.fields.UUID(required=True)
     viewer_role = ma.fields.String(
         metadata={
             "enum": list(VIEWER_ROLES),
             "description": "How you relate to it: `household` (yours), `supporter` (you "
             "help with it), `candidate` (you may offer help), `past_supporter` "
             "(your match with it was cancelled).",
-        }
+        },
+        required=True,
     )
-    kind = ma.fields.String(metadata={"enum": list(KINDS)})
+    kind = ma.fields.String(metadata={"enum": list(KINDS)}, required=True)
     status = ma.fields.String(
         metadata={
             "enum": list(STATUSES),
             "description": "Effective: an open request past its start reads as expired.",
-        }
+        },
+        required=True,
     )
-    title = ma.fields.String()
-    details = ma.fields.String(allow_none=True)
-    starts_at = ma.fields.AwareDateTime()
-    ends_at = ma.fields.AwareDateTime()
-    item = ma.fields.Nested(RequestItemViewSchema, allow_none=True)
-    audience = ma.fields.String(metadata={"enum": list(AUDIENCES)})
-    intended_thank_you_jpy = ma.fields.Integer(allow_none=True)
+    title = ma.fields.String(required=True)
+    details = ma.fields.String(allow_none=True, required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    item = ma.fields.Nested(RequestItemViewSchema, allow_none=True, required=True)
+    audience = ma.fields.String(metadata={"enum": list(AUDIENCES)}, required=True)
+    intended_thank_you_jpy = ma.fields.Integer(allow_none=True, required=True)
     recommended_thank_you = ma.fields.Nested(
         RecommendedThankYouSchema,
         allow_none=True,
@@ -219,11 +230,12 @@ class ShareRequestSchema(ma.Schema):
             "description": "500–700 JPY per started hour for pickup and babysitting; "
             "null for lending."
         },
+        required=True,
     )
-    requester = ma.fields.Nested(PersonSchema)
-    community = ma.fields.Nested(RequestCommunitySchema)
-    children = ma.fields.Nested(RequestChildrenSchema)
-    created_at = ma.fields.AwareDateTime()
+    requester = ma.fields.Nested(PersonSchema, required=True)
+    community = ma.fields.Nested(RequestCommunitySchema, required=True)
+    children = ma.fields.Nested(RequestChildrenSchema, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
     location = PointField(metadata={"description": FULL_ONLY})
     dropoff = PointField(allow_none=True, metadata={"description": FULL_ONLY})
     match_id = ma.fields.UUID(

@@ -9,10 +9,8 @@ import marshmallow as ma
 from otagai.api.common import StrictSchema
 from otagai.domain.requests.models import KINDS
 from otagai.domain.statistics.definitions import DEFINITIONS
-from otagai.domain.statistics.months import Month
+from otagai.domain.statistics.months import EARLIEST_YEAR, LATEST_YEAR, MONTH_PATTERN, Month
 from otagai.domain.statistics.service import KIND_METRICS, MAX_MONTHS, TOTAL_METRICS
-
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class MonthField(ma.fields.Field[Month]):
@@ -22,7 +20,9 @@ class MonthField(ma.fields.Field[Month]):
         try:
             return Month.parse(value if isinstance(value, str) else "")
         except ValueError as exc:
-            raise ma.ValidationError("Must be a month as YYYY-MM.") from exc
+            raise ma.ValidationError(
+                f"Must be a month as YYYY-MM, from {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12."
+            ) from exc
 
 
 class StatsQuerySchema(StrictSchema):
@@ -33,7 +33,7 @@ class StatsQuerySchema(StrictSchema):
             "type": "string",
             "pattern": MONTH_PATTERN,
             "example": "2026-04",
-            "description": "First month (Asia/Tokyo).",
+            "description": f"First month (Asia/Tokyo), {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12.",
         },
     )
     last = MonthField(
@@ -44,6 +44,8 @@ class StatsQuerySchema(StrictSchema):
             "pattern": MONTH_PATTERN,
             "example": "2027-03",
             "description": f"Last month, included; at most {MAX_MONTHS} months from `from`.",
+            "x-not-before": "from",
+            "x-max-months": MAX_MONTHS,
         },
     )
     kind = ma.fields.String(validate=ma.validate.OneOf(KINDS), load_default=None)
@@ -62,8 +64,8 @@ class StatsQuerySchema(StrictSchema):
 def _figure(name: str) -> ma.fields.Field:
     described = {"description": DEFINITIONS[name][1] + " null: withheld (see `suppressed`)."}
     if name == "resolution_rate":
-        return ma.fields.Float(allow_none=True, metadata=described)
-    return ma.fields.Integer(allow_none=True, metadata=described)
+        return ma.fields.Float(required=True, allow_none=True, metadata=described)
+    return ma.fields.Integer(required=True, allow_none=True, metadata=described)
 
 
 TotalFiguresSchema = ma.Schema.from_dict(
@@ -75,32 +77,36 @@ KindFiguresSchema = ma.Schema.from_dict(
 
 
 class MonthFiguresSchema(ma.Schema):
-    month = ma.fields.String(metadata={"example": "2026-04"})
-    total = ma.fields.Nested(TotalFiguresSchema)
+    month = ma.fields.String(metadata={"example": "2026-04"}, required=True)
+    total = ma.fields.Nested(TotalFiguresSchema, required=True)
     by_kind = ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
         values=ma.fields.Nested(KindFiguresSchema),
+        required=True,
     )
 
 
 class MunicipalityNameSchema(ma.Schema):
-    code = ma.fields.String()
-    name_ja = ma.fields.String()
-    name_en = ma.fields.String()
+    code = ma.fields.String(required=True)
+    name_ja = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
 
 
 class StatsReportSchema(ma.Schema):
-    municipality = ma.fields.Nested(MunicipalityNameSchema)
-    first = ma.fields.String(data_key="from", attribute="from")
-    last = ma.fields.String(data_key="to", attribute="to")
-    kind = ma.fields.String(allow_none=True)
-    months = ma.fields.List(ma.fields.Nested(MonthFiguresSchema))
+    municipality = ma.fields.Nested(MunicipalityNameSchema, required=True)
+    first = ma.fields.String(data_key="from", attribute="from", required=True)
+    last = ma.fields.String(data_key="to", attribute="to", required=True)
+    kind = ma.fields.String(allow_none=True, required=True)
+    months = ma.fields.List(ma.fields.Nested(MonthFiguresSchema), required=True)
     suppressed = ma.fields.List(
         ma.fields.String(),
         metadata={
             "description": "Withheld figures as `YYYY-MM.cell.metric`.",
             "example": ["2026-04.pickup.requests_posted"],
         },
+        required=True,
     )
-    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    suppression = ma.fields.String(metadata={"description": "The suppression rule in words."})
+    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
+    suppression = ma.fields.String(
+        metadata={"description": "The suppression rule in words."}, required=True
+    )

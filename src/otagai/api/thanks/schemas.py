@@ -28,27 +28,29 @@ class ThankYouCreateSchema(StrictSchema):
 
 
 class CardPaymentSchema(ma.Schema):
-    payment_intent_id = ma.fields.String(metadata={"example": "pi_3QabcDEF"})
+    payment_intent_id = ma.fields.String(metadata={"example": "pi_3QabcDEF"}, required=True)
     client_secret = ma.fields.String(
-        metadata={"description": "For Stripe's payment sheet in the app; keep it private."}
+        metadata={"description": "For Stripe's payment sheet in the app; keep it private."},
+        required=True,
     )
 
 
 class ThankYouSchema(ma.Schema):
-    id = ma.fields.UUID()
-    match_id = ma.fields.UUID()
-    amount_jpy = ma.fields.Integer()
-    method = ma.fields.String(metadata={"enum": list(METHODS)})
+    id = ma.fields.UUID(required=True)
+    match_id = ma.fields.UUID(required=True)
+    amount_jpy = ma.fields.Integer(required=True)
+    method = ma.fields.String(metadata={"enum": list(METHODS)}, required=True)
     status = ma.fields.String(
         metadata={
             "enum": list(STATUSES),
             "description": "cash: recorded → acknowledged (by the supporter); "
             "card: pending_payment → paid | failed.",
-        }
+        },
+        required=True,
     )
-    created_at = ma.fields.AwareDateTime()
-    acknowledged_at = ma.fields.AwareDateTime(allow_none=True)
-    paid_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    acknowledged_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    paid_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     payment = ma.fields.Nested(
         CardPaymentSchema,
         allow_none=True,
@@ -56,6 +58,7 @@ class ThankYouSchema(ma.Schema):
             "description": "Card only, and only in the answer to the requester who records "
             "or pays: the PaymentIntent to pay."
         },
+        required=True,
     )
     recommended_thank_you = ma.fields.Nested(
         RecommendedThankYouSchema,
@@ -64,4 +67,5 @@ class ThankYouSchema(ma.Schema):
             "description": "The recommended range for the match's request: 500–700 JPY "
             "per started hour for pickup and babysitting; null for lending."
         },
+        required=True,
     )

@@ -23,10 +23,13 @@ class ConnectionCodeSchema(ma.Schema):
             "example": "K7QM2X",
             "description": "Six characters without 0/O or 1/I/L; show it (as a QR) to "
             "the person I meet. Single use.",
-        }
+        },
+        required=True,
     )
-    expires_at = ma.fields.AwareDateTime(metadata={"description": "Ten minutes from now."})
-    event_id = ma.fields.UUID(allow_none=True)
+    expires_at = ma.fields.AwareDateTime(
+        metadata={"description": "Ten minutes from now."}, required=True
+    )
+    event_id = ma.fields.UUID(allow_none=True, required=True)
 
 
 class ConnectionCreateSchema(StrictSchema):
@@ -41,17 +44,21 @@ class ConnectionCreateSchema(StrictSchema):
 
 
 class NewConnectionSchema(ma.Schema):
-    user = ma.fields.Nested(PersonSchema, metadata={"description": "The code's owner."})
-    connected_at = ma.fields.AwareDateTime()
-    event_id = ma.fields.UUID(allow_none=True)
+    user = ma.fields.Nested(
+        PersonSchema, metadata={"description": "The code's owner."}, required=True
+    )
+    connected_at = ma.fields.AwareDateTime(required=True)
+    event_id = ma.fields.UUID(allow_none=True, required=True)
 
 
 class ConnectionSchema(ma.Schema):
-    user_id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-    connected_at = ma.fields.AwareDateTime()
+    user_id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
+    connected_at = ma.fields.AwareDateTime(required=True)
     event_id = ma.fields.UUID(
-        allow_none=True, metadata={"description": "Set when we connected at an event."}
+        allow_none=True,
+        metadata={"description": "Set when we connected at an event."},
+        required=True,
     )
 
 
@@ -60,6 +67,6 @@ class BlockCreateSchema(StrictSchema):
 
 
 class BlockSchema(ma.Schema):
-    user_id = ma.fields.UUID()
-    display_name = ma.fields.String(allow_none=True)
-    blocked_at = ma.fields.AwareDateTime()
+    user_id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(allow_none=True, required=True)
+    blocked_at = ma.fields.AwareDateTime(required=True)

@@ -10,6 +10,12 @@ from datetime import UTC, date, datetime, time
 from otagai.domain.clock import TOKYO
 
 _PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The months statistics can be asked about. Far outside them, the Tokyo midnight of the
+# 1st is no datetime at all (year 1 in Tokyo is year 0 in UTC): an OverflowError, a 500.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+# The same rule as a JSON Schema pattern, for the spec.
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True, order=True)
@@ -19,11 +25,18 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """``YYYY-MM``; ValueError otherwise."""
+        """``YYYY-MM`` from EARLIEST_YEAR to LATEST_YEAR; ValueError otherwise."""
         found = _PATTERN.match(text)
         if not found:
             raise ValueError(f"not a month (YYYY-MM): {text!r}")
-        return cls(int(found[1]), int(found[2]))
+        month = cls(int(found[1]), int(found[2]))
+        if not month.in_range():
+            raise ValueError(f"not a month from {EARLIEST_YEAR} to {LATEST_YEAR}: {text!r}")
+        return month
+
+    def in_range(self) -> bool:
+        """From January EARLIEST_YEAR to December LATEST_YEAR."""
+        return EARLIEST_YEAR <= self.year <= LATEST_YEAR
 
     @classmethod
     def of(cls, moment: datetime) -> Month:

@@ -14,7 +14,7 @@ from otagai.domain.communities.models import Municipality
 from otagai.domain.requests.models import KINDS
 from otagai.domain.statistics import metrics
 from otagai.domain.statistics.definitions import DEFINITIONS, SUPPRESSION, pick
-from otagai.domain.statistics.months import Month, months_between
+from otagai.domain.statistics.months import EARLIEST_YEAR, LATEST_YEAR, Month, months_between
 from otagai.domain.statistics.suppression import TOTAL, suppress
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
@@ -68,6 +68,14 @@ SUMMED = (
 
 
 def check_range(first: Month, last: Month) -> None:
+    # Callers other than the API's schema (the dashboard's default range) may build months
+    # outside the calendar the statistics know.
+    for name, month in (("from", first), ("to", last)):
+        if not month.in_range():
+            raise RuleViolation(
+                "validation_failed",
+                errors={name: [f"Must be a month from {EARLIEST_YEAR}-01 to {LATEST_YEAR}-12."]},
+            )
     if last < first:
         raise RuleViolation("validation_failed", errors={"to": ["Must not be before from."]})
     if first.months_until(last) > MAX_MONTHS:
