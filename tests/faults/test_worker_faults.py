@@ -11,24 +11,20 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from otagai.domain import outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.notifications.models import Notification
 from otagai.domain.outbox import OutboxEvent
-from otagai.domain.people.models import Device
 from tests import fcm_local
 from tests.conftest import ROOT
 from tests.faults.conftest import Held, application_name, terminate, until_waiting
 from tests.fcm_local import LocalFcm
-from tests.races.world import arrange, make_community
+from tests.notification_world import offer_events, parents_with_offers
 from tests.scale.processes import BIN, app_environment
 
 pytestmark = pytest.mark.slow
@@ -51,36 +47,6 @@ def engine(database: str) -> Iterator[Engine]:
     engine = create_engine(database)
     yield engine
     engine.dispose()
-
-
-def _parents_with_offers(engine: Engine) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
-    """PEOPLE parents with a device and no quiet hours, each with an open request and a
-    pending offer on it: {parent: (request, offer)}."""
-    world = arrange(engine, make_community(engine), parents=PEOPLE, supporters=1)
-    with Session(engine) as s:
-        for user in world.parents:
-            s.add(Device(token=f"faults-{user.id}", user_id=user.id, platform="android"))
-            s.add(NotificationSettings(user_id=user.id, quiet_hours_enabled=False,
-                                       quiet_start=clock(22), quiet_end=clock(7)))  # fmt: skip
-        s.commit()
-    [supporter] = world.supporters
-    return {
-        parent.id: (request_id, world.offers[(request_id, supporter.id)])
-        for parent, request_id in zip(world.parents, world.requests, strict=True)
-    }
-
-
-def _wave(engine: Engine, offers: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> list[str]:
-    """An "offer on your request" event per parent, committed at once; their ids."""
-    ids = []
-    with Session(engine) as s, s.begin():
-        for parent_id, (request_id, offer_id) in offers.items():
-            event_id = uuid.uuid4()
-            payload = {"offer_id": str(offer_id), "request_id": str(request_id)}
-            s.add(OutboxEvent(id=event_id, kind=outbox.OFFER_CREATED, payload=payload,
-                              recipients=[parent_id]))  # fmt: skip
-            ids.append(str(event_id))
-    return ids
 
 
 def _states(engine: Engine, events: list[str]) -> dict[str, int]:
@@ -120,7 +86,7 @@ def _log(path: Path) -> list[dict[str, Any]]:
 def test_worker_survives_terminated_backends_keeps_delivering_and_stops_on_sigterm(
     database, engine, fcm, tmp_path
 ):
-    offers = _parents_with_offers(engine)
+    offers = parents_with_offers(engine, PEOPLE, "faults")
     direct = create_engine(database, isolation_level="AUTOCOMMIT")
     app_name = application_name()
     heartbeat, log = tmp_path / "worker.alive", tmp_path / "worker.log"
@@ -156,14 +122,14 @@ def test_worker_survives_terminated_backends_keeps_delivering_and_stops_on_sigte
         assert worker.poll() is None, log.read_text()[-3000:]
 
         # Still delivering, every push of a wave.
-        first = _wave(engine, offers)
+        first = offer_events(engine, offers)
         _wait(lambda: _states(engine, first)["sent"] == PEOPLE, "the first wave sent")
         touched = heartbeat.stat().st_mtime
         assert time.time() - touched < 2.0
         _wait(lambda: heartbeat.stat().st_mtime > touched, "the heartbeat moving on", 5)
 
         # SIGTERM while a batch is out at FCM: that round finishes, then the process ends.
-        second = _wave(engine, offers)
+        second = offer_events(engine, offers)
         _wait(lambda: _states(engine, second)["claimed"] > 0, "a batch claimed")
         worker.send_signal(signal.SIGTERM)
         stopped_at = time.monotonic()

@@ -14,23 +14,19 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from otagai.domain import outbox
-from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.notifications.models import Notification
 from otagai.domain.outbox import OutboxEvent
-from otagai.domain.people.models import Device
 from tests import fcm_local
 from tests.conftest import ROOT
 from tests.fcm_local import LocalFcm
-from tests.races.world import arrange, make_community
+from tests.notification_world import offer_events, parents_with_offers
 from tests.scale.processes import BIN, app_environment, stop_all
 
 pytestmark = pytest.mark.slow
@@ -52,33 +48,6 @@ def engine(database: str) -> Iterator[Engine]:
     engine = create_engine(database)
     yield engine
     engine.dispose()
-
-
-def _parents_with_offers(engine: Engine) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
-    """PEOPLE parents with a device each and no quiet hours (everything due at once), each
-    with an open request and a pending offer on it: {parent: (request, offer)}."""
-    world = arrange(engine, make_community(engine), parents=PEOPLE, supporters=1)
-    with Session(engine) as s:
-        for user in world.parents:
-            s.add(Device(token=f"scale-{user.id}", user_id=user.id, platform="android"))
-            s.add(NotificationSettings(user_id=user.id, quiet_hours_enabled=False,
-                                       quiet_start=clock(22), quiet_end=clock(7)))  # fmt: skip
-        s.commit()
-    [supporter] = world.supporters
-    return {
-        parent.id: (request_id, world.offers[(request_id, supporter.id)])
-        for parent, request_id in zip(world.parents, world.requests, strict=True)
-    }
-
-
-def _offer_events(engine: Engine, offers: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """ "A new offer on your request" for each parent, committed at once: PEOPLE outbox
-    events, as making an offer writes them (domain/sharing/offers.py)."""
-    with Session(engine) as s, s.begin():
-        for parent_id, (request_id, offer_id) in offers.items():
-            payload = {"offer_id": str(offer_id), "request_id": str(request_id)}
-            s.add(OutboxEvent(id=uuid.uuid4(), kind=outbox.OFFER_CREATED, payload=payload,
-                              recipients=[parent_id]))  # fmt: skip
 
 
 def _start_worker(database: str, fcm: LocalFcm, log: Path) -> subprocess.Popen[bytes]:
@@ -119,7 +88,7 @@ def _undelivered(engine: Engine, people: list[uuid.UUID]) -> tuple[int, int]:
 
 
 def test_two_worker_processes_send_every_push_exactly_once(database, engine, fcm, tmp_path):
-    offers = _parents_with_offers(engine)
+    offers = parents_with_offers(engine, PEOPLE, "scale")
     people = list(offers)
     logs = [tmp_path / "worker-0.log", tmp_path / "worker-1.log"]
     workers = [_start_worker(database, fcm, log) for log in logs]
@@ -127,7 +96,7 @@ def test_two_worker_processes_send_every_push_exactly_once(database, engine, fcm
         # Both in their loop (they say where they send) before there is anything to do.
         _wait(lambda: all("FCM: sending" in log.read_text() for log in logs), "workers up")
         assert all(w.poll() is None for w in workers), [log.read_text() for log in logs]
-        _offer_events(engine, offers)
+        offer_events(engine, offers)
         _wait(lambda: _undelivered(engine, people) == (0, 0), "every push sent")
         time.sleep(0.5)  # a round still going would show up as a second send below
     finally:

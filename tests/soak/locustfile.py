@@ -287,35 +287,23 @@ class Family(HttpUser):
 
     @task(1)
     def cancel_request(self) -> None:
-        if not OPEN:
-            return
-        request_id = random.choice(list(OPEN))
-        entry = OPEN.pop(request_id, None)
-        if entry is None:
-            return
-        self.call(
-            "POST",
-            f"/v1/share-requests/{request_id}/cancel",
-            entry["by"],
-            "POST /v1/share-requests/{id}/cancel",
-            json={"reason": "予定が変わりました"},
-        )
+        self._cancel(OPEN, "/v1/share-requests/{id}/cancel", "予定が変わりました")
 
     @task(1)
     def cancel_match(self) -> None:
-        if not MATCHES or random.random() < 0.6:
+        if random.random() < 0.4:
+            self._cancel(MATCHES, "/v1/matches/{id}/cancel", "子どもが熱を出しました")
+
+    def _cancel(self, registry: dict[str, dict[str, Any]], path: str, reason: str) -> None:
+        """The requester cancels one of ``registry``'s (taken out of it: nobody else acts
+        on it afterwards)."""
+        if not registry:
             return
-        match_id = random.choice(list(MATCHES))
-        entry = MATCHES.pop(match_id, None)
-        if entry is None:
-            return
-        self.call(
-            "POST",
-            f"/v1/matches/{match_id}/cancel",
-            entry["by"],
-            "POST /v1/matches/{id}/cancel",
-            json={"reason": "子どもが熱を出しました"},
-        )
+        key = random.choice(list(registry))
+        entry = registry.pop(key, None)
+        if entry is not None:
+            url = path.replace("{id}", key)
+            self.call("POST", url, entry["by"], f"POST {path}", json={"reason": reason})
 
     @task(3)
     def complete_and_thank(self) -> None:

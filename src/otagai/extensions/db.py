@@ -317,6 +317,14 @@ def retrying_safe_read(call: Callable[[], Any]) -> Any:
     return call()
 
 
+def _undo(error: BaseException) -> None:
+    """Roll the request's work back; after a database fault, also drop the connection."""
+    if database_unavailable(error):
+        recover(error)
+    else:
+        session.rollback()
+
+
 def transactional(view: F) -> F:
     """The one commit point of a request: commit when the view returns, roll back when
     it raises. Services only ``flush()``."""
@@ -326,20 +334,14 @@ def transactional(view: F) -> F:
         try:
             result = view(*args, **kwargs)
         except BaseException as error:
-            if database_unavailable(error):
-                recover(error)
-            else:
-                session.rollback()
+            _undo(error)
             raise
         try:
             session.commit()
         except BaseException as error:
             # The commit's outcome is unknown when the connection died during it: the
             # client gets 503 and retries with its Idempotency-Key.
-            if database_unavailable(error):
-                recover(error)
-            else:
-                session.rollback()
+            _undo(error)
             raise
         return result
 
