@@ -125,6 +125,22 @@ class Api(flask_smorest.Api):
         response = {"description": "Error (problem+json)", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        response = {
+            "description": (
+                "`database_unavailable`: the database was briefly out of reach (a lost "
+                "connection, a failover, a timeout). Try again after `Retry-After` seconds; "
+                "a write with the same `Idempotency-Key`, as it may have been applied."
+            ),
+            "schema": self.ERROR_SCHEMA,
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        }
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response(DATABASE_UNAVAILABLE, response, lazy=True)
 
 
 # apispec writes a nullable nested object, in OpenAPI 3.0, as ``anyOf: [{$ref}, {type:
@@ -153,19 +169,37 @@ def make_marshmallow_plugin() -> MarshmallowPlugin:
     return _MarshmallowPlugin(schema_name_resolver=_schema_name_resolver)
 
 
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+
+
 class Blueprint(flask_smorest.Blueprint):
     """Views need a verified Firebase ID token unless ``public=True``; the requirement and
     its 401 answer are documented on every operation."""
 
-    def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, public: bool = False, rate_limited: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.public = public
+        # False: exempt from the rate limits' ceiling (limits.UNLIMITED_PATHS), so no 429.
+        self.rate_limited = rate_limited
         if not public:
             self.before_request(auth.authenticate_request)
         self._prepare_doc_cbks.append(self._prepare_auth_doc)
         self._prepare_doc_cbks.append(add_idempotency_doc)
 
     def _prepare_auth_doc(self, doc: dict[str, Any], doc_info: Any, **_: Any) -> dict[str, Any]:
+        # Any operation may meet a database fault (extensions/db.py); one that documents
+        # a 503 of its own (card payments unconfigured, /readyz) says so there.
+        # So may the ceiling of rate limits (extensions/limits.py) answer 429; operations
+        # with a budget of their own document it there.
+        responses = doc.setdefault("responses", {})
+        documented = [(503, DATABASE_UNAVAILABLE)]
+        if self.rate_limited:
+            documented.append((429, "TOO_MANY_REQUESTS"))
+        for status, name in documented:
+            if status not in responses and str(status) not in responses:  # ints: alt_response
+                responses[str(status)] = name
         if self.public:
             doc["security"] = []
         else:

@@ -11,7 +11,7 @@ from otagai.errors import ServiceUnavailable
 from otagai.extensions.api import Blueprint
 from otagai.extensions.db import session
 
-blp = Blueprint("system", __name__, public=True, description="Health checks")
+blp = Blueprint("system", __name__, public=True, rate_limited=False, description="Health checks")
 
 
 class HealthSchema(ma.Schema):
