@@ -267,3 +267,26 @@ def auth_emulator() -> Iterator[Any]:
         pytest.skip(f"no Firebase Auth emulator: {exc}")
     with firebase_local.auth_emulator(tools, os.environ["FIREBASE_PROJECT_ID"]) as emulator:
         yield emulator
+
+
+@pytest.fixture
+def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[Any]:
+    """The app as production runs it (no emulator, no service account), on the test
+    database: what the CLI commands that need real Firebase do there."""
+    import firebase_admin
+
+    from otagai.extensions import auth
+
+    # `app` first: the session's emulator app must exist before the variable goes away.
+    monkeypatch.delenv(auth.EMULATOR_ENV)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    settings = Settings.from_env(
+        database_url=database_url,
+        env="production",
+        dashboard_link_secret="d" * 32,
+        firebase_project_id="otagai-prod-test",
+    )
+    production = create_app(settings)
+    yield production
+    firebase_admin.delete_app(production.extensions[auth.EXTENSION_KEY].firebase_app)
+    production.extensions[EXTENSION_KEY].engine.dispose()

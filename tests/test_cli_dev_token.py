@@ -6,16 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import firebase_admin
-import pytest
 from flask.cli import FlaskGroup
 
-from otagai import create_app
-from otagai.config import Settings
-from otagai.extensions import auth, db
 from tests.helpers import assert_problem
 
 
@@ -36,23 +30,6 @@ def run_dev_token(app: Any, *args: str) -> Any:
         create_app=lambda: app, add_default_commands=False, load_dotenv=False
     )
     return app.test_cli_runner().invoke(flask_command, ["dev-token", *args])
-
-
-@pytest.fixture
-def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[Any]:
-    # `app` first: the session's emulator app must exist before the variable goes away.
-    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST")
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    settings = Settings.from_env(
-        database_url=database_url,
-        env="production",
-        dashboard_link_secret="d" * 32,
-        firebase_project_id="otagai-prod-test",
-    )
-    production = create_app(settings)
-    yield production
-    firebase_admin.delete_app(production.extensions[auth.EXTENSION_KEY].firebase_app)
-    production.extensions[db.EXTENSION_KEY].engine.dispose()
 
 
 def test_dev_token_with_operator_prints_emulator_token_with_claims(app, settings):

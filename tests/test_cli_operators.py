@@ -188,23 +188,6 @@ def test_grant_of_unknown_user_fails_and_logs_nothing(api, emulator_app, db, who
     assert audit_count(db, "operator.grant") == 0
 
 
-@pytest.fixture
-def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[Any]:
-    # `app` first: the session's emulator app must exist before the variable goes away.
-    monkeypatch.delenv(auth.EMULATOR_ENV)
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    settings = Settings.from_env(
-        database_url=database_url,
-        env="production",
-        dashboard_link_secret="d" * 32,
-        firebase_project_id="otagai-prod-test",
-    )
-    production = create_app(settings)
-    yield production
-    firebase_admin.delete_app(production.extensions[auth.EXTENSION_KEY].firebase_app)
-    production.extensions[db.EXTENSION_KEY].engine.dispose()
-
-
 @pytest.mark.parametrize("args", [("grant", "someone@example.com"), ("list",)])
 def test_operators_without_service_account_refuse(production_app, args):
     result = run(production_app, *args)
