@@ -79,6 +79,8 @@ serve: install
 	$(BIN)/alembic upgrade head; \
 	exec $(BIN)/gunicorn -c gunicorn.conf.py 'otagai.wsgi:app'
 
+# The Node tools (tools/node: the Auth emulator, openapi-typescript, tsc) install in the
+# background while lint and mypy run, after the apt steps (one dpkg at a time).
 # The browser tests (tests/browser/) use the Chromium this finds or installs; without one
 # they skip with the reason, except under CI=true, where a missing browser fails the run.
 # The same for PgBouncer and tests/scale/ (see scale-check).
@@ -89,9 +91,11 @@ test: install
 	elif [[ $${CI:-} == true ]]; then echo "CI=true needs Chromium for the browser tests" >&2; exit 1; fi; \
 	if pgbouncer=$$(scripts/ensure-pgbouncer.sh); then export PGBOUNCER="$$pgbouncer"; \
 	elif [[ $${CI:-} == true ]]; then echo "CI=true needs PgBouncer for tests/scale/" >&2; exit 1; fi; \
+	scripts/ensure-node-tools.sh >/dev/null & node_tools=$$!; \
 	$(BIN)/ruff check src tests migrations gunicorn.conf.py; \
 	$(BIN)/ruff format --check src tests migrations gunicorn.conf.py; \
 	$(BIN)/mypy; \
+	wait $$node_tools || echo "Node tools not installed (see above): their tests say why" >&2; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # "Past one machine", for real (tests/scale/, ~30-40 s; also part of `make test`): the app

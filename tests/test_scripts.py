@@ -268,9 +268,11 @@ def test_make_test_ensures_postgres_lints_type_checks_then_runs_pytest():
     _in_order(
         out,
         "scripts/ensure-postgres.sh",
+        "scripts/ensure-node-tools.sh >/dev/null &",
         "ruff check",
         "ruff format --check",
         "mypy",
+        "wait $node_tools",
         "pytest",
     )
     assert 'DATABASE_URL="$url"' in out
