@@ -253,19 +253,27 @@ def fcm_api(fcm_server: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def auth_emulator() -> Iterator[Any]:
-    """The real Firebase Auth emulator on free ports (tests/firebase_local.py), for the
-    session. Skips with the reason where firebase-tools cannot be installed, except under
-    CI=true, which must have it."""
+def node_tools() -> Path:
+    """tools/node, installed by the project's bootstrap (scripts/ensure-node-tools.sh).
+    Skips with the reason where it cannot be installed, except under CI=true, which must
+    have it."""
     from tests import firebase_local
 
     try:
-        tools = firebase_local.node_tools()
+        return firebase_local.node_tools()
     except firebase_local.EmulatorUnavailable as exc:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true needs the Firebase Auth emulator: {exc}")
-        pytest.skip(f"no Firebase Auth emulator: {exc}")
-    with firebase_local.auth_emulator(tools, os.environ["FIREBASE_PROJECT_ID"]) as emulator:
+            pytest.fail(f"CI=true needs the Node tools (scripts/ensure-node-tools.sh): {exc}")
+        pytest.skip(reason=f"no Node tools (scripts/ensure-node-tools.sh): {exc}")
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(node_tools: Path) -> Iterator[Any]:
+    """The real Firebase Auth emulator on free ports (tests/firebase_local.py), for the
+    session."""
+    from tests import firebase_local
+
+    with firebase_local.auth_emulator(node_tools, os.environ["FIREBASE_PROJECT_ID"]) as emulator:
         yield emulator
 
 

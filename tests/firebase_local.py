@@ -44,13 +44,19 @@ def free_port() -> int:
 
 
 def node_tools() -> Path:
-    """tools/node with firebase-tools installed, or EmulatorUnavailable with the reason."""
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "ensure-node-tools.sh")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """tools/node with its tools installed (scripts/ensure-node-tools.sh: firebase-tools,
+    openapi-typescript, tsc; Node and npm from apt when missing), or EmulatorUnavailable
+    with the reason."""
+    try:
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "ensure-node-tools.sh")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise EmulatorUnavailable("scripts/ensure-node-tools.sh took over 600 s") from exc
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or ["scripts/ensure-node-tools.sh failed"]
         raise EmulatorUnavailable(lines[-1])

@@ -196,13 +196,7 @@ def _answers(host: str) -> bool:
         return False
 
 
-def test_start_auth_emulator_serves_sign_ups_until_its_group_is_stopped():
-    try:
-        firebase_local.node_tools()
-    except firebase_local.EmulatorUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true needs the Firebase Auth emulator: {exc}")
-        pytest.skip(f"no Firebase Auth emulator: {exc}")
+def test_start_auth_emulator_serves_sign_ups_until_its_group_is_stopped(node_tools):
     host = f"127.0.0.1:{firebase_local.free_port()}"
     started = _run([str(START_EMULATOR)], timeout=180, FIREBASE_AUTH_EMULATOR_HOST=host)
     assert started.returncode == 0, started.stderr

@@ -3,12 +3,12 @@ api_spec/openapi.json with openapi-typescript, and tests/typescript/client.ts, w
 the fields the app relies on as always there, type-checked with ``tsc --strict``.
 
 The tools come from the project's bootstrap (scripts/ensure-node-tools.sh, npm ci in
-tools/node). Without npm the test skips with the reason, except under CI=true."""
+tools/node; the node_tools fixture of tests/conftest.py): where they cannot be installed the
+tests skip with the reason, except under CI=true."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,28 +22,6 @@ pytestmark = pytest.mark.slow
 
 SPEC = ROOT / "api_spec" / "openapi.json"
 CLIENT = ROOT / "tests" / "typescript" / "client.ts"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the Node tools: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def node_tools() -> Path:
-    if shutil.which("npm") is None:
-        _unavailable("npm is missing (scripts/ensure-node-tools.sh installs nodejs and npm)")
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "ensure-node-tools.sh")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        _unavailable(f"scripts/ensure-node-tools.sh failed: {done.stderr[-2000:]}")
-    return Path(done.stdout.strip())
 
 
 def _type_check(tools: Path, spec: dict[str, Any], where: Path) -> subprocess.CompletedProcess[str]:
