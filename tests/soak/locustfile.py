@@ -99,6 +99,15 @@ class Family(HttpUser):
                 answer.success()
             return answer
 
+    def _retry(self, path: str, name: str, person: dict[str, Any], body: dict[str, Any],
+               key: dict[str, str], created: str, counter: str) -> None:  # fmt: skip
+        """A flaky phone: the answer of a POST that created ``created`` was lost, and the
+        app sends the same call with the same Idempotency-Key; it must replay the first."""
+        again = self.call("POST", path, person, f"{name} (retry)", json=body, headers=dict(key))
+        CHECKS[counter] += 1
+        if again.status_code != 201 or again.json().get("id") != created:
+            _problem(f"retried {name} {key} answered {again.status_code} {again.text[:100]}")
+
     # -- posting ------------------------------------------------------------------------
 
     def _request_body(self, person: dict[str, Any]) -> dict[str, Any]:
@@ -149,18 +158,8 @@ class Family(HttpUser):
         starts_at = datetime.fromisoformat(body["starts_at"])
         OPEN[request_id] = {"by": person, "offers": set(), "starts_at": starts_at}
         if random.random() < 0.25:
-            # A flaky phone: the answer was lost, the app sends the same call again.
-            again = self.call(
-                "POST",
-                "/v1/share-requests",
-                person,
-                "POST /v1/share-requests (retry)",
-                json=body,
-                headers=dict(key),
-            )
-            CHECKS["post_retries"] += 1
-            if again.status_code != 201 or again.json().get("id") != request_id:
-                _problem(f"retried post {key} answered {again.status_code} {again.text[:100]}")
+            self._retry("/v1/share-requests", "POST /v1/share-requests", person, body, key,
+                        request_id, "post_retries")  # fmt: skip
 
     # -- supporters ---------------------------------------------------------------------
 
@@ -204,17 +203,8 @@ class Family(HttpUser):
             if entry is not None:
                 entry["offers"].add(offer.json()["id"])
             if random.random() < 0.2:
-                again = self.call(
-                    "POST",
-                    path,
-                    person,
-                    "POST /v1/share-requests/{id}/offers (retry)",
-                    json=body,
-                    headers=dict(key),
-                )
-                CHECKS["offer_retries"] += 1
-                if again.status_code != 201 or again.json().get("id") != offer.json()["id"]:
-                    _problem(f"retried offer answered {again.status_code} {again.text[:100]}")
+                self._retry(path, "POST /v1/share-requests/{id}/offers", person, body, key,
+                            offer.json()["id"], "offer_retries")  # fmt: skip
 
     # -- requesters ---------------------------------------------------------------------
 
@@ -326,17 +316,8 @@ class Family(HttpUser):
             "POST", path, person, "POST /v1/matches/{id}/thank-yous", json=body, headers=dict(key)
         )
         if thanks.status_code == 201 and random.random() < 0.3:
-            again = self.call(
-                "POST",
-                path,
-                person,
-                "POST /v1/matches/{id}/thank-yous (retry)",
-                json=body,
-                headers=dict(key),
-            )
-            CHECKS["thank_you_retries"] += 1
-            if again.status_code != 201 or again.json().get("id") != thanks.json()["id"]:
-                _problem(f"retried thank-you answered {again.status_code} {again.text[:100]}")
+            self._retry(path, "POST /v1/matches/{id}/thank-yous", person, body, key,
+                        thanks.json()["id"], "thank_you_retries")  # fmt: skip
 
     @task(2)
     def read_mine(self) -> None:
