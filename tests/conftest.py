@@ -31,6 +31,7 @@ from otagai import create_app
 from otagai.config import Settings, normalize_database_url
 from otagai.extensions.db import EXTENSION_KEY
 from tests import factories, stripe_local
+from tests.clock import clock  # noqa: F401  (a fixture for every test)
 from tests.helpers import ApiClient
 from tests.stripe_local import LocalStripe
 

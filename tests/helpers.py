@@ -21,7 +21,14 @@ class ApiClient:
     def __init__(self, client: Any, uid: str, project_id: str, **claims: Any) -> None:
         self.client = client
         self.uid = uid
-        self.token = mint_emulator_token(uid, project_id, **claims)
+        self.project_id = project_id
+        self.claims = claims
+
+    @property
+    def token(self) -> str:
+        # Minted afresh for every call, so a test that moves the clock (the ``clock``
+        # fixture) hours ahead still signs in with a token issued "now".
+        return mint_emulator_token(self.uid, self.project_id, **self.claims)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}

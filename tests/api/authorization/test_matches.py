@@ -63,6 +63,13 @@ ROWS = [
         **dict.fromkeys(PARTIES, 200),
     ),
     row(
+        "GET",
+        "/v1/matches/{match_id}/timeline",
+        lambda w: Req(f"/v1/matches/{w.match}/timeline"),
+        signed_in=404,
+        **dict.fromkeys(PARTIES, 200),
+    ),
+    row(
         "POST",
         "/v1/matches/{match_id}/complete",
         lambda w: Req(f"/v1/matches/{w.match}/complete"),

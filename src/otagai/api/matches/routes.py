@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from otagai.api.matches.schemas import MatchCancelSchema, MatchSchema
-from otagai.domain.matches import lifecycle
+from otagai.api.matches.schemas import MatchCancelSchema, MatchSchema, TimelineSchema
+from otagai.domain.matches import lifecycle, timeline
 from otagai.domain.matches import services as matches
 from otagai.domain.matches.views import match_view
 from otagai.extensions.api import Blueprint, Resource
@@ -69,3 +69,20 @@ class MatchCancelViews(Resource):
         """
         match = lifecycle.cancel_match(current_actor(), match_id, reason=data["reason"])
         return match_view(match)
+
+
+@blp.route("/matches/<uuid:match_id>/timeline")
+class MatchTimelineViews(Resource):
+    @blp.response(200, TimelineSchema)
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    def get(self, match_id: uuid.UUID) -> dict[str, Any]:
+        """Everything that happened to a match, in order
+
+        Both parties (and the requester's household) see the same timeline: the match
+        confirmed, the pickup pass opened at the nursery, each check-in, each step of a
+        late escalation, the activity report, a no-show, the match's end. Times are the
+        server's.
+        """
+        match = matches.get_match(current_actor(), match_id)
+        return {"match_id": match.id, "items": timeline.timeline_view(match)}

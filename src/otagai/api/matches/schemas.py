@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from otagai.api.common import PersonSchema, StrictSchema, reason_field
 from otagai.domain.insurance.coverage import REASONS
+from otagai.domain.matches import timeline
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED
 
 
@@ -82,3 +83,29 @@ class MatchSchema(ma.Schema):
     completed_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     cancelled_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     cancel_reason = ma.fields.String(allow_none=True, required=True)
+
+
+class TimelineEntrySchema(ma.Schema):
+    """One thing that happened to the match, at the server's time."""
+
+    type = ma.fields.String(metadata={"enum": list(timeline.TYPES)}, required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    actor = ma.fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "Who did it; null for the system (a job, the nursery)."},
+    )
+    data = ma.fields.Dict(
+        keys=ma.fields.String(),
+        required=True,
+        metadata={
+            "description": "Codes and ids only, by type: a late escalation's `missing`, "
+            "`step` and `notified`; a no-show's `absent`."
+        },
+    )
+
+
+class TimelineSchema(ma.Schema):
+    match_id = ma.fields.UUID(required=True)
+    items = ma.fields.List(ma.fields.Nested(TimelineEntrySchema), required=True)

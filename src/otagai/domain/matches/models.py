@@ -83,3 +83,23 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
             insured=bool(insurance.get("covered")),
             supporter_municipality_code=offer.municipality_code,
         )
+
+
+class MatchEvent(UUIDPrimaryKey, Base):
+    """One line of a match's timeline (``timeline.py``): a check-in, a pass opened at the
+    nursery, a step of the late escalation, a report, a no-show. ``at`` is the server's
+    time (``clock.now``), never the client's. ``data`` holds codes and ids only (a
+    check-in's type, an escalation's step), never free text about the children.
+
+    ``dedupe_key`` makes an event idempotent where it must happen at most once (a
+    check-in type, an escalation step): a second writer records nothing."""
+
+    __tablename__ = "match_events"
+    __table_args__ = (Index("ix_match_events_match_at", "match_id", "at"),)
+
+    match_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
