@@ -137,7 +137,7 @@ def get_pass(
 def open_pass(token: str, *, secret: str, now: datetime | None = None) -> dict[str, Any]:
     """What nursery staff see at ``/pass/{token}``, and the opening in the timeline
     (valid or not). Only while the pass is valid: the supporter's and the requester's
-    display names, the children's nicknames, the window and the code; otherwise the
+    display names, the children's nicknames, the time of the pickup and the code; otherwise the
     status alone. A token that does not verify is 404 ``pass_not_found``."""
     at = clock.now(now)
     match_id = verify_token(token, secret=secret)
@@ -157,15 +157,14 @@ def open_pass(token: str, *, secret: str, now: datetime | None = None) -> dict[s
         .where(ShareRequestChild.request_id == match.request_id, Child.deleted_at.is_(None))
         .order_by(Child.birth_date, Child.id)
     )
-    valid_from, valid_until = window(match)
     supporter, requester = people.get(match.supporter_id), people.get(match.requester_id)
     return {
         "status": status,
         "supporter_name": supporter.display_name if supporter else None,
         "requester_name": requester.display_name if requester else None,
         "children": [n for n in nicknames if n],
-        "valid_from": valid_from,
-        "valid_until": valid_until,
+        "starts_at": match.starts_at,
+        "ends_at": match.ends_at,
         "code": pass_code(match.id, secret=secret),
     }
 
