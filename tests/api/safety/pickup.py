@@ -8,7 +8,15 @@ import datetime as dt
 from types import SimpleNamespace
 
 from otagai.domain.clock import TOKYO
-from tests.factories import ChildFactory, UserFactory, match_world
+from tests.factories import (
+    CertificationFactory,
+    ChildFactory,
+    CommunityMemberFactory,
+    ShareRequestFactory,
+    UserFactory,
+    add_match,
+    match_world,
+)
 
 
 def pickup_world(**kwargs: object) -> SimpleNamespace:
@@ -26,3 +34,30 @@ def pickup_world(**kwargs: object) -> SimpleNamespace:
 def other_child(world: SimpleNamespace) -> object:
     """A child of the household who is not part of the request."""
     return ChildFactory(household=world.parent.household, nickname="ひみつ")
+
+
+def another_pickup(world: SimpleNamespace) -> SimpleNamespace:
+    """Another family's pickup at the same time in the same community, with its own
+    supporter: match B beside ``world``'s match A."""
+    parent = UserFactory()
+    CommunityMemberFactory(community=world.community, user=parent)
+    child = ChildFactory(household=parent.household)
+    supporter = UserFactory()
+    CertificationFactory(community=world.community, user=supporter)
+    request = ShareRequestFactory(
+        requester=parent,
+        community=world.community,
+        children=[child],
+        starts_at=world.start,
+        ends_at=world.end,
+    )
+    match = add_match(request, supporter)
+    return SimpleNamespace(
+        parent=parent,
+        children=[child],
+        supporter=supporter,
+        request=request,
+        match=match,
+        start=world.start,
+        end=world.end,
+    )

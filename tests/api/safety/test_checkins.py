@@ -26,9 +26,11 @@ def _checkin(client_as, who, match, type, **body):
 
 
 def _code(client_as, world):
-    return client_as(world.parent).get(f"/v1/matches/{world.match.id}/handover-code").get_json()[
-        "code"
-    ]
+    return (
+        client_as(world.parent)
+        .get(f"/v1/matches/{world.match.id}/handover-code")
+        .get_json()["code"]
+    )
 
 
 def _events(db, match, type):
@@ -213,7 +215,7 @@ def test_handover_with_wrong_code_records_the_rejection_and_nothing_else(client_
 def test_handover_locks_after_five_wrong_codes_and_tells_the_requester(client_as, world, db):
     _arrive(client_as, world)
     code = _code(client_as, world)
-    for attempt in range(1, MAX_REJECTIONS + 1):
+    for _ in range(MAX_REJECTIONS):
         response = _checkin(
             client_as, world.supporter, world.match, "handed_over", code=_wrong(code)
         )
@@ -224,8 +226,6 @@ def test_handover_locks_after_five_wrong_codes_and_tells_the_requester(client_as
     rejected = _events(db, world.match, timeline.HANDOVER_CODE_REJECTED)
     assert [e.data["attempt"] for e in rejected] == list(range(1, MAX_REJECTIONS + 1))
     assert rejected[-1].data["locked"] is True
-    told = db.scalars(
-        select(OutboxEvent).where(OutboxEvent.kind == "match.handover_locked")
-    ).one()
+    told = db.scalars(select(OutboxEvent).where(OutboxEvent.kind == "match.handover_locked")).one()
     assert told.recipients == [world.parent.id, world.partner.id]
     assert told.payload == {"match_id": str(world.match.id)}
