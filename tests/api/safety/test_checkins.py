@@ -229,3 +229,26 @@ def test_handover_locks_after_five_wrong_codes_and_tells_the_requester(client_as
     told = db.scalars(select(OutboxEvent).where(OutboxEvent.kind == "match.handover_locked")).one()
     assert told.recipients == [world.parent.id, world.partner.id]
     assert told.payload == {"match_id": str(world.match.id)}
+
+
+def test_retried_wrong_code_with_same_idempotency_key_replays_and_counts_once(client_as, world, db):
+    _arrive(client_as, world)
+    code = _code(client_as, world)
+    body = {"type": "handed_over", "code": _wrong(code)}
+    headers = {"Idempotency-Key": "handover-1"}
+    path = f"/v1/matches/{world.match.id}/checkins"
+    first = client_as(world.supporter).post(path, json=body, headers=headers)
+    again = client_as(world.supporter).post(path, json=body, headers=headers)
+    assert_problem(first, 422, "handover_code_invalid")
+    assert_problem(again, 422, "handover_code_invalid")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(_events(db, world.match, timeline.HANDOVER_CODE_REJECTED)) == 1
+
+
+def test_retried_checkin_with_same_idempotency_key_replays_the_201(client_as, world, db):
+    path = f"/v1/matches/{world.match.id}/checkins"
+    headers = {"Idempotency-Key": "picked-1"}
+    first = client_as(world.supporter).post(path, json={"type": "picked_up"}, headers=headers)
+    again = client_as(world.supporter).post(path, json={"type": "picked_up"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json() == again.get_json()

@@ -24,6 +24,7 @@ from otagai.domain.matches import services as matches
 from otagai.domain.matches.views import match_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
+from otagai.extensions.idempotency import idempotent
 from otagai.extensions.limits import limited
 
 blp = Blueprint("matches", __name__, description="Matches (成立)")
@@ -147,6 +148,7 @@ class MatchPassViews(Resource):
 @blp.route("/matches/<uuid:match_id>/checkins")
 class MatchCheckinsViews(Resource):
     @limited(blp, "checkins")
+    @idempotent
     @blp.arguments(
         CheckinCreateSchema,
         examples={
@@ -176,7 +178,9 @@ class MatchCheckinsViews(Resource):
         The supporter records each step once, in order, at the server's time; the
         requester's household is told at once (urgent: through quiet hours). The
         handover needs the code shown in the requester's app, so it takes both parties.
-        A retry of a recorded step answers 409 `checkin_already_recorded`.
+        A retry with the same `Idempotency-Key` replays the first answer (a wrong code's
+        422 too, counted once); without one, a recorded step answers 409
+        `checkin_already_recorded`.
         """
         return checkins.record_checkin(
             current_actor(),
