@@ -101,7 +101,8 @@ class TimelineEntrySchema(ma.Schema):
         required=True,
         metadata={
             "description": "Codes and ids only, by type: a late escalation's `missing`, "
-            "`step` and `notified`; a no-show's `absent`."
+            "`step` and `notified`; a no-show's `absent`; a pass opening's `valid` and "
+            "`status`; a rejected handover code's `attempt` and `locked`."
         },
     )
 
