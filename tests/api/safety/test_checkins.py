@@ -252,3 +252,17 @@ def test_retried_checkin_with_same_idempotency_key_replays_the_201(client_as, wo
     again = client_as(world.supporter).post(path, json={"type": "picked_up"}, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.get_json() == again.get_json()
+
+
+def test_handover_code_typed_in_full_width_digits_is_accepted(client_as, world):
+    _arrive(client_as, world)
+    code = _code(client_as, world)
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in code)
+    response = _checkin(
+        client_as,
+        world.supporter,
+        world.match,
+        "handed_over",
+        code=f"{full_width[:3]} {full_width[3:]}",
+    )
+    assert response.status_code == 201, response.get_json()

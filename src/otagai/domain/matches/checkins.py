@@ -18,6 +18,7 @@ turns and the second sees what the first did.
 from __future__ import annotations
 
 import hmac
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -107,7 +108,8 @@ def _check_handover_code(
     rejected = len(timeline.events_of(match.id, timeline.HANDOVER_CODE_REJECTED))
     if rejected >= MAX_REJECTIONS:
         raise Conflict("handover_locked")
-    typed = "".join(ch for ch in (code or "") if not ch.isspace())
+    # Forgiving of how people type: full-width digits (a Japanese keyboard), spaces.
+    typed = "".join(ch for ch in unicodedata.normalize("NFKC", code or "") if not ch.isspace())
     if hmac.compare_digest(typed.encode(), handover_code(match.id, secret=secret).encode()):
         return
     attempt = rejected + 1
