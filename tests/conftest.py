@@ -293,6 +293,7 @@ def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str)
         database_url=database_url,
         env="production",
         dashboard_link_secret="d" * 32,
+        pass_secret="p" * 32,
         firebase_project_id="otagai-prod-test",
     )
     production = create_app(settings)

@@ -209,3 +209,72 @@ def test_problems_match_the_spec(app, world, savepoint, body, status):
     assert response.status_code == status
     assert isinstance(problem["errors"], dict)
     assert bool(problem["errors"]) == (status == 422)
+
+
+def test_pickup_pass_checkins_and_handover_code_answer_as_the_spec_says(
+    app, world, savepoint, clock
+):
+    requester = world.headers("member")
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    posted = _call(
+        app,
+        SCHEMA["/v1/share-requests"]["POST"],
+        requester,
+        body={
+            "kind": "pickup",
+            "community_id": world.ids["community_id"],
+            "title": "お迎えをお願いします",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + dt.timedelta(hours=1)).isoformat(),
+            "location": {"lat": 35.8601, "lng": 139.6555},
+            "dropoff": {"lat": 35.8587, "lng": 139.6571},
+            "child_ids": [world.ids["child_id"]],
+        },
+        media_type="application/json",
+    )
+    assert posted.status_code == 201, posted.json()
+    request_id = posted.json()["id"]
+    candidates = _call(
+        app,
+        SCHEMA["/v1/share-requests/{request_id}/candidates"]["GET"],
+        requester,
+        path_parameters={"request_id": request_id},
+    ).json()["items"]
+    supporter_uid = world.uid_of(candidates[0]["user_id"])
+    offered = _call(
+        app,
+        SCHEMA["/v1/share-requests/{request_id}/offers"]["POST"],
+        {"Authorization": f"Bearer {world.token(supporter_uid)}"},
+        path_parameters={"request_id": request_id},
+        body={},
+        media_type="application/json",
+    )
+    assert offered.status_code == 201, offered.json()
+    match_id = _call(
+        app,
+        SCHEMA["/v1/offers/{offer_id}/accept"]["POST"],
+        requester,
+        path_parameters={"offer_id": offered.json()["id"]},
+    ).json()["id"]
+    clock.set(starts - dt.timedelta(minutes=10))
+    supporter = {"Authorization": f"Bearer {world.token(supporter_uid)}"}
+    requester = world.headers("member")
+    at = {"match_id": match_id}
+    issued = _call(app, SCHEMA["/v1/matches/{match_id}/pass"]["GET"], supporter, path_parameters=at)
+    assert issued.status_code == 200 and issued.json()["status"] == "valid"
+    code = _call(
+        app, SCHEMA["/v1/matches/{match_id}/handover-code"]["GET"], requester, path_parameters=at
+    )
+    assert code.status_code == 200
+    checkins = SCHEMA["/v1/matches/{match_id}/checkins"]["POST"]
+    for body, status in (
+        ({"type": "picked_up"}, 201),
+        ({"type": "picked_up"}, 409),
+        ({"type": "arrived"}, 201),
+        ({"type": "handed_over", "code": "x"}, 422),
+        ({"type": "handed_over", "code": code.json()["code"]}, 201),
+    ):
+        answer = _call(
+            app, checkins, supporter, path_parameters=at, body=body, media_type="application/json"
+        )
+        assert answer.status_code == status, answer.json()

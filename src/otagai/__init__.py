@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.notifications.routes import blp as notifications_blp
     from otagai.api.offers.routes import blp as offers_blp
     from otagai.api.partners.routes import blp as partners_blp
+    from otagai.api.passes.pages import pages as pass_pages
     from otagai.api.payments.pages import pages as payout_pages
     from otagai.api.payments.routes import blp as payments_blp
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app.extensions["otagai.api"] = api
     app.register_blueprint(payout_pages)
     app.register_blueprint(dashboard_pages)
+    app.register_blueprint(pass_pages)
     # Last: the limits wrap the registered views that name a budget.
     limits.init_app(app, settings)
 

@@ -60,6 +60,10 @@ STRIPE_NETWORK_RETRIES = 2
 # then stop working when the process restarts, and one process's links fail on another.
 _PROCESS_DASHBOARD_LINK_SECRET = secrets.token_urlsafe(32)
 DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
+# Signs pickup passes and derives the pass and handover codes when PASS_SECRET is unset
+# (never in production): passes and codes then change when the process restarts.
+_PROCESS_PASS_SECRET = secrets.token_urlsafe(32)
+PASS_SECRET_MIN_LENGTH = 32
 METRICS_TOKEN_MIN_LENGTH = 24
 # Stripe retries a webhook event it could not deliver for up to 3 days (live mode).
 STRIPE_RETRY_DAYS = 3
@@ -137,6 +141,12 @@ class Settings:
     worker_heartbeat_file: str | None = None
     # Signs the links to municipal dashboard pages; required in production.
     dashboard_link_secret: str | None = None
+    # Signs pickup passes (/pass/{token}) and derives their human codes and the handover
+    # codes (nothing of them is stored); required in production.
+    pass_secret: str | None = None
+    # The public address the pass's link and QR code point at (https://otagai.example);
+    # unset: the address the API was called at.
+    public_base_url: str | None = None
     # Rate limits (docs/rate-limits.md): counted in Redis when REDIS_URL is set (shared by
     # every worker and instance), else in each process's memory.
     redis_url: str | None = None
@@ -181,6 +191,11 @@ class Settings:
     def dashboard_link_signing_secret(self) -> str:
         """DASHBOARD_LINK_SECRET, or outside production a secret of this process."""
         return self.dashboard_link_secret or _PROCESS_DASHBOARD_LINK_SECRET
+
+    @property
+    def pass_signing_secret(self) -> str:
+        """PASS_SECRET, or outside production a secret of this process."""
+        return self.pass_secret or _PROCESS_PASS_SECRET
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -247,6 +262,8 @@ class Settings:
             values[name.lower()] = env.get(name) or None
         values["fcm_api_base"] = env.get("FCM_API_BASE") or None
         values["dashboard_link_secret"] = env.get("DASHBOARD_LINK_SECRET") or None
+        values["pass_secret"] = env.get("PASS_SECRET") or None
+        values["public_base_url"] = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
         values["redis_url"] = env.get("REDIS_URL") or None
         if env.get("RATELIMIT_ENABLED", "").strip():
             values["ratelimit_enabled"] = _bool(env["RATELIMIT_ENABLED"])
@@ -345,3 +362,10 @@ class Settings:
                 f"DASHBOARD_LINK_SECRET must have at least {DASHBOARD_LINK_SECRET_MIN_LENGTH} "
                 "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
             )
+        if self.env == "production" and not self.pass_secret:
+            # A per-process secret would void every pass and handover code on a restart.
+            raise ConfigError("PASS_SECRET is required when OTAGAI_ENV=production")
+        if self.pass_secret and len(self.pass_secret) < PASS_SECRET_MIN_LENGTH:
+            raise ConfigError(f"PASS_SECRET must have at least {PASS_SECRET_MIN_LENGTH} characters")
+        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://otagai.example")

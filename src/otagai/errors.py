@@ -19,9 +19,14 @@ class DomainError(Exception):
         *,
         errors: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        keep_record: bool = False,
         **params: Any,
     ) -> None:
         self.code = code or self.code
+        # A refusal that must itself be remembered (a wrong handover code counts toward
+        # the lock): the request's transaction commits instead of rolling back. The
+        # service has written that record and nothing else before raising.
+        self.keep_record = keep_record
         self.errors = errors
         # Extra response headers the answer needs (e.g. Retry-After on a 429).
         self.headers = dict(headers or {})

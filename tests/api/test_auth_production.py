@@ -112,6 +112,7 @@ def prod_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str) -> It
         database_url=database_url,
         env="production",
         dashboard_link_secret="d" * 32,
+        pass_secret="p" * 32,
         firebase_project_id=PROJECT,
     )
     production = create_app(settings)

@@ -262,7 +262,7 @@ def test_short_dashboard_link_secret_is_refused():
 
 def test_dashboard_link_secret_comes_from_the_environment(settings):
     configured = Settings.from_env(
-        {"OTAGAI_ENV": "production", "DASHBOARD_LINK_SECRET": "k" * 40},
+        {"OTAGAI_ENV": "production", "DASHBOARD_LINK_SECRET": "k" * 40, "PASS_SECRET": "p" * 40},
         database_url=settings.database_url,
     )
     assert configured.dashboard_link_signing_secret == "k" * 40

@@ -24,11 +24,13 @@ from sqlalchemy import func, select
 
 from otagai import create_app
 from otagai.config import ConfigError, Settings
+from otagai.domain.matches.models import MatchEvent
 from otagai.domain.payments.models import StripeWebhookEvent
 from otagai.domain.people.models import Device, HouseholdInvite, User
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.trust.models import Connection, ConnectionCode
 from otagai.extensions.limits import BUDGETS, EXTENSION_KEY
+from tests.api.safety.pickup import pickup_world
 from tests.api.test_partner_keys import issue_key, links_path
 from tests.conftest import _clients_of, bound_to
 from tests.factories import (
@@ -513,3 +515,32 @@ def test_limits_are_on_unless_under_test_or_switched_off(environ, enabled):
 
 def test_production_default_is_on():
     assert Settings().rate_limits_enabled is True
+
+
+# --- the pickup pass page and check-ins ----------------------------------------------------
+
+
+def test_pass_page_past_address_budget_is_429_and_the_opening_not_recorded(
+    limited, client_as, db, clock
+):
+    world = pickup_world()
+    clock.set(world.start)
+    token = limited(world.supporter).get(f"/v1/matches/{world.match.id}/pass").get_json()["token"]
+    nursery = {"X-Forwarded-For": "203.0.113.30"}
+    for _ in range(6):
+        assert limited.anonymous.get(f"/pass/{token}", headers=nursery).status_code == 200
+    assert_limited(limited.anonymous.get(f"/pass/{token}", headers=nursery))
+    assert _count(db, MatchEvent, MatchEvent.match_id == world.match.id) == 6
+
+
+def test_checkins_past_user_budget_are_429_and_not_recorded(limited, db, clock):
+    world = pickup_world()
+    clock.set(world.start)
+    path = f"/v1/matches/{world.match.id}/checkins"
+    supporter = limited(world.supporter)
+    assert supporter.post(path, json={"type": "picked_up"}).status_code == 201
+    assert supporter.post(path, json={"type": "arrived"}).status_code == 201
+    wrong = {"type": "handed_over", "code": "not-it"}
+    assert_problem(supporter.post(path, json=wrong), 422, "handover_code_invalid")
+    assert_limited(supporter.post(path, json=wrong))
+    assert _count(db, MatchEvent, MatchEvent.match_id == world.match.id) == 3

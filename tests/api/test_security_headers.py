@@ -58,6 +58,7 @@ def production_app(app: Any, monkeypatch: pytest.MonkeyPatch, database_url: str)
         env="production",
         firebase_project_id="otagai-prod-test",
         dashboard_link_secret="s" * 32,
+        pass_secret="p" * 32,
     )
     production = create_app(settings)
     yield production

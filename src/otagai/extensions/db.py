@@ -19,7 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 
 from otagai.config import Settings
-from otagai.errors import Conflict
+from otagai.errors import Conflict, DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -327,12 +327,23 @@ def _undo(error: BaseException) -> None:
 
 def transactional(view: F) -> F:
     """The one commit point of a request: commit when the view returns, roll back when
-    it raises. Services only ``flush()``."""
+    it raises. Services only ``flush()``. A refusal raised with ``keep_record`` commits
+    the record of itself the service wrote (and is answered as the refusal it is)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             result = view(*args, **kwargs)
+        except DomainError as refusal:
+            if not refusal.keep_record:
+                _undo(refusal)
+                raise
+            try:
+                session.commit()
+            except BaseException as error:
+                _undo(error)
+                raise
+            raise
         except BaseException as error:
             _undo(error)
             raise

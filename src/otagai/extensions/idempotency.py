@@ -16,9 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord
-from otagai.errors import RuleViolation
+from otagai.errors import DomainError, RuleViolation
 from otagai.extensions.auth import current_actor
 from otagai.extensions.db import session
+from otagai.extensions.problems import handle_domain_error
 
 HEADER = "Idempotency-Key"
 
@@ -107,19 +108,32 @@ def idempotent(view: F) -> F:
             if record.request_hash != request_hash:
                 raise RuleViolation("idempotency_key_reused")
             return _replay(record)
-        response: Response = view(*args, **kwargs)
-        record = session.get_one(IdempotencyRecord, record_id)
-        record.status_code = response.status_code
-        record.content_type = response.content_type
-        record.location = response.headers.get("Location")
-        record.body = response.get_data(as_text=True)
-        session.flush()
+        try:
+            response: Response = view(*args, **kwargs)
+        except DomainError as refusal:
+            if not refusal.keep_record:
+                raise  # rolled back with the claim: a retry runs afresh
+            # A refusal that commits its own record (a wrong handover code) commits the
+            # claim too: it keeps the refusal's answer, so a retry replays it and is not
+            # counted a second time.
+            _store(record_id, handle_domain_error(refusal))
+            raise
+        _store(record_id, response)
         return response
 
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     apidoc["idempotent"] = True
     wrapper._apidoc = apidoc  # type: ignore[attr-defined]
     return cast(F, wrapper)
+
+
+def _store(record_id: Any, response: Response) -> None:
+    record = session.get_one(IdempotencyRecord, record_id)
+    record.status_code = response.status_code
+    record.content_type = response.content_type
+    record.location = response.headers.get("Location")
+    record.body = response.get_data(as_text=True)
+    session.flush()
 
 
 def add_idempotency_doc(doc: dict[str, Any], doc_info: dict[str, Any], **_: Any) -> dict[str, Any]:

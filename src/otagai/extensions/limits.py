@@ -65,6 +65,8 @@ BUDGETS: dict[str, Budget] = {
         Budget("share-requests", per_user="20/hour,100/day", per_ip="400/hour"),
         Budget("share-request-cancel", per_user="20/hour", per_ip="400/hour"),
         Budget("offers", per_user="60/hour", per_ip="1200/hour"),
+        Budget("checkins", per_user="60/hour", per_ip="1200/hour"),
+        Budget("pass-page", per_user=None, per_ip="120/hour"),
         Budget("stripe-webhook", per_user=None, per_ip="600/minute"),
         Budget("partner-key-failures", per_user=None, per_ip="20/10minutes"),
         Budget("ceiling", per_user="600/minute", per_ip="300/minute"),
@@ -164,6 +166,18 @@ def limited(blp: Any, budget: str, *, note: str | None = None) -> Callable[[F], 
         setattr(view, _BUDGET_ATTR, budget)
         documented: F = document_429(blp, description)(view)
         return documented
+
+    return decorator
+
+
+def budgeted(budget: str) -> Callable[[F], F]:
+    """The budget ``budget`` on a view method outside the API (an HTML page, which has no
+    spec entry to document the 429 in)."""
+    BUDGETS[budget]  # a KeyError for a budget that does not exist
+
+    def decorator(view: F) -> F:
+        setattr(view, _BUDGET_ATTR, budget)
+        return view
 
     return decorator
 

@@ -101,6 +101,7 @@ def _merge_areas() -> None:
     # Each area keeps its own codes in a module of this package.
     from otagai.messages import (
         certifications,
+        checkins,
         communities,
         events,
         insurance,
@@ -125,6 +126,7 @@ def _merge_areas() -> None:
         offers,
         insurance,
         thanks,
+        checkins,
         payments,
         notifications,
         partners,

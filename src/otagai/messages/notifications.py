@@ -6,8 +6,9 @@ from the most to the least specific; :mod:`otagai.domain.notifications.render` t
 first whose fields it has facts for, so the last body of each has no fields at all.
 
 Fields: ``{summary}`` (kind and start, e.g. 「お迎え」12月1日(火) 15:00 から / Pickup, Tue 1
-Dec, 15:00, or as much of it as is known), ``{kind}`` (お迎え / pickup) and ``{until}``
-(a certification's expiry date).
+Dec, 15:00, or as much of it as is known), ``{kind}`` (お迎え / pickup), ``{checkin}``
+(what a check-in says happened, CHECKIN_LABELS) and ``{until}`` (a certification's
+expiry date).
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "pickup": ("お迎え", "pickup"),
     "babysitting": ("預かり", "babysitting"),
     "lending": ("貸し借り", "lending"),
+}
+
+# A check-in's type -> (ja, en): what happened, with no name or place.
+CHECKIN_LABELS: dict[str, tuple[str, str]] = {
+    "picked_up": ("お子さんのお迎えが済みました", "Your child has been picked up"),
+    "arrived": ("お子さんが目的地に着きました", "Your child has arrived"),
+    "handed_over": ("お子さんの引き渡しが済みました", "Your child has been handed over"),
+    "started": ("預かりが始まりました", "Babysitting has started"),
+    "ended": ("預かりが終わりました", "Babysitting has ended"),
 }
 
 PushText = tuple[str, tuple[str, ...]]  # title, bodies (most specific first)
@@ -229,6 +239,44 @@ PUSH_TEXTS: dict[str, dict[str, PushText]] = {
             (
                 "Your certification for {kind} was revoked. Your coordinator can tell you more.",
                 "Your supporter certification was revoked. Your coordinator can tell you more.",
+            ),
+        ),
+    },
+    "checkin": {
+        "ja": (
+            "サポーターからの記録",
+            (
+                "{checkin}（{summary}）。",
+                "{checkin}。",
+                "サポーターから記録が届きました。アプリで確認してください。",
+            ),
+        ),
+        "en": (
+            "Update from your supporter",
+            (
+                "{checkin} ({summary}).",
+                "{checkin}.",
+                "Your supporter recorded an update. See the app.",
+            ),
+        ),
+    },
+    "handover_locked": {
+        "ja": (
+            "引き渡しの記録が止められました",
+            (
+                "{summary}の引き渡しコードが5回まちがって入力されました。"
+                "サポーターと直接連絡を取ってください。",
+                "引き渡しコードが5回まちがって入力されました。"
+                "サポーターと直接連絡を取ってください。",
+            ),
+        ),
+        "en": (
+            "Handover locked",
+            (
+                "The handover code ({summary}) was entered wrongly five times. "
+                "Please contact your supporter directly.",
+                "The handover code was entered wrongly five times. "
+                "Please contact your supporter directly.",
             ),
         ),
     },

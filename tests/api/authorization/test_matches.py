@@ -69,6 +69,31 @@ ROWS = [
         signed_in=404,
         **dict.fromkeys(PARTIES, 200),
     ),
+    # The pickup pass: both parties and the household (who tells the nursery the code).
+    row(
+        "GET",
+        "/v1/matches/{match_id}/pass",
+        lambda w: Req(f"/v1/matches/{w.match}/pass"),
+        signed_in=404,
+        **dict.fromkeys(PARTIES, 200),
+    ),
+    # Check-ins are the supporter's; the handover code is the requester household's.
+    row(
+        "POST",
+        "/v1/matches/{match_id}/checkins",
+        lambda w: Req(f"/v1/matches/{w.match}/checkins", json={"type": "picked_up"}),
+        signed_in=404,
+        supporter=201,
+        **dict.fromkeys(("requester", "same_household"), 403),
+    ),
+    row(
+        "GET",
+        "/v1/matches/{match_id}/handover-code",
+        lambda w: Req(f"/v1/matches/{w.match}/handover-code"),
+        signed_in=404,
+        supporter=403,
+        **dict.fromkeys(("requester", "same_household"), 200),
+    ),
     row(
         "POST",
         "/v1/matches/{match_id}/complete",

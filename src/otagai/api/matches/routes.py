@@ -6,12 +6,26 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from otagai.api.matches.schemas import MatchCancelSchema, MatchSchema, TimelineSchema
-from otagai.domain.matches import lifecycle, timeline
+import segno
+from flask import current_app, request
+
+from otagai.api.matches.schemas import (
+    CheckinCreateSchema,
+    CheckinSchema,
+    HandoverCodeSchema,
+    MatchCancelSchema,
+    MatchSchema,
+    PickupPassSchema,
+    TimelineSchema,
+)
+from otagai.config import Settings
+from otagai.domain.matches import checkins, lifecycle, passes, timeline
 from otagai.domain.matches import services as matches
 from otagai.domain.matches.views import match_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
+from otagai.extensions.idempotency import idempotent
+from otagai.extensions.limits import limited
 
 blp = Blueprint("matches", __name__, description="Matches (成立)")
 
@@ -86,3 +100,111 @@ class MatchTimelineViews(Resource):
         """
         match = matches.get_match(current_actor(), match_id)
         return {"match_id": match.id, "items": timeline.timeline_view(match)}
+
+
+# --- the pickup pass, check-ins and the two-party handover (issue 14) ----------------------
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["OTAGAI"]
+    return settings
+
+
+def qr_svg(url: str) -> str:
+    """The URL as a QR code, an SVG element to put in a page as it is."""
+    svg: str = segno.make_qr(url, error="m").svg_inline(scale=4, border=2)
+    return svg
+
+
+@blp.route("/matches/<uuid:match_id>/pass")
+class MatchPassViews(Resource):
+    @blp.response(200, PickupPassSchema)
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409,
+        "Not a pickup (`pass_not_for_kind`), or the match is not confirmed "
+        "(`match_not_confirmed`: completed or cancelled).",
+    )
+    def get(self, match_id: uuid.UUID) -> dict[str, Any]:
+        """The pickup pass of a match
+
+        The supporter shows it at the nursery: staff scan the QR code (or open the URL)
+        and see, from 30 minutes before the start to the end, the supporter's and the
+        requester's display names, the children's nicknames, the time and the code. The
+        requester's household reads it too, to tell the nursery the code. Every opening
+        is in the match's timeline; a cancelled match's pass stops working at once.
+        """
+        settings = _settings()
+        answer = passes.get_pass(
+            current_actor(),
+            match_id,
+            secret=settings.pass_signing_secret,
+            base_url=settings.public_base_url or request.url_root,
+        )
+        return {**answer, "qr_svg": qr_svg(answer["url"])}
+
+
+@blp.route("/matches/<uuid:match_id>/checkins")
+class MatchCheckinsViews(Resource):
+    @limited(blp, "checkins")
+    @idempotent
+    @blp.arguments(
+        CheckinCreateSchema,
+        examples={
+            "picked_up": {"value": {"type": "picked_up"}},
+            "handed_over": {"value": {"type": "handed_over", "code": "123456"}},
+        },
+    )
+    @blp.response(201, CheckinSchema)
+    @blp.problem(403, "Only the supporter checks in (`supporter_only`), or no profile.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409,
+        "`checkin_not_for_kind` (lending has none), `match_not_confirmed`, "
+        "`checkin_too_early` (before 30 minutes ahead of the start), "
+        "`checkin_already_recorded`, `checkin_out_of_order`, or `handover_locked` (five "
+        "wrong handover codes).",
+    )
+    @blp.problem(
+        422,
+        "Invalid body; a type of another kind (`checkin_type_invalid`); a wrong or "
+        "missing handover code (`handover_code_invalid`: recorded in the timeline, the "
+        "fifth locks the handover).",
+    )
+    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:
+        """Check in: picked up, arrived, handed over (or started, ended)
+
+        The supporter records each step once, in order, at the server's time; the
+        requester's household is told at once (urgent: through quiet hours). The
+        handover needs the code shown in the requester's app, so it takes both parties.
+        A retry with the same `Idempotency-Key` replays the first answer (a wrong code's
+        422 too, counted once); without one, a recorded step answers 409
+        `checkin_already_recorded`.
+        """
+        return checkins.record_checkin(
+            current_actor(),
+            match_id,
+            type=data["type"],
+            code=data.get("code"),
+            secret=_settings().pass_signing_secret,
+        )
+
+
+@blp.route("/matches/<uuid:match_id>/handover-code")
+class MatchHandoverCodeViews(Resource):
+    @blp.response(200, HandoverCodeSchema)
+    @blp.problem(403, "Only the requester's household (`requester_only`), or no profile.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409, "Not a pickup (`handover_not_for_kind`), or not confirmed (`match_not_confirmed`)."
+    )
+    def get(self, match_id: uuid.UUID) -> dict[str, Any]:
+        """The code the requester gives the supporter at the handover
+
+        Six digits, the same for the whole match. The supporter enters it with the
+        `handed_over` check-in: the child changes hands only when both agree.
+        """
+        return passes.get_handover_code(
+            current_actor(), match_id, secret=_settings().pass_signing_secret
+        )

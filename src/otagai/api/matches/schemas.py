@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from otagai.api.common import PersonSchema, StrictSchema, reason_field
 from otagai.domain.insurance.coverage import REASONS
-from otagai.domain.matches import timeline
+from otagai.domain.matches import checkins, passes, timeline
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED
 
 
@@ -101,7 +101,8 @@ class TimelineEntrySchema(ma.Schema):
         required=True,
         metadata={
             "description": "Codes and ids only, by type: a late escalation's `missing`, "
-            "`step` and `notified`; a no-show's `absent`."
+            "`step` and `notified`; a no-show's `absent`; a pass opening's `valid` and "
+            "`status`; a rejected handover code's `attempt` and `locked`."
         },
     )
 
@@ -109,3 +110,68 @@ class TimelineEntrySchema(ma.Schema):
 class TimelineSchema(ma.Schema):
     match_id = ma.fields.UUID(required=True)
     items = ma.fields.List(ma.fields.Nested(TimelineEntrySchema), required=True)
+
+
+# --- the pickup pass, check-ins, the handover code -----------------------------------------
+
+
+class PickupPassSchema(ma.Schema):
+    """What the supporter shows at the nursery: the link (also as a QR code) and a code
+    staff can compare. Nothing of it is stored; it works only inside its window."""
+
+    match_id = ma.fields.UUID(required=True)
+    token = ma.fields.String(
+        required=True, metadata={"description": "Signed; carries the match id only."}
+    )
+    url = ma.fields.String(
+        required=True, metadata={"description": "The page nursery staff open (`/pass/{token}`)."}
+    )
+    qr_svg = ma.fields.String(
+        required=True, metadata={"description": "The URL as a QR code (SVG)."}
+    )
+    code = ma.fields.String(
+        required=True,
+        metadata={"description": "Six characters the page shows too, to compare aloud."},
+    )
+    valid_from = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "30 minutes before the start."}
+    )
+    valid_until = ma.fields.AwareDateTime(required=True, metadata={"description": "The end."})
+    status = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": list(passes.STATUSES),
+            "description": "Now: expired also once the child has been handed over.",
+        },
+    )
+
+
+class CheckinCreateSchema(StrictSchema):
+    type = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(checkins.CHECKIN_TYPES),
+        metadata={
+            "description": "pickup: picked_up → arrived → handed_over; babysitting: "
+            "started → ended. Each once, in that order."
+        },
+    )
+    code = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=32),
+        metadata={
+            "description": "`handed_over` only: the code the requester's app shows "
+            "(GET /v1/matches/{id}/handover-code)."
+        },
+    )
+
+
+class CheckinSchema(ma.Schema):
+    type = ma.fields.String(metadata={"enum": list(checkins.CHECKIN_TYPES)}, required=True)
+    at = ma.fields.AwareDateTime(required=True, metadata={"description": "The server's time."})
+
+
+class HandoverCodeSchema(ma.Schema):
+    match_id = ma.fields.UUID(required=True)
+    code = ma.fields.String(
+        required=True, metadata={"description": "Six digits; the same for the whole match."}
+    )

@@ -25,6 +25,9 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     t.CERTIFICATION_GRANTED: "You were certified as a supporter.",
     t.CERTIFICATION_EXPIRING: "Your supporter certification ends in 14 days.",
     t.CERTIFICATION_REVOKED: "Your supporter certification was revoked.",
+    t.CHECKIN: "Your supporter checked in: picked up, arrived, handed over (or babysitting "
+    "started, ended). Urgent: sent in quiet hours too.",
+    t.HANDOVER_LOCKED: "The handover code was entered wrongly five times. Always on.",
 }
 
 NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."

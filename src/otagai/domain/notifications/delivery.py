@@ -114,6 +114,8 @@ def _facts(notifications: Sequence[Notification]) -> dict[uuid.UUID, dict[str, A
             request_id = match_requests.get(uuid.UUID(n.data["match_id"]))
         if request_id is not None:
             fact.update(requests.get(uuid.UUID(str(request_id)), {}))
+        if "checkin" in n.data:
+            fact["checkin"] = n.data["checkin"]
         if "certification_id" in n.data:
             expires_on = expiries.get(uuid.UUID(n.data["certification_id"]))
             if expires_on is not None:

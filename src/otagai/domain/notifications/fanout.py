@@ -46,9 +46,13 @@ KIND_TYPES = {
     outbox.CERTIFICATION_GRANTED: types.CERTIFICATION_GRANTED,
     outbox.CERTIFICATION_EXPIRING: types.CERTIFICATION_EXPIRING,
     outbox.CERTIFICATION_REVOKED: types.CERTIFICATION_REVOKED,
+    outbox.MATCH_CHECKIN: types.CHECKIN,
+    outbox.MATCH_HANDOVER_LOCKED: types.HANDOVER_LOCKED,
 }
 # The ids the app deep-links from; anything else in a payload stays on the server.
 LINK_IDS = ("request_id", "offer_id", "match_id", "thank_you_id", "certification_id")
+# Codes the app and the text may show as they are (a check-in's type): never personal.
+CODES = ("checkin",)
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def fan_out(now: datetime, *, limit: int = 100) -> FanOut:
         active = _active(recipients)
         prefs = preferences_for(active)
         urgent = kind in types.URGENT
-        data = {k: str(event.payload[k]) for k in LINK_IDS if event.payload.get(k)}
+        data = {k: str(event.payload[k]) for k in LINK_IDS + CODES if event.payload.get(k)}
         rows = [
             {
                 "id": uuid.uuid4(),

@@ -20,6 +20,8 @@ THANK_YOU_PAYMENT_FAILED = "thank_you_payment_failed"  # to the requester
 CERTIFICATION_GRANTED = "certification_granted"  # to the supporter
 CERTIFICATION_EXPIRING = "certification_expiring"  # to the supporter, 14 days ahead
 CERTIFICATION_REVOKED = "certification_revoked"  # to the supporter
+CHECKIN = "checkin"  # to the requester's household: picked up, arrived, handed over, ...
+HANDOVER_LOCKED = "handover_locked"  # to the requester's household: 5 wrong handover codes
 
 TYPES = (
     NEW_REQUEST,
@@ -34,6 +36,10 @@ TYPES = (
     CERTIFICATION_GRANTED,
     CERTIFICATION_EXPIRING,
     CERTIFICATION_REVOKED,
+    CHECKIN,
+    HANDOVER_LOCKED,
 )
-URGENT = frozenset({MATCH_REMINDER, MATCH_CANCELLED})
-ALWAYS_ON = frozenset({MATCH_CANCELLED})
+# A check-in is news about a child out of the house right now: it cannot wait for the
+# morning. A locked handover means somebody at the door has no code: never switched off.
+URGENT = frozenset({MATCH_REMINDER, MATCH_CANCELLED, CHECKIN, HANDOVER_LOCKED})
+ALWAYS_ON = frozenset({MATCH_CANCELLED, HANDOVER_LOCKED})
