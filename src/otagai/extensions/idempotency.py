@@ -7,12 +7,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from copy import deepcopy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Response, current_app, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord
@@ -97,12 +97,13 @@ def idempotent(view: F) -> F:
             record_id = _claim(owner, key, request_hash)
             if record_id is not None:
                 break
-            record = session.scalars(
-                select(IdempotencyRecord).where(
+            # created_at is the database's clock, so the age is measured by it too.
+            record, expired = session.execute(
+                select(IdempotencyRecord, IdempotencyRecord.created_at < func.now() - ttl).where(
                     IdempotencyRecord.owner_uid == owner, IdempotencyRecord.key == key
                 )
             ).one()
-            if record.created_at < datetime.now(UTC) - ttl:
+            if expired:
                 session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id))
                 continue
             if record.request_hash != request_hash:
