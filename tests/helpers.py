@@ -37,6 +37,9 @@ class ApiClient:
     def get(self, path: str, **kw: Any) -> Any:
         return self._call("get", path, **kw)
 
+    def head(self, path: str, **kw: Any) -> Any:
+        return self._call("head", path, **kw)
+
     def post(self, path: str, **kw: Any) -> Any:
         return self._call("post", path, **kw)
 

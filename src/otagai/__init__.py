@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.insurance.routes import blp as insurance_blp
     from otagai.api.matches.routes import blp as matches_blp
     from otagai.api.matching.routes import blp as matching_blp
+    from otagai.api.me import child_reads  # noqa: F401  (its routes join the me blueprint)
     from otagai.api.me.routes import blp as me_blp
     from otagai.api.municipalities.routes import blp as municipalities_blp
     from otagai.api.notifications.routes import blp as notifications_blp

@@ -10,6 +10,7 @@ from otagai.domain.notifications.models import Notification, NotificationSetting
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
+from otagai.domain.people.access_log import ChildRead
 from otagai.domain.people.models import (
     Child,
     Device,
@@ -45,6 +46,7 @@ __all__ = [
     "Certification",
     "CertificationChange",
     "Child",
+    "ChildRead",
     "Community",
     "CommunityMember",
     "Connection",

@@ -45,6 +45,13 @@ ROWS = [
         **dict.fromkeys(HOUSEHOLD, 204),
     ),
     row(
+        "GET",
+        "/v1/me/children/{child_id}/access-log",
+        lambda w: Req(f"/v1/me/children/{w.child}/access-log"),
+        signed_in=404,
+        **dict.fromkeys(HOUSEHOLD, 200),
+    ),
+    row(
         "POST",
         "/v1/me/household/invites",
         lambda w: Req("/v1/me/household/invites"),

@@ -176,7 +176,14 @@ class RequestChildSchema(ma.Schema):
         allow_none=True, metadata={"description": "On the activity day."}, required=True
     )
     age_band = ma.fields.String(allow_none=True, metadata={"enum": list(AGE_BANDS)}, required=True)
-    notes = ma.fields.String(allow_none=True, required=True)
+    notes = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Always for the household; for the matched supporter only from 24 h "
+            "before the start to 2 h after the end (absent otherwise). Each read by the "
+            "supporter is in the child's access log."
+        },
+    )
 
 
 class RequestChildrenSchema(ma.Schema):

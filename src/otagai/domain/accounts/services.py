@@ -15,6 +15,7 @@ from otagai.domain.communities.attribution import attribute_household
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.communities.roles import get_community
 from otagai.domain.idempotency import IdempotencyRecord
+from otagai.domain.people.access_log import forget_household_reads
 from otagai.domain.people.models import (
     USER_DELETED,
     Child,
@@ -64,6 +65,7 @@ def upsert_profile(
 
 
 def _anonymize_children(household_id: uuid.UUID, now: datetime) -> None:
+    forget_household_reads(household_id)
     session.execute(
         update(Child)
         .where(Child.household_id == household_id)

@@ -31,6 +31,7 @@ from otagai.domain.codes import CODE_ALPHABET
 from otagai.domain.matches import timeline
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
+from otagai.domain.people.access_log import VIA_PICKUP_PASS, log_child_reads
 from otagai.domain.people.models import Child
 from otagai.domain.people.queries import people_by_id
 from otagai.domain.requests.models import ShareRequestChild
@@ -151,12 +152,22 @@ def open_pass(token: str, *, secret: str, now: datetime | None = None) -> dict[s
     if status != VALID:
         return {"status": status}
     people = people_by_id([match.supporter_id, match.requester_id])
-    nicknames = session.scalars(
-        select(Child.nickname)
+    children = session.execute(
+        select(Child.id, Child.nickname)
         .join(ShareRequestChild, ShareRequestChild.child_id == Child.id)
         .where(ShareRequestChild.request_id == match.request_id, Child.deleted_at.is_(None))
         .order_by(Child.birth_date, Child.id)
+    ).all()
+    # Nursery staff have no account: the child's access log shows the pass as the reader.
+    log_child_reads(
+        [c.id for c in children],
+        reader_id=None,
+        via=VIA_PICKUP_PASS,
+        match_id=match.id,
+        fields=("nickname",),
+        at=at,
     )
+    nicknames = [c.nickname for c in children]
     supporter, requester = people.get(match.supporter_id), people.get(match.requester_id)
     return {
         "status": status,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.codes import CODE_ALPHABET
+from otagai.domain.people.access_log import forget_child_reads
 from otagai.domain.people.models import (
     USER_ACTIVE,
     Child,
@@ -95,6 +96,7 @@ def remove_child(actor: Actor, child_id: uuid.UUID) -> None:
     child.birth_date = None
     child.notes = None
     child.deleted_at = datetime.now(UTC)
+    forget_child_reads(child.id)
     session.flush()
 
 

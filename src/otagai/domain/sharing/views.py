@@ -17,6 +17,7 @@ from otagai.domain.insurance.coverage import coverage_tag
 from otagai.domain.matches.models import Match
 from otagai.domain.matching.candidates import activity_day, count_candidates
 from otagai.domain.matching.views import RequestChild, age_band, children_of, children_summary
+from otagai.domain.people.access_log import VIA_SHARE_REQUEST, log_child_reads
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
@@ -30,6 +31,7 @@ from otagai.domain.sharing.visibility import (
     PAST_SUPPORTER,
     SUPPORTER,
     Viewer,
+    notes_visible,
 )
 from otagai.domain.thanks.recommend import recommended_thank_you
 from otagai.extensions.db import session
@@ -38,7 +40,11 @@ from otagai.extensions.db import session
 
 
 def _children_detail(
-    request: ShareRequest, children: Sequence[RequestChild], *, household: bool
+    request: ShareRequest,
+    children: Sequence[RequestChild],
+    *,
+    household: bool,
+    notes: bool = True,
 ) -> dict[str, Any]:
     day = activity_day(request)
     items = []
@@ -49,8 +55,9 @@ def _children_detail(
             "nickname": c.nickname,
             "age": age,
             "age_band": age_band(age) if age is not None else None,
-            "notes": c.notes,
         }
+        if household or notes:
+            item["notes"] = c.notes
         if household:
             item["birth_date"] = c.birth_date
         items.append(item)
@@ -160,10 +167,21 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
     view = _common(request, viewer.role, users, names, now)
     if viewer.role == SUPPORTER:
         assert viewer.match is not None
+        at = clock.now(now)
+        with_notes = notes_visible(request, at)
+        # Logged before the answer is built: if the log cannot be written, nothing shows.
+        log_child_reads(
+            [c.id for c in children],
+            reader_id=viewer.match.supporter_id,
+            via=VIA_SHARE_REQUEST,
+            match_id=viewer.match.id,
+            fields=("nickname", "age", "notes") if with_notes else ("nickname", "age"),
+            at=at,
+        )
         view.update(
             location=request.location,
             dropoff=request.dropoff,
-            children=_children_detail(request, children, household=False),
+            children=_children_detail(request, children, household=False, notes=with_notes),
             match_id=viewer.match.id,
         )
     else:

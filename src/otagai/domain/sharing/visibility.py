@@ -3,7 +3,10 @@
 - the requester and their household: everything (exact points, the children's details,
   offers awaiting a decision, the match);
 - the supporter of its confirmed or completed match: exact points and the children's
-  nickname, age and notes (they are looking after them);
+  nickname and age, and their notes only from ``NOTES_BEFORE`` (24 h) before the start to
+  ``NOTES_AFTER`` (2 h) after the end, when they are looking after them; outside that
+  window the ``notes`` key is absent. Each such read is in the child's access log
+  (``people/access_log.py``);
 - a candidate, while the request is effectively open: a limited view — no coordinates
   (a distance rounded up to 100 m instead), children only as a count and age bands;
 - everybody else: nothing (the service answers 404, not 403: ids are not probeable).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -29,6 +32,9 @@ from otagai.domain.requests.status import is_effectively_open
 from otagai.extensions.db import session
 
 HOUSEHOLD, SUPPORTER, CANDIDATE = "household", "supporter", "candidate"
+# When the matched supporter may read the children's notes, around the share.
+NOTES_BEFORE = timedelta(hours=24)
+NOTES_AFTER = timedelta(hours=2)
 PAST_SUPPORTER = "past_supporter"
 VIEWER_ROLES = (HOUSEHOLD, SUPPORTER, CANDIDATE, PAST_SUPPORTER)
 
@@ -44,6 +50,11 @@ class Viewer:
     @property
     def sees_exact(self) -> bool:
         return self.role in (HOUSEHOLD, SUPPORTER)
+
+
+def notes_visible(request: ShareRequest, at: datetime) -> bool:
+    """Whether the matched supporter may read the children's notes at ``at``."""
+    return request.starts_at - NOTES_BEFORE <= at <= request.ends_at + NOTES_AFTER
 
 
 def match_of(request_id: uuid.UUID) -> Match | None:
