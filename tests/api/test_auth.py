@@ -209,7 +209,7 @@ def _v1_routes(app: Any) -> list[tuple[str, str, str]]:
         path = adapter.build(rule.endpoint, values)
         for method in sorted((rule.methods or set()) - SKIPPED_METHODS):
             routes.append((method, path, rule.rule))
-    return sorted(routes)
+    return sorted(routes, key=lambda r: (r[0], r[2]))  # not by path: its ids are random
 
 
 V1_ROUTES = _v1_routes(_ROUTES_APP)
