@@ -28,6 +28,7 @@ MATCH_CANCELLED = "match.cancelled"
 MATCH_REMINDER = "match.reminder"
 MATCH_CHECKIN = "match.checkin"  # payload: match_id, checkin (its type)
 MATCH_HANDOVER_LOCKED = "match.handover_locked"  # too many wrong handover codes
+MATCH_LATE = "match.late"  # a late escalation step; payload: match_id, missing, step
 CERTIFICATION_GRANTED = "certification.granted"
 CERTIFICATION_EXPIRING = "certification.expiring"
 CERTIFICATION_REVOKED = "certification.revoked"

@@ -100,8 +100,9 @@ class TimelineEntrySchema(ma.Schema):
         keys=ma.fields.String(),
         required=True,
         metadata={
-            "description": "Codes and ids only, by type: a late escalation's `missing`, "
-            "`step` and `notified`; a no-show's `absent`; a pass opening's `valid` and "
+            "description": "Codes and ids only, by type: a late escalation's `missing` (the "
+            "check-in not recorded in time) and `step` (`requester`, `supporter`, "
+            "`coordinators`: who was told); a no-show's `absent`; a pass opening's `valid` and "
             "`status`; a rejected handover code's `attempt` and `locked`."
         },
     )

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from otagai.domain.clock import TOKYO
-from otagai.messages.notifications import CHECKIN_LABELS, KIND_LABELS, PUSH_TEXTS
+from otagai.messages.notifications import CHECKIN_LABELS, KIND_LABELS, LATE_LABELS, PUSH_TEXTS
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -49,7 +49,7 @@ def _day(on: date, ja: bool) -> str:
 
 
 def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
-    """The fields the facts allow, already worded: kind, summary, checkin, until."""
+    """The fields the facts allow, already worded: kind, summary, checkin, late, until."""
     fields: dict[str, str] = {}
     kind = facts.get("kind")
     label = KIND_LABELS.get(kind) if isinstance(kind, str) else None
@@ -65,6 +65,10 @@ def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
     checkin_label = CHECKIN_LABELS.get(checkin) if isinstance(checkin, str) else None
     if checkin_label is not None:
         fields["checkin"] = checkin_label[0] if ja else checkin_label[1]
+    missing = facts.get("missing")
+    late_label = LATE_LABELS.get(missing) if isinstance(missing, str) else None
+    if late_label is not None:
+        fields["late"] = late_label[0] if ja else late_label[1]
     on = _expires_on(facts)
     if on is not None:
         fields["until"] = _day(on, ja)
