@@ -29,6 +29,7 @@ MATCH_REMINDER = "match.reminder"
 MATCH_CHECKIN = "match.checkin"  # payload: match_id, checkin (its type)
 MATCH_HANDOVER_LOCKED = "match.handover_locked"  # too many wrong handover codes
 MATCH_LATE = "match.late"  # a late escalation step; payload: match_id, missing, step
+MATCH_NO_SHOW = "match.no_show"  # payload: match_id, no_show ("recorded" | "answered")
 CERTIFICATION_GRANTED = "certification.granted"
 CERTIFICATION_EXPIRING = "certification.expiring"
 CERTIFICATION_REVOKED = "certification.revoked"
