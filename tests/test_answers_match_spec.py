@@ -211,9 +211,9 @@ def test_problems_match_the_spec(app, world, savepoint, body, status):
     assert bool(problem["errors"]) == (status == 422)
 
 
-def test_pickup_pass_checkins_and_handover_code_answer_as_the_spec_says(
-    app, world, savepoint, clock
-):
+def _matched_pickup(app: Any, world: World) -> tuple[str, dt.datetime, str]:
+    """The member's pickup the day after tomorrow, offered on by its best candidate and
+    accepted, all through the API: (match id, its start, the supporter's uid)."""
     requester = world.headers("member")
     starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
     posted = _call(
@@ -256,7 +256,15 @@ def test_pickup_pass_checkins_and_handover_code_answer_as_the_spec_says(
         requester,
         path_parameters={"offer_id": offered.json()["id"]},
     ).json()["id"]
+    return match_id, starts, supporter_uid
+
+
+def test_pickup_pass_checkins_and_handover_code_answer_as_the_spec_says(
+    app, world, savepoint, clock
+):
+    match_id, starts, supporter_uid = _matched_pickup(app, world)
     clock.set(starts - dt.timedelta(minutes=10))
+    # Tokens minted at the moved time: an hour's token from before would have expired.
     supporter = {"Authorization": f"Bearer {world.token(supporter_uid)}"}
     requester = world.headers("member")
     at = {"match_id": match_id}
@@ -278,3 +286,34 @@ def test_pickup_pass_checkins_and_handover_code_answer_as_the_spec_says(
             app, checkins, supporter, path_parameters=at, body=body, media_type="application/json"
         )
         assert answer.status_code == status, answer.json()
+
+
+def test_no_shows_and_reliability_answer_as_the_spec_says(app, world, savepoint, clock):
+    match_id, starts, supporter_uid = _matched_pickup(app, world)
+    clock.set(starts + dt.timedelta(minutes=20))
+    supporter = {"Authorization": f"Bearer {world.token(supporter_uid)}"}
+    requester = world.headers("member")
+    at = {"match_id": match_id}
+    no_show = SCHEMA["/v1/matches/{match_id}/no-show"]["POST"]
+    answer = SCHEMA["/v1/matches/{match_id}/no-show/answer"]["POST"]
+    for operation, headers, body, status in (
+        (answer, supporter, {"text": "すみません"}, 404),
+        (no_show, requester, {"reason": "来られませんでした"}, 201),
+        (no_show, supporter, {"reason": "いらっしゃいませんでした"}, 409),
+        (answer, requester, {"text": "はい"}, 403),
+        (answer, supporter, {"text": "急な発熱でした"}, 201),
+        (answer, supporter, {"text": "もう一度"}, 409),
+    ):
+        response = _call(
+            app, operation, headers, path_parameters=at, body=body, media_type="application/json"
+        )
+        assert response.status_code == status, response.json()
+    match = _call(app, SCHEMA["/v1/matches/{match_id}"]["GET"], requester, path_parameters=at)
+    assert match.json()["no_show"]["answer"] == "急な発熱でした"
+    reliability = _call(
+        app,
+        SCHEMA["/v1/communities/{community_id}/reliability"]["GET"],
+        world.headers("coordinator"),
+        path_parameters={"community_id": world.ids["community_id"]},
+    )
+    assert reliability.status_code == 200 and reliability.json()["items"]

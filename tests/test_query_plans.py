@@ -33,7 +33,7 @@ BOX_DEG_LAT, BOX_DEG_LNG = 0.18, 0.222  # 20 km x 20 km at 35.86° N
 
 TABLES = (
     "households", "users", "community_members", "connections", "certifications",
-    "share_requests", "matches", "blocks",
+    "share_requests", "offers", "matches", "blocks", "match_no_shows",
 )  # fmt: skip
 
 
@@ -112,6 +112,38 @@ def town(db) -> SimpleNamespace:
         """,
         m=REQUESTS, lat=URAWA.lat, lng=URAWA.lng, dlat=BOX_DEG_LAT, dlng=BOX_DEG_LNG, **params,
     )  # fmt: skip
+    # Two thousand of the past requests were matched (to a random certified supporter) and
+    # a no-show recorded on each: ranking counts them per candidate.
+    _sql(
+        db,
+        """
+        WITH past AS (
+            SELECT r.id, r.requester_id, r.household_id, r.kind, r.starts_at, r.ends_at,
+                   (SELECT user_id FROM certifications c
+                    WHERE c.community_id = :c AND r.id IS NOT NULL
+                    ORDER BY random() LIMIT 1) AS supporter_id
+            FROM share_requests r WHERE r.status = 'completed' AND r.requester_id <> :r
+            LIMIT 2000
+        ), o AS (
+            INSERT INTO offers (id, request_id, supporter_id, status)
+            SELECT gen_random_uuid(), id, supporter_id, 'accepted' FROM past
+            RETURNING id, request_id
+        ), m AS (
+            INSERT INTO matches (id, request_id, offer_id, requester_id, requester_household_id,
+                supporter_id, starts_at, ends_at, status, insurance, kind, insured)
+            SELECT gen_random_uuid(), p.id, o.id, p.requester_id, p.household_id,
+                   p.supporter_id, p.starts_at, p.ends_at, 'cancelled', '{}', p.kind, false
+            FROM past p JOIN o ON o.request_id = p.id
+            RETURNING id, requester_id, supporter_id, starts_at
+        )
+        INSERT INTO match_no_shows (id, match_id, reported_by_id, reported_by_role, absent_id,
+            absent_role, reason, at)
+        SELECT gen_random_uuid(), id, requester_id, 'requester', supporter_id, 'supporter',
+               'plan', starts_at + interval '1 hour'
+        FROM m
+        """,
+        **params,
+    )  # fmt: skip
     for table in TABLES:
         _sql(db, f"ANALYZE {table}")
     supporter_id = _sql(
@@ -165,6 +197,20 @@ def _index_scans(scans: list[tuple[str, str | None]]) -> set[str]:
     return {index for _, index in scans if index is not None}
 
 
+def _assert_no_shows_probed(plan: dict[str, Any]) -> None:
+    """Repeated no-shows (ranking): an index probe of (person, time) per candidate, which
+    stops at the N-th row (a Limit), never a scan of every no-show."""
+    scans = _scans(plan, "match_no_shows")
+    assert scans and {index for _, index in scans} == {"ix_match_no_shows_absent_at"}, scans
+    probes = [
+        node
+        for node in _nodes(plan)
+        if node["Node Type"] == "Limit"
+        and any(c.get("Relation Name") == "match_no_shows" for c in node.get("Plans", []))
+    ]
+    assert len(probes) == len(scans), "every probe of match_no_shows stops at a Limit"
+
+
 def test_candidates_for_a_pickup_read_users_by_index_only(db, town):
     request = ShareRequestFactory(requester=town.requester, community=town.community)
     plan = _explain(db, candidates_query(request))
@@ -173,6 +219,7 @@ def test_candidates_for_a_pickup_read_users_by_index_only(db, town):
     assert scans and not [s for s in scans if s[0] == "Seq Scan"], scans
     # Driven from the small side: the trusted few, then their rows by primary key.
     assert _index_scans(scans) == {"pk_users"}, scans
+    _assert_no_shows_probed(plan)
 
 
 def test_candidates_for_lending_to_members_take_nearest_homes_by_knn(db, town):
@@ -190,6 +237,7 @@ def test_candidates_for_lending_to_members_take_nearest_homes_by_knn(db, town):
     ]
     assert knn, "expected a KNN (ORDER BY <->) index scan of idx_users_public_home"
     assert "pk_users" in _index_scans(scans), scans
+    _assert_no_shows_probed(plan)
 
 
 def test_feed_reads_open_requests_through_the_partial_gist_index(db, town):

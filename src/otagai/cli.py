@@ -204,12 +204,13 @@ def jobs() -> None:
 @jobs.command("tick")
 @with_appcontext
 def jobs_tick() -> None:
-    """Run every scheduled job once: reminders, expiry notices, request expiry."""
+    """Run every scheduled job once: reminders, expiry notices, request expiry, late
+    escalation (docs/late-escalation.md)."""
     from otagai.domain.notifications.jobs import tick
 
-    done = tick(datetime.now(UTC))
+    done = tick(datetime.now(UTC), current_app.config["OTAGAI"].late_escalation)
     session.commit()
     click.echo(
         f"jobs: reminders={done.reminders} expiry_notices={done.expiry_notices} "
-        f"requests_expired={done.requests_expired}"
+        f"requests_expired={done.requests_expired} late_escalations={done.late_escalations}"
     )

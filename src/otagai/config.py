@@ -5,6 +5,7 @@ Every variable, its default and its meaning is listed in README.md; keep the two
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
@@ -38,6 +39,38 @@ def _overrides(value: str) -> dict[str, str]:
         if not sep or not name.strip() or not limit.strip():
             raise ConfigError("RATELIMIT_OVERRIDES must be 'name=limit;name=limit'")
         out[name.strip()] = limit.strip()
+    return out
+
+
+# Late escalation (docs/late-escalation.md), per kind of help: minutes after the start by
+# which ``picked_up`` (a pickup) or ``started`` must be recorded, minutes after the end by
+# which ``handed_over`` / ``ended`` must be, and the minutes between one step and the next
+# (the requester's household, then the supporter, then the coordinators). A grace of None
+# watches nothing at that end.
+LATE_ESCALATION_DEFAULTS: dict[str, dict[str, int | None]] = {
+    "pickup": {"start_grace_minutes": 15, "end_grace_minutes": 30, "step_minutes": 10},
+    "babysitting": {"start_grace_minutes": None, "end_grace_minutes": 30, "step_minutes": 10},
+}
+_LATE_KEYS = ("start_grace_minutes", "end_grace_minutes", "step_minutes")
+
+
+def _late_escalation(value: str) -> dict[str, dict[str, int | None]]:
+    """``LATE_ESCALATION``: JSON ``{kind: {start_grace_minutes, end_grace_minutes,
+    step_minutes}}``; a kind or key left out keeps its default."""
+    try:
+        given = json.loads(value)
+    except ValueError:
+        raise ConfigError("LATE_ESCALATION must be JSON (docs/late-escalation.md)") from None
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ConfigError('LATE_ESCALATION must be {"<kind>": {"step_minutes": 10, ...}}')
+    out = {kind: dict(window) for kind, window in LATE_ESCALATION_DEFAULTS.items()}
+    for kind, window in given.items():
+        if kind not in out:
+            raise ConfigError(f"LATE_ESCALATION: unknown kind {kind!r} (pickup, babysitting)")
+        unknown = set(window) - set(_LATE_KEYS)
+        if unknown:
+            raise ConfigError(f"LATE_ESCALATION: unknown keys {sorted(unknown)}")
+        out[kind].update(window)
     return out
 
 
@@ -161,6 +194,10 @@ class Settings:
     ratelimit_overrides: dict[str, str] = field(default_factory=dict)
     # GET /metrics answers only with "Authorization: Bearer <this>"; unset: always 404.
     metrics_token: str | None = None
+    # LATE_ESCALATION (JSON; docs/late-escalation.md): when a missing check-in escalates.
+    late_escalation: dict[str, dict[str, int | None]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in LATE_ESCALATION_DEFAULTS.items()}
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -272,6 +309,8 @@ class Settings:
         if env.get("RATELIMIT_OVERRIDES", "").strip():
             values["ratelimit_overrides"] = _overrides(env["RATELIMIT_OVERRIDES"])
         values["metrics_token"] = env.get("METRICS_TOKEN") or None
+        if env.get("LATE_ESCALATION", "").strip():
+            values["late_escalation"] = _late_escalation(env["LATE_ESCALATION"])
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -367,5 +406,17 @@ class Settings:
             raise ConfigError("PASS_SECRET is required when OTAGAI_ENV=production")
         if self.pass_secret and len(self.pass_secret) < PASS_SECRET_MIN_LENGTH:
             raise ConfigError(f"PASS_SECRET must have at least {PASS_SECRET_MIN_LENGTH} characters")
+        for kind, window in self.late_escalation.items():
+            for key in _LATE_KEYS:
+                minutes = window.get(key)
+                required = key == "step_minutes"
+                if (minutes is None and required) or (
+                    minutes is not None
+                    and (isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1)
+                ):
+                    raise ConfigError(
+                        f"LATE_ESCALATION: {kind}.{key} must be a whole number of minutes, "
+                        "at least 1" + ("" if required else " (or null: not watched)")
+                    )
         if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
             raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://otagai.example")

@@ -1,8 +1,8 @@
 """The notification worker: ``flask notifications work`` (a loop) or ``--once`` (cron,
 tests). Each round commits in steps, so a crash loses nothing:
 
-1. the scheduled jobs (reminders, expiry notices, request expiry), committed, and the
-   retention purge when due (``domain/retention``), committed;
+1. the scheduled jobs (reminders, expiry notices, request expiry, late escalation),
+   committed, and the retention purge when due (``domain/retention``), committed;
 2. outbox events → notifications (recipients, preferences, quiet hours), committed;
 3. a claim of due notifications (leases), committed — then the push, then its outcome,
    committed.
@@ -67,8 +67,9 @@ def _committed(step: Callable[[], T]) -> T:
 
 def run_once(now: datetime | None = None, *, batch: int = 100) -> Round:
     at = now or datetime.now(UTC)
-    tick = _committed(lambda: jobs.tick(at))
-    _committed(lambda: retention.purge_when_due(session, at, current_app.config["OTAGAI"]))
+    settings = current_app.config["OTAGAI"]
+    tick = _committed(lambda: jobs.tick(at, settings.late_escalation))
+    _committed(lambda: retention.purge_when_due(session, at, settings))
     fanned = _committed(lambda: fan_out(at, limit=batch))
     claimed = _committed(lambda: delivery.claim(at, limit=batch))
     sent = _committed(lambda: delivery.send(claimed, at))

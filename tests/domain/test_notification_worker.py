@@ -325,6 +325,8 @@ def test_quiet_hours_hold_a_new_offer_until_seven_while_a_reminder_goes_through(
     night = tokyo(night.astimezone(TOKYO).date(), 23)
     request.starts_at = night + dt.timedelta(minutes=30)
     request.ends_at = request.starts_at + dt.timedelta(hours=1)
+    # The match copies its request's span (a match started hours ago would be late).
+    world.match.starts_at, world.match.ends_at = request.starts_at, request.ends_at
     db.flush()
     run_once(night)
     assert [m.data["type"] for m in fcm_api.sent_to(parent_token)] == ["match_reminder"]

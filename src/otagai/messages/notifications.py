@@ -7,7 +7,8 @@ first whose fields it has facts for, so the last body of each has no fields at a
 
 Fields: ``{summary}`` (kind and start, e.g. 「お迎え」12月1日(火) 15:00 から / Pickup, Tue 1
 Dec, 15:00, or as much of it as is known), ``{kind}`` (お迎え / pickup), ``{checkin}``
-(what a check-in says happened, CHECKIN_LABELS) and ``{until}`` (a certification's
+(what a check-in says happened, CHECKIN_LABELS), ``{late}`` (the check-in a late alert
+misses, LATE_LABELS), ``{no_show}`` (NO_SHOW_LABELS) and ``{until}`` (a certification's
 expiry date).
 """
 
@@ -45,6 +46,26 @@ CHECKIN_LABELS: dict[str, tuple[str, str]] = {
     "handed_over": ("お子さんの引き渡しが済みました", "Your child has been handed over"),
     "started": ("預かりが始まりました", "Babysitting has started"),
     "ended": ("預かりが終わりました", "Babysitting has ended"),
+}
+
+# The check-in a late alert misses -> (ja, en): what has not been recorded yet.
+LATE_LABELS: dict[str, tuple[str, str]] = {
+    "picked_up": ("お迎えの記録がまだありません", "No pickup has been recorded yet"),
+    "handed_over": ("引き渡しの記録がまだありません", "No handover has been recorded yet"),
+    "started": ("預かり開始の記録がまだありません", "Babysitting has not been recorded as started"),
+    "ended": ("預かり終了の記録がまだありません", "Babysitting has not been recorded as ended"),
+}
+
+# A no-show notification's code -> (ja, en).
+NO_SHOW_LABELS: dict[str, tuple[str, str]] = {
+    "recorded": (
+        "相手の方から、来られなかったと記録されました。予定はキャンセルになります",
+        "The other party recorded that you did not come; the plan is cancelled",
+    ),
+    "answered": (
+        "記録した「来られなかった」に返答がありました",
+        "There is an answer to the no-show you recorded",
+    ),
 }
 
 PushText = tuple[str, tuple[str, ...]]  # title, bodies (most specific first)
@@ -277,6 +298,42 @@ PUSH_TEXTS: dict[str, dict[str, PushText]] = {
                 "Please contact your supporter directly.",
                 "The handover code was entered wrongly five times. "
                 "Please contact your supporter directly.",
+            ),
+        ),
+    },
+    "late_alert": {
+        "ja": (
+            "予定の記録が遅れています",
+            (
+                "{late}（{summary}）。状況を確認してください。",
+                "{late}。状況を確認してください。",
+                "予定の記録が遅れています。アプリで状況を確認してください。",
+            ),
+        ),
+        "en": (
+            "A check-in is late",
+            (
+                "{late} ({summary}). Please check what is happening.",
+                "{late}. Please check what is happening.",
+                "A check-in is late. Please check in the app what is happening.",
+            ),
+        ),
+    },
+    "no_show": {
+        "ja": (
+            "「来られなかった」の記録",
+            (
+                "{no_show}（{summary}）。",
+                "{no_show}。",
+                "「来られなかった」の記録があります。アプリで確認してください。",
+            ),
+        ),
+        "en": (
+            "No-show recorded",
+            (
+                "{no_show} ({summary}).",
+                "{no_show}.",
+                "There is news about a no-show. See the app.",
             ),
         ),
     },

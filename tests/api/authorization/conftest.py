@@ -87,6 +87,7 @@ class World:
     pending_offer: str
     declined_offer: str
     match: str  # confirmed, started an hour ago, no thank-you yet
+    no_show_match: str  # five days ago; the requester recorded the supporter absent
     cash_thank_you: str  # recorded, on a completed match
     card_thank_you: str  # pending_payment, on another completed match
     certification: str  # the candidate's, in the community
@@ -178,6 +179,10 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     )
     cancelled_match = add_match(cancelled_request, people["past_supporter"], status="cancelled")
     cancelled_request.status = "cancelled"
+    no_show_request = ShareRequestFactory(
+        requester=requester, community=a, children=[child], **past(5)
+    )
+    no_show_match = add_match(no_show_request, people["supporter"])
 
     event = EventFactory(
         community=a, created_by=people["coordinator_here"], starts_at=_now() - dt.timedelta(hours=1)
@@ -217,6 +222,11 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
             headers={"Stripe-Signature": LocalStripe.sign(payload)},
         ),
         200,
+    )
+    ok(
+        as_(requester).post(
+            f"/v1/matches/{no_show_match.id}/no-show", json={"reason": "来られませんでした"}
+        )
     )
     card = ok(
         as_(requester).post(
@@ -264,6 +274,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         pending_offer=str(pending.id),
         declined_offer=str(declined.id),
         match=str(match.id),
+        no_show_match=str(no_show_match.id),
         cash_thank_you=str(cash.id),
         card_thank_you=card["id"],
         certification=str(certification.id),

@@ -160,6 +160,14 @@ ROWS = [
         signed_in=403,
         operator=204,
     ),
+    # --- reliability: the community's coordinators only (not even operators) ---------------
+    row(
+        "GET",
+        "/v1/communities/{community_id}/reliability",
+        lambda w: Req(f"/v1/communities/{w.community}/reliability"),
+        signed_in=403,
+        coordinator_here=200,
+    ),
     # --- certifications (the candidate's) --------------------------------------------------
     row(
         "GET",

@@ -94,6 +94,25 @@ ROWS = [
         supporter=403,
         **dict.fromkeys(("requester", "same_household"), 200),
     ),
+    # No-shows: either side records one on a started match; the side reported absent
+    # (here the supporter) answers it.
+    row(
+        "POST",
+        "/v1/matches/{match_id}/no-show",
+        lambda w: Req(f"/v1/matches/{w.match}/no-show", json={"reason": "来られませんでした"}),
+        signed_in=404,
+        **dict.fromkeys(PARTIES, 201),
+    ),
+    row(
+        "POST",
+        "/v1/matches/{match_id}/no-show/answer",
+        lambda w: Req(
+            f"/v1/matches/{w.no_show_match}/no-show/answer", json={"text": "急な発熱でした"}
+        ),
+        signed_in=404,
+        supporter=201,
+        **dict.fromkeys(("requester", "same_household"), 403),
+    ),
     row(
         "POST",
         "/v1/matches/{match_id}/complete",

@@ -14,11 +14,14 @@ from otagai.api.communities.schemas import (
     CoordinatorCreateSchema,
     CoordinatorSchema,
     MembershipSchema,
+    ReliabilityQueryArgsSchema,
+    ReliabilitySchema,
 )
 from otagai.api.municipalities.schemas import EXAMPLE_POLYGON
 from otagai.domain.accounts import services as accounts
 from otagai.domain.communities import services as communities
 from otagai.domain.communities.views import CommunityView, Membership
+from otagai.domain.matches.reliability import community_reliability
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.db import reads_from_replica
@@ -111,6 +114,30 @@ class CommunityMembershipViews(Resource):
     def delete(self, community_id: uuid.UUID) -> None:
         """Leave a community (a coordinator who leaves stops being one)"""
         accounts.leave_community(current_actor(), community_id)
+
+
+@blp.route("/<uuid:community_id>/reliability")
+class CommunityReliabilityViews(Resource):
+    @blp.arguments(ReliabilityQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(ReliabilitySchema))
+    @blp.problem(403, "Not a coordinator of this community (`coordinator_only`).")
+    @blp.problem(404, "No such community.")
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
+        """How each person kept their word in the community's matches
+
+        For the community's coordinators only. Everybody who was a party (requester or
+        supporter) to one of its matches that started in the window, by id, with the
+        matches completed, cancelled late by them (less than 24 hours before the start,
+        or after it) and the no-shows recorded against them. Display names and counts
+        only: no address, no child, no reason text.
+        """
+        return community_reliability(
+            current_actor(),
+            community_id,
+            days=args["days"],
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
 
 
 @blp.route("/<uuid:community_id>/coordinators")

@@ -12,6 +12,7 @@ from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
 from otagai.domain.communities.geojson import POLYGON
 from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
 from otagai.domain.communities.services import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from otagai.domain.matches.reliability import DEFAULT_DAYS, MAX_DAYS
 from otagai.extensions.geo import LatLng, within_bounds
 from otagai.extensions.pagination import PageQueryArgsSchema
 
@@ -117,3 +118,38 @@ class CoordinatorSchema(ma.Schema):
     user_id = ma.fields.UUID(required=True)
     display_name = ma.fields.String(allow_none=True, required=True)
     role = ma.fields.String(metadata={"enum": [ROLE_COORDINATOR]}, required=True)
+
+
+# --- reliability (issue 14) --------------------------------------------------------------
+
+
+class ReliabilityQueryArgsSchema(PageQueryArgsSchema):
+    days = ma.fields.Integer(
+        load_default=DEFAULT_DAYS,
+        validate=ma.validate.Range(min=1, max=MAX_DAYS),
+        metadata={
+            "description": f"The window: matches that started in the last `days` days "
+            f"(1–{MAX_DAYS}, default {DEFAULT_DAYS})."
+        },
+    )
+
+
+class ReliabilitySchema(ma.Schema):
+    """How one person kept their word in the community's matches of the window."""
+
+    person = ma.fields.Nested(PersonSchema, required=True)
+    completed = ma.fields.Integer(
+        required=True, metadata={"description": "Matches completed (as requester or supporter)."}
+    )
+    cancelled_late = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Matches this person cancelled less than 24 hours before the "
+            "start, or after it (a cancellation that came with a no-show they recorded "
+            "is not counted)."
+        },
+    )
+    no_shows = ma.fields.Integer(
+        required=True, metadata={"description": "No-shows recorded against this person."}
+    )
+    window_days = ma.fields.Integer(required=True, metadata={"description": "The window."})

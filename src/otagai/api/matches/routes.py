@@ -15,13 +15,16 @@ from otagai.api.matches.schemas import (
     HandoverCodeSchema,
     MatchCancelSchema,
     MatchSchema,
+    NoShowAnswerSchema,
+    NoShowCreateSchema,
+    NoShowSchema,
     PickupPassSchema,
     TimelineSchema,
 )
 from otagai.config import Settings
-from otagai.domain.matches import checkins, lifecycle, passes, timeline
+from otagai.domain.matches import checkins, lifecycle, noshows, passes, timeline
 from otagai.domain.matches import services as matches
-from otagai.domain.matches.views import match_view
+from otagai.domain.matches.views import match_view, no_show_view
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -208,3 +211,63 @@ class MatchHandoverCodeViews(Resource):
         return passes.get_handover_code(
             current_actor(), match_id, secret=_settings().pass_signing_secret
         )
+
+
+# --- no-shows (issue 14) -------------------------------------------------------------------
+
+
+@blp.route("/matches/<uuid:match_id>/no-show")
+class MatchNoShowViews(Resource):
+    @idempotent
+    @blp.arguments(
+        NoShowCreateSchema,
+        examples={
+            "reason": {"value": {"reason": "約束の時間に来られず、連絡もありませんでした。"}}
+        },
+    )
+    @blp.response(201, NoShowSchema)
+    @blp.problem(403, "Create your profile first.")
+    @blp.problem(404, MATCH_NOT_VISIBLE)
+    @blp.problem(
+        409,
+        "`no_show_already_recorded` (one per match), `no_show_too_early` (before the "
+        "start), `no_show_too_late` (7 days after the end), `match_completed`, or "
+        "`match_cancelled_before_start`.",
+    )
+    @blp.problem(422, "The reason is missing, blank or longer than 500 characters.")
+    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any] | None:
+        """Record that the other party did not come
+
+        Either party (the supporter, or an adult of the requester's household) records,
+        from the match's start, that the other side did not come, with a reason. Once per
+        match. A match still confirmed is cancelled with it. The other side is told
+        (urgent) and may answer; the match's timeline shows it, and coordinators count
+        it in the absent person's reliability.
+        """
+        return no_show_view(
+            noshows.record_no_show(current_actor(), match_id, reason=data["reason"])
+        )
+
+
+@blp.route("/matches/<uuid:match_id>/no-show/answer")
+class MatchNoShowAnswerViews(Resource):
+    @idempotent
+    @blp.arguments(
+        NoShowAnswerSchema,
+        examples={"text": {"value": {"text": "急に熱が出て、連絡できませんでした。"}}},
+    )
+    @blp.response(201, NoShowSchema)
+    @blp.problem(
+        403,
+        "Only the side reported absent answers (`no_show_reported_party_only`), or no profile.",
+    )
+    @blp.problem(404, "No such match (or not a party), or no no-show on it (`no_show_not_found`).")
+    @blp.problem(409, "Already answered (`no_show_already_answered`).")
+    @blp.problem(422, "The text is missing, blank or longer than 500 characters.")
+    def post(self, data: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any] | None:
+        """Answer a no-show recorded against me
+
+        The side reported absent gives its account, once; the side that recorded it is
+        told. Both parties see it in the match.
+        """
+        return no_show_view(noshows.answer_no_show(current_actor(), match_id, text=data["text"]))

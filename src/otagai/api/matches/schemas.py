@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from otagai.api.common import PersonSchema, StrictSchema, reason_field
+from otagai.api.common import PersonSchema, StrictSchema, reason_field, text
 from otagai.domain.insurance.coverage import REASONS
 from otagai.domain.matches import checkins, passes, timeline
-from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED
+from otagai.domain.matches.models import (
+    CANCELLED,
+    COMPLETED,
+    CONFIRMED,
+    REQUESTER_SIDE,
+    SUPPORTER_SIDE,
+)
 
 
 class MatchCancelSchema(StrictSchema):
@@ -67,6 +73,40 @@ class InsuranceTagSchema(ma.Schema):
     )
 
 
+SIDES = [REQUESTER_SIDE, SUPPORTER_SIDE]
+
+
+class NoShowCreateSchema(StrictSchema):
+    reason = reason_field("約束の時間に保育園に来られず、連絡もありませんでした。")
+
+
+class NoShowAnswerSchema(StrictSchema):
+    text = text(
+        max_length=500,
+        required=True,
+        multiline=True,
+        metadata={"example": "急に体調を崩してしまい、連絡できませんでした。申し訳ありません。"},
+    )
+
+
+class NoShowSchema(ma.Schema):
+    """A no-show on the match, as its parties see it."""
+
+    reported_by = ma.fields.String(
+        metadata={"enum": SIDES, "description": "The side that recorded it."}, required=True
+    )
+    absent = ma.fields.String(
+        metadata={"enum": SIDES, "description": "The side reported absent: the other one."},
+        required=True,
+    )
+    reason = ma.fields.String(required=True)
+    at = ma.fields.AwareDateTime(required=True, metadata={"description": "The server's time."})
+    answer = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "The absent side's answer."}
+    )
+    answered_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+
+
 class MatchSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     request_id = ma.fields.UUID(required=True)
@@ -83,6 +123,12 @@ class MatchSchema(ma.Schema):
     completed_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     cancelled_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     cancel_reason = ma.fields.String(allow_none=True, required=True)
+    no_show = ma.fields.Nested(
+        NoShowSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The no-show recorded on the match, if any."},
+    )
 
 
 class TimelineEntrySchema(ma.Schema):
@@ -100,9 +146,11 @@ class TimelineEntrySchema(ma.Schema):
         keys=ma.fields.String(),
         required=True,
         metadata={
-            "description": "Codes and ids only, by type: a late escalation's `missing`, "
-            "`step` and `notified`; a no-show's `absent`; a pass opening's `valid` and "
-            "`status`; a rejected handover code's `attempt` and `locked`."
+            "description": "Codes and ids only, by type: a late escalation's `missing` (the "
+            "check-in not recorded in time) and `step` (`requester`, `supporter`, "
+            "`coordinators`: who was told); a no-show's (and its answer's) `absent` "
+            "(`requester` or `supporter`: the side reported absent); a pass opening's "
+            "`valid` and `status`; a rejected handover code's `attempt` and `locked`."
         },
     )
 

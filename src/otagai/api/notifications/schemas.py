@@ -28,6 +28,11 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     t.CHECKIN: "Your supporter checked in: picked up, arrived, handed over (or babysitting "
     "started, ended). Urgent: sent in quiet hours too.",
     t.HANDOVER_LOCKED: "The handover code was entered wrongly five times. Always on.",
+    t.LATE_ALERT: "A check-in is late (no pickup 15 minutes after the start, no handover "
+    "30 minutes after the end; docs/late-escalation.md): to the requester's household, then "
+    "the supporter, then the coordinators. Urgent and always on.",
+    t.NO_SHOW: "The other party recorded that you did not come (the plan is cancelled), or "
+    "answered a no-show you recorded. Urgent and always on.",
 }
 
 NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."

@@ -69,13 +69,7 @@ def cancel_match(
     match, request = lock_match(match)
     if match.status != CONFIRMED:
         raise Conflict("match_not_confirmed")
-    match.status = CANCELLED
-    match.cancelled_at = at
-    match.cancelled_by_id = user.id
-    match.cancel_reason = reason
-    request.status = requests.CANCELLED
-    request.cancelled_at = at
-    request.cancel_reason = reason
+    cancel_locked(match, request, by=user.id, reason=reason, at=at)
     enqueue(
         MATCH_CANCELLED,
         {"match_id": match.id, "request_id": match.request_id, "cancelled_by_id": user.id},
@@ -84,3 +78,17 @@ def cancel_match(
     )
     session.flush()
     return match
+
+
+def cancel_locked(
+    match: Match, request: ShareRequest, *, by: uuid.UUID, reason: str, at: datetime
+) -> None:
+    """Cancel a confirmed match and its request, both locked by the caller (``lock_match``),
+    who tells the parties. The one place a match becomes ``cancelled``."""
+    match.status = CANCELLED
+    match.cancelled_at = at
+    match.cancelled_by_id = by
+    match.cancel_reason = reason
+    request.status = requests.CANCELLED
+    request.cancelled_at = at
+    request.cancel_reason = reason

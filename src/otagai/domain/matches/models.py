@@ -103,3 +103,36 @@ class MatchEvent(UUIDPrimaryKey, Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+REQUESTER_SIDE, SUPPORTER_SIDE = "requester", "supporter"
+
+
+class NoShow(UUIDPrimaryKey, Base):
+    """A party recorded that the other did not come (``noshows.py``): at most one per
+    match. ``absent_id`` is the person it counts against (the supporter, or the
+    requester for the requester's household): reliability and candidate ranking read it
+    by person and time."""
+
+    __tablename__ = "match_no_shows"
+    __table_args__ = (
+        CheckConstraint("reported_by_role IN ('requester', 'supporter')", name="reported_by_role"),
+        CheckConstraint("absent_role IN ('requester', 'supporter')", name="absent_role"),
+        CheckConstraint("reported_by_role <> absent_role", name="other_party"),
+        # Ranking counts a supporter's recent no-shows, reliability a community's: both
+        # by person over a window of time.
+        Index("ix_match_no_shows_absent_at", "absent_id", "at"),
+    )
+
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), unique=True
+    )
+    reported_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    reported_by_role: Mapped[str] = mapped_column(String(16))
+    absent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    absent_role: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(String(500))
+    answered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]

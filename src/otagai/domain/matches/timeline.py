@@ -28,7 +28,7 @@ PICKED_UP, ARRIVED, HANDED_OVER = "picked_up", "arrived", "handed_over"  # a pic
 STARTED, ENDED = "started", "ended"  # babysitting
 HANDOVER_CODE_REJECTED = "handover_code_rejected"  # a wrong code at the handover
 PASS_OPENED = "pass_opened"  # the pickup pass opened at /pass/{token} (nursery staff)
-LATE_ESCALATION = "late_escalation"  # data: missing (check-in), step (1-3), notified
+LATE_ESCALATION = "late_escalation"  # data: missing (check-in), step (who was told)
 REPORT_DRAFTED, REPORT_CONFIRMED, REPORT_DISPUTED = (
     "report_drafted",
     "report_confirmed",

@@ -17,8 +17,11 @@ Rules (PRODUCT.md, "Who may help"):
    supporter certified for the kind in the request's community on the activity day; for
    lending any member of the community;
 5. no confirmed match of theirs overlaps the request's time span.
-Ranking: connection and certified, connection, certified, member; then distance; then
-completed shares with this household (more first).
+Ranking: connection and certified, connection, certified, member; within a tier, a
+supporter with ``NO_SHOW_RANK_COUNT`` or more no-shows recorded against them in the last
+``NO_SHOW_RANK_DAYS`` days after everybody else (docs/ranking.md); then distance; then
+completed shares with this household (more first). (For lending to any member, the
+members are the nearest found by the KNN scan; the rule orders those.)
 
 A distance shown runs from the viewer's own exact point to the other side's public point:
 for the requester's list, from the request's location to each supporter's public home;
@@ -31,7 +34,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -56,11 +59,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
-from otagai.domain.matches.models import CONFIRMED, Match
+from otagai.domain.matches.models import CONFIRMED, Match, NoShow
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
@@ -71,6 +75,10 @@ from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng, latlng_of
 
 MAX_CANDIDATES = 50
+# Repeated no-shows: this many against a supporter in this many days ranks them last in
+# their tier (docs/ranking.md).
+NO_SHOW_RANK_COUNT = 2
+NO_SHOW_RANK_DAYS = 180
 
 TIERS = ("connection_certified", "connection", "certified", "member")
 
@@ -216,6 +224,19 @@ def _completed(user_id: Any) -> ColumnElement[int]:
     )
 
 
+def _demoted(user_id: Any) -> ColumnElement[int]:
+    """1 for a supporter with NO_SHOW_RANK_COUNT no-shows against them since
+    ``no_show_since``, else 0. EXISTS of the N-th row (OFFSET N - 1): an index range scan
+    of ``ix_match_no_shows_absent_at`` that reads at most N entries per person."""
+    nth = (
+        select(NoShow.id)
+        .where(NoShow.absent_id == user_id, NoShow.at >= P("no_show_since"))
+        .offset(NO_SHOW_RANK_COUNT - 1)
+        .limit(1)
+    )
+    return case((nth.exists(), 1), else_=0)
+
+
 @cache
 def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     """Candidates of one shape of request, best first (see the module's docstring).
@@ -224,8 +245,8 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     busy times run down that ranking only until ``limit`` of them pass; lending to the
     community then adds the nearest plain members through the GiST index on public homes,
     in the order of the distance shown, each checked as the scan goes, so that it too
-    stops after ``limit``. Both orders are the final one: tier, distance, completed shares
-    (more first), id."""
+    stops after ``limit``. Both orders are the final one: tier, demoted (repeated no-shows),
+    distance, completed shares (more first), id."""
     trusted = _trusted(community=community, one=one)
     tier = case(
         (and_(trusted.c.connected, trusted.c.certified), 0),
@@ -235,7 +256,8 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     )
     distance = _shown_distance(one)
     ranked = (
-        select(User.id, User.display_name, tier.label("tier"), distance.label("distance"),
+        select(User.id, User.display_name, tier.label("tier"),
+               _demoted(User.id).label("demoted"), distance.label("distance"),
                _completed(User.id).label("completed"))
         .join(trusted, trusted.c.user_id == User.id)
         .where(*_person_rules())
@@ -243,11 +265,21 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     if one:
         ranked = ranked.where(User.id == P("one"))
     # OFFSET 0 keeps the planner from pushing the probes below the sort.
-    ordered = ranked.order_by("tier", "distance", desc("completed"), User.id).offset(0).subquery()
+    ordered = (
+        ranked.order_by("tier", "demoted", "distance", desc("completed"), User.id)
+        .offset(0)
+        .subquery()
+    )
     best = (
         select(ordered)
         .where(*_probed_rules(ordered.c.id))
-        .order_by(ordered.c.tier, ordered.c.distance, ordered.c.completed.desc(), ordered.c.id)
+        .order_by(
+            ordered.c.tier,
+            ordered.c.demoted,
+            ordered.c.distance,
+            ordered.c.completed.desc(),
+            ordered.c.id,
+        )
         .limit(P("limit"))
         .cte("best")
     )
@@ -257,7 +289,8 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
             CommunityMember.community_id == P("community"), CommunityMember.user_id == User.id
         )
         members = select(
-            User.id, User.display_name, literal(3).label("tier"), distance.label("distance"),
+            User.id, User.display_name, literal(3).label("tier"),
+            _demoted(User.id).label("demoted"), distance.label("distance"),
             _completed(User.id).label("completed"),
         ).where(
             member, User.id.not_in(select(trusted.c.user_id)),
@@ -290,7 +323,7 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
             rows.c.completed.label("completed_shares"),
             rows.c.distance,
         )
-        .order_by(rows.c.tier, rows.c.distance, rows.c.completed.desc(), rows.c.id)
+        .order_by(rows.c.tier, rows.c.demoted, rows.c.distance, rows.c.completed.desc(), rows.c.id)
         .limit(P("limit"))
     )
 
@@ -311,7 +344,11 @@ def _wkt(value: Any) -> str:
 
 
 def candidates_query(
-    request: ShareRequest, *, only_user: uuid.UUID | None = None, limit: int = MAX_CANDIDATES
+    request: ShareRequest,
+    *,
+    only_user: uuid.UUID | None = None,
+    limit: int = MAX_CANDIDATES,
+    now: datetime | None = None,
 ) -> Query:
     community = request.audience == AUDIENCE_COMMUNITY
     statement = _statement(community=community, lending=request.kind == LENDING,
@@ -328,6 +365,7 @@ def candidates_query(
         "starts_at": request.starts_at,
         "ends_at": request.ends_at,
         "limit": limit,
+        "no_show_since": clock.now(now) - timedelta(days=NO_SHOW_RANK_DAYS),
     }
     if only_user is not None:
         params["one"] = only_user

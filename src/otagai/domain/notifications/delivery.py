@@ -116,6 +116,10 @@ def _facts(notifications: Sequence[Notification]) -> dict[uuid.UUID, dict[str, A
             fact.update(requests.get(uuid.UUID(str(request_id)), {}))
         if "checkin" in n.data:
             fact["checkin"] = n.data["checkin"]
+        if "missing" in n.data:
+            fact["missing"] = n.data["missing"]
+        if "no_show" in n.data:
+            fact["no_show"] = n.data["no_show"]
         if "certification_id" in n.data:
             expires_on = expiries.get(uuid.UUID(n.data["certification_id"]))
             if expires_on is not None:

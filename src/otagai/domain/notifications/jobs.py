@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from otagai.config import LATE_ESCALATION_DEFAULTS
 from otagai.domain import outbox
 from otagai.domain.clock import TOKYO
+from otagai.domain.matches.escalation import Windows, escalate_late
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
@@ -28,6 +30,7 @@ class Tick:
     reminders: int
     expiry_notices: int
     requests_expired: int
+    late_escalations: int = 0
 
 
 def remind_matches(now: datetime) -> int:
@@ -83,11 +86,13 @@ def notify_expiring_certifications(now: datetime) -> int:
     return written
 
 
-def tick(now: datetime) -> Tick:
-    """Every job once; the caller commits."""
+def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
+    """Every job once; the caller commits. ``late_escalation``: the windows of the
+    settings' LATE_ESCALATION (the defaults if not given)."""
     expired = expire_requests(now)
     return Tick(
         reminders=remind_matches(now),
         expiry_notices=notify_expiring_certifications(now),
         requests_expired=expired.requests,
+        late_escalations=escalate_late(now, late_escalation or LATE_ESCALATION_DEFAULTS),
     )

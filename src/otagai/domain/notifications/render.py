@@ -14,7 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 from otagai.domain.clock import TOKYO
-from otagai.messages.notifications import CHECKIN_LABELS, KIND_LABELS, PUSH_TEXTS
+from otagai.messages.notifications import (
+    CHECKIN_LABELS,
+    KIND_LABELS,
+    LATE_LABELS,
+    NO_SHOW_LABELS,
+    PUSH_TEXTS,
+)
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -49,7 +55,8 @@ def _day(on: date, ja: bool) -> str:
 
 
 def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
-    """The fields the facts allow, already worded: kind, summary, checkin, until."""
+    """The fields the facts allow, already worded: kind, summary, checkin, late, no_show,
+    until."""
     fields: dict[str, str] = {}
     kind = facts.get("kind")
     label = KIND_LABELS.get(kind) if isinstance(kind, str) else None
@@ -65,6 +72,14 @@ def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
     checkin_label = CHECKIN_LABELS.get(checkin) if isinstance(checkin, str) else None
     if checkin_label is not None:
         fields["checkin"] = checkin_label[0] if ja else checkin_label[1]
+    missing = facts.get("missing")
+    late_label = LATE_LABELS.get(missing) if isinstance(missing, str) else None
+    if late_label is not None:
+        fields["late"] = late_label[0] if ja else late_label[1]
+    no_show = facts.get("no_show")
+    no_show_label = NO_SHOW_LABELS.get(no_show) if isinstance(no_show, str) else None
+    if no_show_label is not None:
+        fields["no_show"] = no_show_label[0] if ja else no_show_label[1]
     on = _expires_on(facts)
     if on is not None:
         fields["until"] = _day(on, ja)

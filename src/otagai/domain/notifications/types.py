@@ -22,6 +22,12 @@ CERTIFICATION_EXPIRING = "certification_expiring"  # to the supporter, 14 days a
 CERTIFICATION_REVOKED = "certification_revoked"  # to the supporter
 CHECKIN = "checkin"  # to the requester's household: picked up, arrived, handed over, ...
 HANDOVER_LOCKED = "handover_locked"  # to the requester's household: 5 wrong handover codes
+# A check-in that should have come has not (late escalation): to the requester's household,
+# then the supporter, then the community's coordinators.
+LATE_ALERT = "late_alert"
+# A no-show recorded against you (the match is cancelled with it), or the answer to one
+# you recorded.
+NO_SHOW = "no_show"
 
 TYPES = (
     NEW_REQUEST,
@@ -38,8 +44,12 @@ TYPES = (
     CERTIFICATION_REVOKED,
     CHECKIN,
     HANDOVER_LOCKED,
+    LATE_ALERT,
+    NO_SHOW,
 )
 # A check-in is news about a child out of the house right now: it cannot wait for the
-# morning. A locked handover means somebody at the door has no code: never switched off.
-URGENT = frozenset({MATCH_REMINDER, MATCH_CANCELLED, CHECKIN, HANDOVER_LOCKED})
-ALWAYS_ON = frozenset({MATCH_CANCELLED, HANDOVER_LOCKED})
+# morning. A locked handover means somebody at the door has no code, a late alert that a
+# child may be waiting with nobody to fetch them: never held, never switched off. A no-show
+# cancels the plan like a cancellation does (and its party may still be on the way).
+URGENT = frozenset({MATCH_REMINDER, MATCH_CANCELLED, CHECKIN, HANDOVER_LOCKED, LATE_ALERT, NO_SHOW})
+ALWAYS_ON = frozenset({MATCH_CANCELLED, HANDOVER_LOCKED, LATE_ALERT, NO_SHOW})
