@@ -4,7 +4,7 @@ One per match: who reported the other side absent, why, and the absent side's an
 Indexed by the absent person and time: reliability and candidate ranking count them so.
 
 Revision ID: d7df18a15be6
-Revises: c914597b7b2e
+Revises: 8838b73781f0
 Create Date: 2026-12-03 17:49:31.416097
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'd7df18a15be6'
-down_revision: str | None = 'c914597b7b2e'
+down_revision: str | None = '8838b73781f0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
