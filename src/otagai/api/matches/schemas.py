@@ -102,7 +102,8 @@ class TimelineEntrySchema(ma.Schema):
         metadata={
             "description": "Codes and ids only, by type: a late escalation's `missing`, "
             "`step` and `notified`; a no-show's `absent`; a pass opening's `valid` and "
-            "`status`; a rejected handover code's `attempt` and `locked`."
+            "`status`; a rejected handover code's `attempt` and `locked`; a report "
+            "draft's `incident`."
         },
     )
 
