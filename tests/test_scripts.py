@@ -265,9 +265,11 @@ def _in_order(text_: str, *needles: str) -> None:
 
 def test_make_run_ensures_postgres_migrates_seeds_then_serves():
     out = _make_dry_run("run")
+    assert "scripts/ensure-fonts.sh >/dev/null" in out  # make install: the report's font
     _in_order(
         out,
         "scripts/ensure-postgres.sh otagai",
+        'export REPORT_FONT="$font"',
         "alembic upgrade head",
         "flask seed",
         "scripts/start-auth-emulator.sh",
@@ -283,6 +285,7 @@ def test_make_test_ensures_postgres_lints_type_checks_then_runs_pytest():
     _in_order(
         out,
         "scripts/ensure-postgres.sh",
+        'export REPORT_FONT="$font"',
         "scripts/ensure-node-tools.sh >/dev/null &",
         "ruff check",
         "ruff format --check",
