@@ -36,11 +36,15 @@ $(BIN)/.installed: pyproject.toml constraints.txt scripts/bootstrap-python.sh
 	scripts/bootstrap-python.sh $(VENV)
 	@touch $@
 
+# The Japanese font of the activity report's PDF (scripts/ensure-fonts.sh: Debian's
+# fonts-ipaexfont-gothic); without it the PDF answers 503 and everything else works.
 install: $(BIN)/.installed
+	@scripts/ensure-fonts.sh >/dev/null || echo "No Japanese font for the report PDF (see above): GET .../report as PDF answers 503" >&2
 
 run: install
 	@url=$$(scripts/ensure-postgres.sh otagai); \
 	export DATABASE_URL="$$url" $(DEV_ENV) FLASK_APP=otagai.wsgi; \
+	if font=$$(scripts/ensure-fonts.sh 2>/dev/null); then export REPORT_FONT="$$font"; fi; \
 	$(BIN)/alembic upgrade head; \
 	$(BIN)/flask seed; \
 	$(BIN)/flask seed synthetic --households $(SYNTHETIC_HOUSEHOLDS) --months 12 --seed 1; \
@@ -87,6 +91,8 @@ serve: install
 test: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
+	if font=$$(scripts/ensure-fonts.sh); then export REPORT_FONT="$$font"; \
+	elif [[ $${CI:-} == true ]]; then echo "CI=true needs the Japanese font of the report PDF" >&2; exit 1; fi; \
 	if chromium=$$(scripts/ensure-chromium.sh); then export CHROMIUM="$$chromium"; \
 	elif [[ $${CI:-} == true ]]; then echo "CI=true needs Chromium for the browser tests" >&2; exit 1; fi; \
 	if pgbouncer=$$(scripts/ensure-pgbouncer.sh); then export PGBOUNCER="$$pgbouncer"; \

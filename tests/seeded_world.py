@@ -22,10 +22,11 @@ from otagai.config import Settings, normalize_database_url
 from otagai.domain.actors import Actor
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.events.models import Event
-from otagai.domain.insurance.models import InsurancePolicy
+from otagai.domain.insurance.models import InsuranceClaim, InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.partners import keys
 from otagai.domain.people.models import Child, Device, HouseholdInvite, User
+from otagai.domain.reports.services import draft_report
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.thanks.services import record_thank_you
 from otagai.domain.trust.models import Certification
@@ -122,6 +123,19 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
     thank_you = record_thank_you(
         Actor(uid=REQUESTER_MATCHED, user=requester), match.id, amount_jpy=1000, method="cash"
     ).thank_you
+    # The match's activity report, telling of an incident: a report to read, a claim.
+    coordinator_actor = Actor(uid=COORDINATOR, user=coordinator)
+    draft_report(
+        coordinator_actor,
+        match.id,
+        started_at=match.starts_at,
+        ended_at=match.ends_at,
+        activities="保育園へお迎えに行き、自宅で過ごしました。",
+        incident=True,
+        incident_text="玄関で転んで膝をすりむきました。",
+        now=match.ends_at + dt.timedelta(minutes=1),
+    )
+    claim = session.scalars(select(InsuranceClaim).where(InsuranceClaim.match_id == match.id)).one()
     child = session.scalars(select(Child).where(Child.household_id == member.household_id)).first()
     device = Device(user_id=member.id, token="fuzz-device-token", platform="ios")
     invite = HouseholdInvite(
@@ -163,6 +177,7 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
         "certification_id": str(certification.id),
         "event_id": str(event.id),
         "policy_id": str(policy.id),
+        "claim_id": str(claim.id),
         "user_id": str(other),
         "code": MUNICIPALITY,
         "invite": invite.code,  # another household's: a body value, not a path's

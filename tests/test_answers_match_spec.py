@@ -61,6 +61,8 @@ def _path_parameters(operation: Any, world: World) -> dict[str, str] | None:
 
 
 STATS_QUERY = {"from": "2026-01", "to": "2026-12"}
+# Operations whose query needs a value (by the path's last part).
+QUERIES = {"stats": STATS_QUERY, "activity-reports.csv": {"month": "2026-12"}}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -70,7 +72,7 @@ def test_every_readable_answer_of_the_seeded_world_matches_the_spec(app, world, 
     for operation in GETS:
         path_parameters = _path_parameters(operation, world)
         assert path_parameters is not None, f"no id for {operation.label}"
-        query = STATS_QUERY if operation.path.endswith("/stats") else {}
+        query = QUERIES.get(operation.path.rsplit("/", 1)[-1], {})
         response = _call(app, operation, headers, path_parameters=path_parameters, query=query)
         answered[operation.label] = response.status_code
     assert all(status < 500 for status in answered.values()), answered
@@ -128,6 +130,22 @@ def test_a_match_and_its_thank_yous_match_the_spec(app, world, savepoint):
         assert thanks.status_code == 200
         (thank_you,) = thanks.json()["items"]
         assert thank_you["recommended_thank_you"]["max_jpy"] >= 500
+
+
+def test_the_report_its_pdf_and_its_claim_match_the_spec(app, world, savepoint):
+    path = {"match_id": world.ids["match_id"]}
+    operation = SCHEMA["/v1/matches/{match_id}/report"]["GET"]
+    for uid in (REQUESTER_MATCHED, "demo-takahashi-kazuko"):
+        auth = {"Authorization": f"Bearer {world.token(uid)}"}
+        report = _call(app, operation, auth, path_parameters=path)
+        assert report.status_code == 200
+        assert report.json()["incident"] is True
+        pdf = _call(app, operation, {**auth, "Accept": "application/pdf"}, path_parameters=path)
+        assert pdf.status_code == 200
+        # content_type_conformance (in _call) held it to the spec's application/pdf.
+        assert pdf.content.startswith(b"%PDF-")
+    claims = _call(app, SCHEMA["/v1/insurance-claims"]["GET"], world.headers("operator"))
+    assert [c["id"] for c in claims.json()["items"]] == [world.ids["claim_id"]]
 
 
 def test_posting_offering_accepting_and_thanking_answer_as_the_spec_says(app, world, savepoint):

@@ -76,6 +76,12 @@ NOT_POSITIVE: dict[str, str] = {
     "the latest version's values",
     "POST /v1/webhooks/stripe": "Stripe-Signature: an HMAC of the body with the endpoint secret",
     "GET /v1/municipalities/{code}/stats": "to not before from, at most 36 months after it",
+    "POST /v1/matches/{match_id}/report": "incident_text required when incident is true "
+    "(x-required-when); started_at/ended_at: "
+    + DATES
+    + ", within 6 hours of the match's times, not in the future, the end after the start",
+    "POST /v1/matches/{match_id}/report/confirm": "comment required when the decision is "
+    "disputed (x-required-when)",
 }
 # A cursor is opaque: only a page's next_cursor is one. Positive cases do not invent one
 # (negative cases still do, and must get a 4xx).

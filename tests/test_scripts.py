@@ -76,6 +76,27 @@ def fresh_db() -> Iterator[str]:
         yield make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# --- scripts/ensure-fonts.sh -------------------------------------------------------------
+
+ENSURE_FONTS = ROOT / "scripts" / "ensure-fonts.sh"
+
+
+def test_ensure_fonts_prints_exactly_the_default_font_path():
+    from otagai.config import DEFAULT_REPORT_FONT
+
+    result = _run([str(ENSURE_FONTS)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == DEFAULT_REPORT_FONT + "\n"
+    assert Path(DEFAULT_REPORT_FONT).is_file()
+
+
+def test_ensure_fonts_with_a_missing_report_font_fails_on_stderr_only(tmp_path):
+    result = _run([str(ENSURE_FONTS)], REPORT_FONT=str(tmp_path / "none.ttf"))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "REPORT_FONT" in result.stderr
+
+
 # --- scripts/ensure-postgres.sh ---------------------------------------------------------
 
 
@@ -244,9 +265,11 @@ def _in_order(text_: str, *needles: str) -> None:
 
 def test_make_run_ensures_postgres_migrates_seeds_then_serves():
     out = _make_dry_run("run")
+    assert "scripts/ensure-fonts.sh >/dev/null" in out  # make install: the report's font
     _in_order(
         out,
         "scripts/ensure-postgres.sh otagai",
+        'export REPORT_FONT="$font"',
         "alembic upgrade head",
         "flask seed",
         "scripts/start-auth-emulator.sh",
@@ -262,6 +285,7 @@ def test_make_test_ensures_postgres_lints_type_checks_then_runs_pytest():
     _in_order(
         out,
         "scripts/ensure-postgres.sh",
+        'export REPORT_FONT="$font"',
         "scripts/ensure-node-tools.sh >/dev/null &",
         "ruff check",
         "ruff format --check",

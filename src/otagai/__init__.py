@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai import cli
     from otagai.api.audit.routes import blp as audit_blp
     from otagai.api.certifications.routes import blp as certifications_blp
+    from otagai.api.claims.routes import blp as claims_blp
     from otagai.api.communities.routes import blp as communities_blp
     from otagai.api.dashboard.pages import pages as dashboard_pages
     from otagai.api.events.routes import blp as events_blp
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.payments.pages import pages as payout_pages
     from otagai.api.payments.routes import blp as payments_blp
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
+    from otagai.api.reports.routes import blp as reports_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
     from otagai.api.statistics.routes import blp as statistics_blp
     from otagai.api.system.routes import blp as system_blp
@@ -88,7 +90,9 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         matching_blp,
         offers_blp,
         matches_blp,
+        reports_blp,
         insurance_blp,
+        claims_blp,
         thanks_blp,
         payments_blp,
         stripe_webhook_blp,

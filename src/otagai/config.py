@@ -98,6 +98,8 @@ DASHBOARD_LINK_SECRET_MIN_LENGTH = 32
 _PROCESS_PASS_SECRET = secrets.token_urlsafe(32)
 PASS_SECRET_MIN_LENGTH = 32
 METRICS_TOKEN_MIN_LENGTH = 24
+# Keep in step with scripts/ensure-fonts.sh.
+DEFAULT_REPORT_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 # Stripe retries a webhook event it could not deliver for up to 3 days (live mode).
 STRIPE_RETRY_DAYS = 3
 
@@ -180,6 +182,10 @@ class Settings:
     # The public address the pass's link and QR code point at (https://otagai.example);
     # unset: the address the API was called at.
     public_base_url: str | None = None
+    # The TrueType font (with Japanese glyphs) the activity report's PDF is drawn with;
+    # scripts/ensure-fonts.sh installs Debian's fonts-ipaexfont-gothic there. Missing:
+    # the PDF answers 503 `report_font_missing` (the JSON report still works).
+    report_font: str = DEFAULT_REPORT_FONT
     # Rate limits (docs/rate-limits.md): counted in Redis when REDIS_URL is set (shared by
     # every worker and instance), else in each process's memory.
     redis_url: str | None = None
@@ -301,6 +307,7 @@ class Settings:
         values["dashboard_link_secret"] = env.get("DASHBOARD_LINK_SECRET") or None
         values["pass_secret"] = env.get("PASS_SECRET") or None
         values["public_base_url"] = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
+        values["report_font"] = (env.get("REPORT_FONT") or "").strip() or DEFAULT_REPORT_FONT
         values["redis_url"] = env.get("REDIS_URL") or None
         if env.get("RATELIMIT_ENABLED", "").strip():
             values["ratelimit_enabled"] = _bool(env["RATELIMIT_ENABLED"])

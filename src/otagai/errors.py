@@ -71,6 +71,13 @@ class TooManyRequests(DomainError):
     code = "too_many_requests"
 
 
+class NotAcceptable(DomainError):
+    """None of the media types the Accept header allows can be answered."""
+
+    status = 406
+    code = "not_acceptable"
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     code = "unsupported_media_type"

@@ -4,7 +4,7 @@ from otagai.domain.audit.models import AuditEntry
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
-from otagai.domain.insurance.models import InsurancePolicy
+from otagai.domain.insurance.models import InsuranceClaim, InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.notifications.models import Notification, NotificationSettings
 from otagai.domain.outbox import OutboxEvent
@@ -20,6 +20,7 @@ from otagai.domain.people.models import (
     User,
 )
 from otagai.domain.people.places import HouseholdPlace
+from otagai.domain.reports.models import ActivityReport
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
 from otagai.domain.statistics.models import (
     HouseholdMonthlyActivity,
@@ -40,6 +41,7 @@ from otagai.extensions.db import Base
 metadata = Base.metadata
 
 __all__ = [
+    "ActivityReport",
     "ApiKey",
     "AuditEntry",
     "Block",
@@ -60,6 +62,7 @@ __all__ = [
     "HouseholdMunicipalityPeriod",
     "HouseholdPlace",
     "IdempotencyRecord",
+    "InsuranceClaim",
     "InsurancePolicy",
     "Match",
     "MunicipalMonthlyActivity",

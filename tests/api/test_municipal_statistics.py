@@ -58,6 +58,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "thank_you_total_jpy": 7800,
         "insured_matches": 9,
         "uninsured_matches": None,  # 1
+        "reports_confirmed": 0,
+        "incidents": 0,
     }
     assert april["by_kind"]["pickup"] == {
         "requests_posted": 7,  # including 23:30 JST on 30 April
@@ -71,6 +73,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "thank_you_total_jpy": None,
         "insured_matches": None,  # 5, the partner of babysitting's 4
         "uninsured_matches": 0,
+        "reports_confirmed": 0,
+        "incidents": 0,
     }
     assert april["by_kind"]["babysitting"] == {
         "requests_posted": None,  # 6, the partner of lending's 2
@@ -84,6 +88,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "thank_you_total_jpy": None,
         "insured_matches": None,  # 4
         "uninsured_matches": None,  # 1
+        "reports_confirmed": 0,
+        "incidents": 0,
     }
     assert april["by_kind"]["lending"] == {
         "requests_posted": None,  # 2
@@ -97,6 +103,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "thank_you_total_jpy": 0,
         "insured_matches": 0,
         "uninsured_matches": 0,
+        "reports_confirmed": 0,
+        "incidents": 0,
     }
 
 

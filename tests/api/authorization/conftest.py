@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import delete, text
 from sqlalchemy.engine import Connection, Engine
 
+from otagai.domain.clock import TOKYO
 from otagai.domain.partners.keys import create_key
 from otagai.domain.trust.models import RateLimitHit
 from otagai.extensions.db import session as app_session
@@ -93,6 +94,8 @@ class World:
     certification: str  # the candidate's, in the community
     event: str  # of the community, started an hour ago
     policy: str
+    report_month: str  # YYYY-MM (Tokyo) of the match's start: its report is in that CSV
+    claim: str  # the insurance claim the match's report (with an incident) opened
     friend: str  # the requester's connection (far away: nobody's candidate)
     blocked: str  # blocked by the requester (the ``blocked`` role)
     stranger: str  # anybody may block them or redeem their code
@@ -233,17 +236,37 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
             f"/v1/matches/{card_match.id}/thank-yous", json={"amount_jpy": 1400, "method": "card"}
         )
     )
+    # The confirmed match's activity report, a draft telling of an incident: its claim.
+    ok(
+        as_(supporter).post(
+            f"/v1/matches/{match.id}/report",
+            json={
+                "started_at": match.starts_at.isoformat(),
+                "ended_at": (_now() - dt.timedelta(minutes=1)).isoformat(),
+                "activities": "保育園へお迎えに行きました。",
+                "incident": True,
+                "incident_text": "転んで膝をすりむきました。",
+            },
+        )
+    )
+    operator_client = ApiClient(
+        client, people["operator"].firebase_uid, settings.firebase_project_id, operator=True
+    )
+    (claim,) = ok(operator_client.get("/v1/insurance-claims"), 200)["items"]
 
     household = frozenset({"requester", "same_household"})
     parties = household | {"supporter"}
     secrets = {
-        "child id": (str(child.id), parties),
+        "child id": (str(child.id), parties | {"operator"}),
         "child notes": (child.notes, parties),
+        "incident text": ("転んで膝をすりむきました。", parties | {"operator"}),
         "open request": (str(open_request.id), household | {"candidate", "offerer"}),
         "matched request": (str(matched_request.id), parties),
         "pending offer": (str(pending.id), household | {"offerer"}),
         "declined offer": (str(declined.id), household | {"declined_offerer"}),
-        "match": (str(match.id), parties),
+        # Coordinators export their community's reports with their match ids; operators
+        # handle the claim an incident opened, which names its match and covered children.
+        "match": (str(match.id), parties | {"coordinator_here", "operator"}),
         "thanked request": (str(thanked.id), parties),
         "cash thank-you": (str(cash.id), parties),
         "card-paid request": (str(paid_by_card.id), parties),
@@ -280,6 +303,8 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         certification=str(certification.id),
         event=str(event.id),
         policy=str(policy.id),
+        report_month=f"{match.starts_at.astimezone(TOKYO):%Y-%m}",
+        claim=claim["id"],
         friend=str(friend.id),
         blocked=str(blocked.id),
         stranger=str(stranger.id),

@@ -168,6 +168,14 @@ ROWS = [
         signed_in=403,
         coordinator_here=200,
     ),
+    # The month's activity reports as CSV: this community's coordinators only.
+    row(
+        "GET",
+        "/v1/communities/{community_id}/activity-reports.csv",
+        lambda w: Req(f"/v1/communities/{w.community}/activity-reports.csv?month={w.report_month}"),
+        signed_in=403,
+        coordinator_here=200,
+    ),
     # --- certifications (the candidate's) --------------------------------------------------
     row(
         "GET",

@@ -1,5 +1,5 @@
-"""Authorization matrix: matches, thank-yous and their payments, insurance policies,
-Stripe's webhook and the health checks. See matrix.py for the roles.
+"""Authorization matrix: matches, their activity reports, thank-yous and their payments,
+insurance policies and claims, Stripe's webhook and the health checks. See matrix.py for the roles.
 
 A match is read by its two parties and the requester's household; anybody else may not
 learn it exists (404). Who may read it but not do something gets 403: the household's
@@ -7,6 +7,7 @@ other parent decides nothing, the supporter neither completes nor pays."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -48,6 +49,17 @@ def _signed_event(w):
     return Req(
         "/v1/webhooks/stripe", data=payload, headers={"Stripe-Signature": LocalStripe.sign(payload)}
     )
+
+
+def _report_body() -> dict[str, object]:
+    """A draft of the world's match (started an hour ago, ends in half an hour)."""
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "started_at": (now - dt.timedelta(minutes=50)).isoformat(),
+        "ended_at": (now - dt.timedelta(minutes=1)).isoformat(),
+        "activities": "保育園へお迎えに行きました。",
+        "incident": False,
+    }
 
 
 ROWS = [
@@ -112,6 +124,31 @@ ROWS = [
         signed_in=404,
         supporter=201,
         **dict.fromkeys(("requester", "same_household"), 403),
+    ),
+    # The activity report: both parties read it (JSON here; the PDF in tests/privacy); the
+    # supporter drafts (a redraft of the world's draft: 200); the household decides.
+    row(
+        "GET",
+        "/v1/matches/{match_id}/report",
+        lambda w: Req(f"/v1/matches/{w.match}/report"),
+        signed_in=404,
+        **dict.fromkeys(PARTIES, 200),
+    ),
+    row(
+        "POST",
+        "/v1/matches/{match_id}/report",
+        lambda w: Req(f"/v1/matches/{w.match}/report", json=_report_body()),
+        signed_in=404,
+        supporter=200,
+        **dict.fromkeys(("requester", "same_household"), 403),
+    ),
+    row(
+        "POST",
+        "/v1/matches/{match_id}/report/confirm",
+        lambda w: Req(f"/v1/matches/{w.match}/report/confirm", json={"decision": "confirmed"}),
+        signed_in=404,
+        supporter=403,
+        **dict.fromkeys(("requester", "same_household"), 200),
     ),
     row(
         "POST",
@@ -190,6 +227,24 @@ ROWS = [
         "PATCH",
         "/v1/insurance-policies/{policy_id}",
         lambda w: Req(f"/v1/insurance-policies/{w.policy}", json={"valid_to": "2030-03-31"}),
+        signed_in=403,
+        operator=200,
+    ),
+    # --- insurance claims: operators only, even the parties of the match (403) ------------
+    row(
+        "GET",
+        "/v1/insurance-claims",
+        lambda w: Req("/v1/insurance-claims"),
+        signed_in=403,
+        operator=200,
+    ),
+    row(
+        "PATCH",
+        "/v1/insurance-claims/{claim_id}",
+        lambda w: Req(
+            f"/v1/insurance-claims/{w.claim}",
+            json={"status": "submitted", "insurer_reference": "事故受付番号 2026-000001"},
+        ),
         signed_in=403,
         operator=200,
     ),

@@ -150,7 +150,8 @@ class TimelineEntrySchema(ma.Schema):
             "check-in not recorded in time) and `step` (`requester`, `supporter`, "
             "`coordinators`: who was told); a no-show's (and its answer's) `absent` "
             "(`requester` or `supporter`: the side reported absent); a pass opening's "
-            "`valid` and `status`; a rejected handover code's `attempt` and `locked`."
+            "`valid` and `status`; a rejected handover code's `attempt` and `locked`; a report "
+            "draft's `incident`."
         },
     )
 

@@ -66,6 +66,16 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "その月に成立したマッチのうち、補償対象外だった数。",
         "Matches made in the month that the insurance check did not cover.",
     ),
+    "reports_confirmed": (
+        "その月に開始予定だったマッチのうち、援助活動報告書が依頼者の世帯に確認された数。",
+        "Matches scheduled to start in the month whose activity report the requesting "
+        "household confirmed.",
+    ),
+    "incidents": (
+        "その月に開始予定だったマッチのうち、援助活動報告書で事故・ケガが報告された数（確認の有無を問いません）。",
+        "Matches scheduled to start in the month whose activity report tells of an "
+        "incident (an accident, an injury, damage), confirmed or not.",
+    ),
 }
 
 SUPPRESSION: tuple[str, str] = (
@@ -96,6 +106,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "thank_you_total_jpy": ("謝礼合計（円）", "thank_you_total_jpy"),
     "insured_matches": ("保険対象マッチ数", "insured_matches"),
     "uninsured_matches": ("保険対象外マッチ数", "uninsured_matches"),
+    "reports_confirmed": ("確認済み活動報告数", "reports_confirmed"),
+    "incidents": ("事故・ケガ報告数", "incidents"),
 }
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "total": ("合計", "total"),

@@ -1,12 +1,12 @@
 """The raw monthly figures of one municipality.
 
-Counts that grow with the town's activity (requests, matches, thank-yous, households
-registered and active) are read from rollups the database keeps current in the same
-transactions as the rows they count (triggers; statistics/models.py), so a year of a
-town with a million requests reads a few hundred rows. The small tables (certifications,
-events) are counted live. Attribution is by the town recorded when the thing happened
-(on requests, offers, matches and thank-yous; household periods for registrations), so a
-family that moves keeps its past in the old town.
+Counts that grow with the town's activity (requests, matches, thank-yous, activity
+reports, households registered and active) are read from rollups the database keeps
+current in the same transactions as the rows they count (triggers; statistics/models.py),
+so a year of a town with a million requests reads a few hundred rows. The small tables
+(certifications, events) are counted live. Attribution is by the town recorded when the
+thing happened (on requests, offers, matches, thank-yous and reports; household periods
+for registrations), so a family that moves keeps its past in the old town.
 
 Every function answers ``{(month "YYYY-MM", kind or None): {metric: value}}``; ``None``
 as the kind is the municipality's total where a total is not the sum of the kinds.
@@ -69,6 +69,7 @@ def _counted(code: str, first: Month, last: Month, names: tuple[str, ...]) -> Ce
 REQUEST_FIGURES = ("requests_posted", "requests_matched", "requests_completed")
 MATCH_FIGURES = ("insured_matches", "uninsured_matches", "matches_cancelled")
 THANK_YOU_FIGURES = ("thank_you_count", "thank_you_total_jpy")
+REPORT_FIGURES = ("reports_confirmed", "incidents")
 
 
 def requests(code: str, first: Month, last: Month) -> Cells:
@@ -85,6 +86,13 @@ def matches(code: str, first: Month, last: Month) -> Cells:
 def thank_yous(code: str, first: Month, last: Month) -> Cells:
     """Thank-yous given in the month: cash recorded, card paid; their number and yen."""
     return _counted(code, first, last, THANK_YOU_FIGURES)
+
+
+def reports(code: str, first: Month, last: Month) -> Cells:
+    """Activity reports of the matches scheduled to start in the month (the request's
+    town and kind): those confirmed by the requester's household, and those telling of
+    an incident (whatever their status: a disputed report's incident still happened)."""
+    return _counted(code, first, last, REPORT_FIGURES)
 
 
 def active_households(code: str, first: Month, last: Month) -> Cells:
@@ -225,6 +233,7 @@ ALL = (
     requests,
     matches,
     thank_yous,
+    reports,
     active_households,
     registered_households,
     certified_supporters,
@@ -233,7 +242,12 @@ ALL = (
 
 
 # The figures the database keeps counted, read together in one query by raw_counts.
-COUNTED = {requests: REQUEST_FIGURES, matches: MATCH_FIGURES, thank_yous: THANK_YOU_FIGURES}
+COUNTED = {
+    requests: REQUEST_FIGURES,
+    matches: MATCH_FIGURES,
+    thank_yous: THANK_YOU_FIGURES,
+    reports: REPORT_FIGURES,
+}
 
 
 def raw_counts(code: str, first: Month, last: Month) -> Cells:

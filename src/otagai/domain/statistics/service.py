@@ -35,6 +35,8 @@ KIND_METRICS = (
     "thank_you_total_jpy",
     "insured_matches",
     "uninsured_matches",
+    "reports_confirmed",
+    "incidents",
 )
 # In the total only: they have no kind.
 TOTAL_ONLY = ("households_registered", "events_held", "event_attendances")
@@ -53,6 +55,8 @@ TOTAL_METRICS = (
     "thank_you_total_jpy",
     "insured_matches",
     "uninsured_matches",
+    "reports_confirmed",
+    "incidents",
 )
 # The total of these is the sum of the kinds; the others are counted for the total.
 SUMMED = (
@@ -64,6 +68,8 @@ SUMMED = (
     "thank_you_total_jpy",
     "insured_matches",
     "uninsured_matches",
+    "reports_confirmed",
+    "incidents",
 )
 
 

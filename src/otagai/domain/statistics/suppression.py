@@ -1,7 +1,7 @@
 """Small-number suppression, so no figure points at a family.
 
 1. Primary: any count from 1 to 4 becomes ``None`` (0 and 5+ are shown).
-2. Complementary: where a total is the sum of the kinds (requests, matches, thank-yous),
+2. Complementary: where a total is the sum of the kinds (requests, matches, thank-yous, reports),
    one hidden kind could be recomputed as total minus the others; so while a month's
    total is shown and exactly one kind is hidden, the smallest other kind (preferring a
    non-zero one) is hidden too.
@@ -27,6 +27,8 @@ ADDITIVE = (
     "thank_you_count",
     "insured_matches",
     "uninsured_matches",
+    "reports_confirmed",
+    "incidents",
 )
 # Figures computed from counts: hidden when the count they come from is.
 DERIVED = {

@@ -1,0 +1,1 @@
+"""Insurance claims an incident opens (operators)."""
