@@ -129,3 +129,36 @@ def test_browser_shows_exactly_the_allowed_fields_then_nothing_once_cancelled(
         issued["code"],
     ):
         assert name not in page.visible
+
+
+@pytest.mark.slow
+def test_full_pickup_with_the_pass_opened_in_a_browser(client_as, db, clock, live_server, tmp_path):
+    """The whole pickup: nursery staff open the pass in Chromium, the supporter checks in
+    at each step, the handover takes the code from the requester's app, and both parties'
+    timeline and the children's access log tell it in order."""
+    browser = chromium()
+    world = pickup_world()
+    match = f"/v1/matches/{world.match.id}"
+    clock.set(world.start - timedelta(minutes=10))
+    issued = client_as(world.supporter).get(f"{match}/pass").get_json()
+    page = _dump(browser, tmp_path, live_server + urlsplit(issued["url"]).path)
+    assert page.by_id["pass-code"].strip() == issued["code"]
+
+    clock.advance(minutes=12)
+    for type_ in ("picked_up", "arrived"):
+        done = client_as(world.supporter).post(f"{match}/checkins", json={"type": type_})
+        assert done.status_code == 201, done.get_json()
+        clock.advance(minutes=20)
+    code = client_as(world.partner).get(f"{match}/handover-code").get_json()["code"]
+    handed = client_as(world.supporter).post(
+        f"{match}/checkins", json={"type": "handed_over", "code": code}
+    )
+    assert handed.status_code == 201, handed.get_json()
+
+    for reader in (world.parent, world.supporter):
+        items = client_as(reader).get(f"{match}/timeline").get_json()["items"]
+        told = [i["type"] for i in items if i["type"] in ("pass_opened", "picked_up", "arrived",
+                                                          "handed_over")]  # fmt: skip
+        assert told == ["pass_opened", "picked_up", "arrived", "handed_over"], items
+    log = client_as(world.parent).get(f"/v1/me/children/{world.children[0].id}/access-log")
+    assert [(i["via"], i["reader"]) for i in log.get_json()["items"]] == [("pickup_pass", None)]
