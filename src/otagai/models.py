@@ -11,6 +11,7 @@ from otagai.domain.outbox import OutboxEvent
 from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
 from otagai.domain.people.models import (
+    AuthorisedAdult,
     Child,
     Device,
     Household,
@@ -41,6 +42,7 @@ metadata = Base.metadata
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "AuthorisedAdult",
     "Block",
     "Certification",
     "CertificationChange",

@@ -28,6 +28,7 @@ from tests import factories
 from tests.api.authorization.matrix import Cell
 from tests.conftest import bound_to
 from tests.factories import (
+    AuthorisedAdultFactory,
     BlockFactory,
     CertificationFactory,
     ChildFactory,
@@ -81,6 +82,7 @@ class World:
     community: str
     other_community: str
     child: str
+    adult: str  # an authorised adult of the child
     open_request: str
     matched_request: str
     cancelled_request: str  # its match (of the past supporter) was cancelled
@@ -141,6 +143,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
     CertificationFactory(community=a, user=people["offerer"], granted_by=people["coordinator_here"])
 
     child = ChildFactory(household=requester.household, notes="卵アレルギー")
+    adult = AuthorisedAdultFactory(child=child, name="お迎え担当の祖母", relation="母方の祖母")
     ChildFactory(household=people["other_household"].household)
 
     friend, stranger = UserFactory(home=FAR.to_element()), UserFactory()
@@ -246,6 +249,10 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "matched request's point": (str(MATCHED_POINT.lng), parties),
         "cancelled request's point": (str(CANCELLED_POINT.lat), household),
         "device token": (DEVICE_TOKEN, frozenset({"requester"})),
+        # Household-private: not even the supporter who collects the child.
+        "authorised adult": (str(adult.id), household),
+        "authorised adult's name": (adult.name, household),
+        "authorised adult's relation": (adult.relation, household),
         "household invite": (invite_code, household),
     }
     return World(
@@ -258,6 +265,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         community=str(a.id),
         other_community=str(b.id),
         child=str(child.id),
+        adult=str(adult.id),
         open_request=str(open_request.id),
         matched_request=str(matched_request.id),
         cancelled_request=str(cancelled_request.id),

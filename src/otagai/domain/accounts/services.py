@@ -24,7 +24,11 @@ from otagai.domain.people.models import (
     User,
 )
 from otagai.domain.people.places import forget_places, move_places
-from otagai.domain.people.services import get_profile, household_members
+from otagai.domain.people.services import (
+    forget_authorised_adults,
+    get_profile,
+    household_members,
+)
 from otagai.domain.trust.departures import (
     ACCOUNT_DELETED,
     LEFT_COMMUNITY,
@@ -64,6 +68,7 @@ def upsert_profile(
 
 
 def _anonymize_children(household_id: uuid.UUID, now: datetime) -> None:
+    forget_authorised_adults(select(Child.id).where(Child.household_id == household_id))
     session.execute(
         update(Child)
         .where(Child.household_id == household_id)
