@@ -137,8 +137,16 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         CommunityMemberFactory(community=a, user=people[role])
     CommunityMemberFactory(community=a, user=people["coordinator_here"], role="coordinator")
     CommunityMemberFactory(community=b, user=people["coordinator_elsewhere"], role="coordinator")
+    # With a confirmed background check, whose details only the community's coordinators
+    # and the candidate may see (others: background_check_confirmed alone).
     certification = CertificationFactory(
-        community=a, user=people["candidate"], granted_by=people["coordinator_here"]
+        community=a,
+        user=people["candidate"],
+        granted_by=people["coordinator_here"],
+        background_check_scheme="equivalent",
+        background_check_confirmed_on=dt.date(2026, 11, 17),
+        background_check_confirmed_by_id=people["coordinator_here"].id,
+        background_check_recorded_at=_now() - dt.timedelta(days=1),
     )
     CertificationFactory(community=a, user=people["offerer"], granted_by=people["coordinator_here"])
 
@@ -249,6 +257,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "matched request's point": (str(MATCHED_POINT.lng), parties),
         "cancelled request's point": (str(CANCELLED_POINT.lat), household),
         "device token": (DEVICE_TOKEN, frozenset({"requester"})),
+        "background check's day": ("2026-11-17", frozenset({"candidate", "coordinator_here"})),
         # Household-private: not even the supporter who collects the child.
         "authorised adult": (str(adult.id), household),
         "authorised adult's name": (adult.name, household),

@@ -29,6 +29,7 @@ from otagai.domain.people.services import (
     get_profile,
     household_members,
 )
+from otagai.domain.trust.background_checks import forget_background_checks
 from otagai.domain.trust.departures import (
     ACCOUNT_DELETED,
     LEFT_COMMUNITY,
@@ -103,6 +104,7 @@ def delete_account(actor: Actor) -> None:
     )
     session.execute(delete(Device).where(Device.user_id == user.id))
     revoke_on_departure(user.id, reason=ACCOUNT_DELETED)
+    forget_background_checks(user.id)
     forget_connections(user.id)
     session.execute(delete(CommunityMember).where(CommunityMember.user_id == user.id))
     # Stored responses may hold names and children's details.
