@@ -33,8 +33,11 @@ def add_authorised_adult(
     actor: Actor, child_id: uuid.UUID, *, name: str, relation: str
 ) -> AuthorisedAdult:
     child = get_child(actor, child_id)
-    # Two parents adding at once must not both pass the cap.
-    locked(Child, child.id)
+    # Two parents adding at once must not both pass the cap, nor one add to a child the
+    # other is removing: the child's row, locked and read afresh.
+    fresh = locked(Child, child.id)
+    if fresh is None or fresh.deleted_at is not None:
+        raise NotFound("child_not_found")
     count = session.scalar(
         select(func.count())
         .select_from(AuthorisedAdult)
