@@ -10,7 +10,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
-from otagai.domain.people.models import Child, Household, User
+from otagai.domain.people.models import AuthorisedAdult, Child, Household, User
 from otagai.domain.people.places import HouseholdPlace
 from otagai.domain.trust.models import Block, Connection
 from otagai.extensions.geo import LatLng, latlng_of
@@ -104,6 +104,19 @@ class ChildFactory(BaseFactory):
 
     class Params:
         household = factory.SubFactory(HouseholdFactory)
+
+
+class AuthorisedAdultFactory(BaseFactory):
+    class Meta:
+        model = AuthorisedAdult
+
+    id = factory.LazyFunction(uuid.uuid4)
+    child_id = factory.LazyAttribute(lambda o: o.child.id)
+    name = factory.Sequence(lambda n: f"お迎えの人{n}")
+    relation = "祖母"
+
+    class Params:
+        child = factory.SubFactory(ChildFactory)
 
 
 SAITAMA_BOX = (

@@ -25,7 +25,7 @@ from otagai.domain.events.models import Event
 from otagai.domain.insurance.models import InsuranceClaim, InsurancePolicy
 from otagai.domain.matches.models import Match
 from otagai.domain.partners import keys
-from otagai.domain.people.models import Child, Device, HouseholdInvite, User
+from otagai.domain.people.models import AuthorisedAdult, Child, Device, HouseholdInvite, User
 from otagai.domain.reports.services import draft_report
 from otagai.domain.requests.models import Offer, ShareRequest
 from otagai.domain.thanks.services import record_thank_you
@@ -144,7 +144,9 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
         code="FUZZJOIN",
         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
     )
-    session.add_all([device, invite])
+    assert child is not None
+    adult = AuthorisedAdult(child_id=child.id, name="佐藤 和子", relation="祖母")
+    session.add_all([device, invite, adult])
     session.flush()
     community = session.scalars(
         select(Community)
@@ -172,6 +174,7 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
         "match_id": str(match.id),
         "thank_you_id": str(thank_you.id),
         "child_id": str(child.id),
+        "adult_id": str(adult.id),
         "token": device.token,
         "community_id": str(community.id),
         "certification_id": str(certification.id),

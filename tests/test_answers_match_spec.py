@@ -14,7 +14,7 @@ import schemathesis
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.conftest import ROOT
-from tests.seeded_world import REQUESTER_MATCHED, ROLES, World, seeded_world
+from tests.seeded_world import COORDINATOR, REQUESTER_MATCHED, ROLES, World, seeded_world
 
 pytestmark = pytest.mark.slow
 
@@ -335,3 +335,64 @@ def test_no_shows_and_reliability_answer_as_the_spec_says(app, world, savepoint,
         path_parameters={"community_id": world.ids["community_id"]},
     )
     assert reliability.status_code == 200 and reliability.json()["items"]
+
+
+def test_authorised_adults_answer_as_the_spec_says(app, world, savepoint):
+    member = world.headers("member")
+    at = {"child_id": world.ids["child_id"]}
+    collection = SCHEMA["/v1/me/children/{child_id}/authorised-adults"]
+    added = _call(
+        app,
+        collection["POST"],
+        member,
+        path_parameters=at,
+        body={"name": "佐藤 一郎", "relation": "祖父"},
+        media_type="application/json",
+    )
+    assert added.status_code == 201, added.json()
+    listed = _call(app, collection["GET"], member, path_parameters=at)
+    assert added.json()["id"] in [a["id"] for a in listed.json()["items"]]
+    by_id = SCHEMA["/v1/me/children/{child_id}/authorised-adults/{adult_id}"]["DELETE"]
+    gone = {**at, "adult_id": added.json()["id"]}
+    assert _call(app, by_id, member, path_parameters=gone).status_code == 204
+    assert _call(app, by_id, member, path_parameters=gone).status_code == 404
+
+
+def test_background_checks_and_the_community_setting_answer_as_the_spec_says(app, world, savepoint):
+    coordinator = world.headers("coordinator")
+    community = {"community_id": world.ids["community_id"]}
+    setting = _call(
+        app,
+        SCHEMA["/v1/communities/{community_id}"]["PATCH"],
+        coordinator,
+        path_parameters=community,
+        body={"require_background_check_for_babysitting": True},
+        media_type="application/json",
+    )
+    assert setting.status_code == 200, setting.json()
+    assert setting.json()["require_background_check_for_babysitting"] is True
+    listed = _call(
+        app,
+        SCHEMA["/v1/communities/{community_id}/certifications"]["GET"],
+        coordinator,
+        path_parameters=community,
+        query={"status": "active"},
+    ).json()["items"]
+    me = world.people[COORDINATOR][0]
+    # Somebody else's (a coordinator may not record their own).
+    other = next(c for c in listed if c["user"]["id"] != str(me))
+    check = SCHEMA["/v1/certifications/{certification_id}/background-check"]
+    at = {"certification_id": other["id"]}
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    recorded = _call(
+        app,
+        check["PUT"],
+        coordinator,
+        path_parameters=at,
+        body={"scheme": "equivalent", "confirmed_on": today},
+        media_type="application/json",
+    )
+    assert recorded.status_code == 200, recorded.json()
+    assert recorded.json()["background_check"]["scheme"] == "equivalent"
+    assert _call(app, check["DELETE"], coordinator, path_parameters=at).status_code == 204
+    assert _call(app, check["DELETE"], coordinator, path_parameters=at).status_code == 404

@@ -65,6 +65,8 @@ NOT_POSITIVE: dict[str, str] = {
     "years, expires_on after it (dates relative to today)",
     "POST /v1/certifications/{certification_id}/renew": "expires_on after today and after "
     "the current expiry",
+    "PUT /v1/certifications/{certification_id}/background-check": "confirmed_on not after "
+    "today; for jp_dbs not before 2026-12-25 (dates relative to today)",
     "POST /v1/share-requests": "starts_at in the future, at most a year ahead; ends_at "
     "after it by at most 12 h (30 days for lending); dropoff, child_ids and item "
     "depend on kind",

@@ -222,6 +222,25 @@ def test_candidates_for_a_pickup_read_users_by_index_only(db, town):
     _assert_no_shows_probed(plan)
 
 
+def test_babysitting_candidates_where_checks_are_required_stay_on_indexes(db, town):
+    """The background-check rule reads the certification rows already found: the plan
+    is the pickup's, no scan of users, certifications only by index."""
+    town.community.require_background_check_for_babysitting = True
+    request = ShareRequestFactory(
+        requester=town.requester, community=town.community, kind="babysitting"
+    )
+    plan = _explain(db, candidates_query(request))
+    print("\nbabysitting candidates, checks required:\n" + _outline(plan))
+    scans = _scans(plan, "users")
+    assert scans and _index_scans(scans) == {"pk_users"}, scans
+    # The setting: the community by primary key, once per query (an InitPlan), not once
+    # per certification.
+    reads = [n for n in _nodes(plan) if n.get("Relation Name") == "communities"]
+    assert reads, _outline(plan)
+    assert all(n.get("Index Name") == "pk_communities" for n in reads), reads
+    assert all(n.get("Parent Relationship") == "InitPlan" for n in reads), reads
+
+
 def test_candidates_for_lending_to_members_take_nearest_homes_by_knn(db, town):
     request = ShareRequestFactory(
         requester=town.requester, community=town.community, kind="lending"
@@ -254,3 +273,5 @@ def test_feed_reads_open_requests_through_the_partial_gist_index(db, town):
     assert not [s for s in scans if s[0] == "Seq Scan"], scans
     assert "ix_share_requests_open_reach" in _index_scans(scans), scans
     assert not [s for s in _scans(plan, "users") if s[0] == "Seq Scan"]
+    # The background-check setting: the request's community by primary key, if at all.
+    assert not [s for s in _scans(plan, "communities") if s[0] == "Seq Scan"]

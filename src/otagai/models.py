@@ -12,6 +12,7 @@ from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
 from otagai.domain.people.access_log import ChildRead
 from otagai.domain.people.models import (
+    AuthorisedAdult,
     Child,
     Device,
     Household,
@@ -44,6 +45,7 @@ __all__ = [
     "ActivityReport",
     "ApiKey",
     "AuditEntry",
+    "AuthorisedAdult",
     "Block",
     "Certification",
     "CertificationChange",

@@ -67,6 +67,14 @@ DETAILS: dict[str, tuple[str, str]] = {
     ),
     "child_not_found": ("お子さまが見つかりません。", "Child not found."),
     "device_not_found": ("端末が見つかりません。", "Device token not found."),
+    "authorised_adult_not_found": (
+        "お迎えを任せられる大人が見つかりません。",
+        "Authorised adult not found.",
+    ),
+    "too_many_authorised_adults": (
+        "お迎えを任せられる大人は、お子さま1人につき10人までです。",
+        "At most 10 authorised adults per child; remove one first.",
+    ),
     "invite_not_found": (
         "招待コードが見つからないか、有効期限が切れています。",
         "The invite code is unknown or has expired.",

@@ -14,6 +14,14 @@ DETAILS: dict[str, tuple[str, str]] = {
         "自分自身を認定することはできません。別のコーディネーターに依頼してください。",
         "You cannot certify yourself; ask another coordinator.",
     ),
+    "background_check_not_found": (
+        "この認定には犯罪歴の確認が記録されていません。",
+        "No background check is recorded on this certification.",
+    ),
+    "self_background_check": (
+        "自分自身の犯罪歴の確認は記録できません。別のコーディネーターに依頼してください。",
+        "You cannot record your own background check; ask another coordinator.",
+    ),
 }
 
 # Field messages of this area, English -> Japanese (for otagai.messages.FIELD_MESSAGES_JA).
@@ -34,4 +42,10 @@ FIELD_MESSAGES_JA: dict[str, str] = {
     ),
     "Not a member of this community.": "このコミュニティのメンバーではありません。",
     "Another coordinator must certify you.": "自分自身は認定できません。",
+    "The Japanese DBS starts on 2026-12-25: use equivalent for an earlier check.": (
+        "日本版DBSは2026年12月25日に始まります。それより前の確認は equivalent を指定してください。"
+    ),
+    "Another coordinator must confirm your own check.": (
+        "自分自身の確認は、別のコーディネーターが記録してください。"
+    ),
 }

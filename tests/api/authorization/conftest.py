@@ -29,6 +29,7 @@ from tests import factories
 from tests.api.authorization.matrix import Cell
 from tests.conftest import bound_to
 from tests.factories import (
+    AuthorisedAdultFactory,
     BlockFactory,
     CertificationFactory,
     ChildFactory,
@@ -82,6 +83,7 @@ class World:
     community: str
     other_community: str
     child: str
+    adult: str  # an authorised adult of the child
     open_request: str
     matched_request: str
     cancelled_request: str  # its match (of the past supporter) was cancelled
@@ -139,12 +141,21 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         CommunityMemberFactory(community=a, user=people[role])
     CommunityMemberFactory(community=a, user=people["coordinator_here"], role="coordinator")
     CommunityMemberFactory(community=b, user=people["coordinator_elsewhere"], role="coordinator")
+    # With a confirmed background check, whose details only the community's coordinators
+    # and the candidate may see (others: background_check_confirmed alone).
     certification = CertificationFactory(
-        community=a, user=people["candidate"], granted_by=people["coordinator_here"]
+        community=a,
+        user=people["candidate"],
+        granted_by=people["coordinator_here"],
+        background_check_scheme="equivalent",
+        background_check_confirmed_on=dt.date(2026, 11, 17),
+        background_check_confirmed_by_id=people["coordinator_here"].id,
+        background_check_recorded_at=_now() - dt.timedelta(days=1),
     )
     CertificationFactory(community=a, user=people["offerer"], granted_by=people["coordinator_here"])
 
     child = ChildFactory(household=requester.household, notes="卵アレルギー")
+    adult = AuthorisedAdultFactory(child=child, name="お迎え担当の祖母", relation="母方の祖母")
     ChildFactory(household=people["other_household"].household)
 
     friend, stranger = UserFactory(home=FAR.to_element()), UserFactory()
@@ -279,6 +290,11 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "matched request's point": (str(MATCHED_POINT.lng), parties),
         "cancelled request's point": (str(CANCELLED_POINT.lat), household),
         "device token": (DEVICE_TOKEN, frozenset({"requester"})),
+        "background check's day": ("2026-11-17", frozenset({"candidate", "coordinator_here"})),
+        # Household-private: not even the supporter who collects the child.
+        "authorised adult": (str(adult.id), household),
+        "authorised adult's name": (adult.name, household),
+        "authorised adult's relation": (adult.relation, household),
         "household invite": (invite_code, household),
     }
     return World(
@@ -291,6 +307,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         community=str(a.id),
         other_community=str(b.id),
         child=str(child.id),
+        adult=str(adult.id),
         open_request=str(open_request.id),
         matched_request=str(matched_request.id),
         cancelled_request=str(cancelled_request.id),

@@ -126,6 +126,18 @@ ROWS = [
         signed_in=200,
         no_profile=200,
     ),
+    # Its settings: its coordinators and operators; not a coordinator of another one.
+    row(
+        "PATCH",
+        "/v1/communities/{community_id}",
+        lambda w: Req(
+            f"/v1/communities/{w.community}",
+            json={"require_background_check_for_babysitting": True},
+        ),
+        signed_in=403,
+        coordinator_here=200,
+        operator=200,
+    ),
     # Joining again is 200 (already a member).
     row(
         "POST",
@@ -224,6 +236,31 @@ ROWS = [
         no_profile=404,
         candidate=403,
         coordinator_here=200,
+        operator=403,
+    ),
+    # Background checks: a coordinator of its community only; a coordinator of another one
+    # may not even see the certification (404), the candidate and operators only read it.
+    row(
+        "PUT",
+        "/v1/certifications/{certification_id}/background-check",
+        lambda w: Req(
+            f"/v1/certifications/{w.certification}/background-check",
+            json={"scheme": "equivalent", "confirmed_on": today_tokyo().isoformat()},
+        ),
+        signed_in=404,
+        no_profile=404,
+        candidate=403,
+        coordinator_here=200,
+        operator=403,
+    ),
+    row(
+        "DELETE",
+        "/v1/certifications/{certification_id}/background-check",
+        lambda w: Req(f"/v1/certifications/{w.certification}/background-check"),
+        signed_in=404,
+        no_profile=404,
+        candidate=403,
+        coordinator_here=204,
         operator=403,
     ),
     row("GET", "/v1/me/certifications", lambda w: Req("/v1/me/certifications"), signed_in=200),

@@ -14,6 +14,7 @@ from tests.api.authorization.matrix import Req, cells, row
 
 CHILD = {"nickname": "はなちゃん", "birth_date": "2022-05-01", "notes": "そばアレルギー"}
 PROFILE = {"display_name": "佐藤 美香", "locale": "ja", "home": {"lat": 35.8587, "lng": 139.6571}}
+ADULT = {"name": "田中 一郎", "relation": "叔父"}
 HOUSEHOLD = ("requester", "same_household")
 
 ROWS = [
@@ -41,6 +42,29 @@ ROWS = [
         "DELETE",
         "/v1/me/children/{child_id}",
         lambda w: Req(f"/v1/me/children/{w.child}"),
+        signed_in=404,
+        **dict.fromkeys(HOUSEHOLD, 204),
+    ),
+    # The child's authorised adults: its household only; anybody else, even the supporter
+    # who collects the child, learns nothing of them (404, as for the child itself).
+    row(
+        "GET",
+        "/v1/me/children/{child_id}/authorised-adults",
+        lambda w: Req(f"/v1/me/children/{w.child}/authorised-adults"),
+        signed_in=404,
+        **dict.fromkeys(HOUSEHOLD, 200),
+    ),
+    row(
+        "POST",
+        "/v1/me/children/{child_id}/authorised-adults",
+        lambda w: Req(f"/v1/me/children/{w.child}/authorised-adults", json=ADULT),
+        signed_in=404,
+        **dict.fromkeys(HOUSEHOLD, 201),
+    ),
+    row(
+        "DELETE",
+        "/v1/me/children/{child_id}/authorised-adults/{adult_id}",
+        lambda w: Req(f"/v1/me/children/{w.child}/authorised-adults/{w.adult}"),
         signed_in=404,
         **dict.fromkeys(HOUSEHOLD, 204),
     ),

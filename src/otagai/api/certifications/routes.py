@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from otagai.api.certifications.schemas import (
+    BackgroundCheckSetSchema,
     CertificationCreateSchema,
     CertificationQueryArgsSchema,
     CertificationRenewSchema,
@@ -14,6 +15,7 @@ from otagai.api.certifications.schemas import (
     CertificationSchema,
     MyCertificationQueryArgsSchema,
 )
+from otagai.domain.trust import background_checks as checks
 from otagai.domain.trust import certifications as certs
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.views import certification_views
@@ -41,7 +43,7 @@ def _paginate(stmt: Any, args: dict[str, Any]) -> Page[dict[str, Any]]:
         keys=[Certification.created_at, Certification.id],
         limit=args["limit"],
         cursor=args["cursor"],
-    ).map(certification_views)
+    ).map(lambda items: certification_views(current_actor(), items))
 
 
 @blp.route("/communities/<uuid:community_id>/certifications")
@@ -73,7 +75,7 @@ class CommunityCertificationsViews(Resource):
         through `expires_on` (default: one year after `trained_on`, at most three).
         """
         certification = certs.certify_member(current_actor(), community_id, **data)
-        return certification_views([certification])[0]
+        return certification_views(current_actor(), [certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>")
@@ -85,7 +87,9 @@ class CertificationByIdViews(Resource):
 
         For the coordinators of its community, operators and the certified member.
         """
-        return certification_views([certs.get_certification(current_actor(), certification_id)])[0]
+        return certification_views(
+            current_actor(), [certs.get_certification(current_actor(), certification_id)]
+        )[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/renew")
@@ -112,7 +116,7 @@ class CertificationRenewViews(Resource):
         `trained_on` to go further.
         """
         certification = certs.renew_certification(current_actor(), certification_id, **data)
-        return certification_views([certification])[0]
+        return certification_views(current_actor(), [certification])[0]
 
 
 @blp.route("/certifications/<uuid:certification_id>/revoke")
@@ -134,7 +138,40 @@ class CertificationRevokeViews(Resource):
         certification = certs.revoke_certification(
             current_actor(), certification_id, reason=data["reason"]
         )
-        return certification_views([certification])[0]
+        return certification_views(current_actor(), [certification])[0]
+
+
+@blp.route("/certifications/<uuid:certification_id>/background-check")
+class CertificationBackgroundCheckViews(Resource):
+    @blp.arguments(
+        BackgroundCheckSetSchema,
+        examples={
+            "equivalent": {"value": {"scheme": "equivalent", "confirmed_on": "2026-11-20"}},
+            "Japanese DBS": {"value": {"scheme": "jp_dbs", "confirmed_on": "2027-01-15"}},
+        },
+    )
+    @blp.response(200, CertificationSchema)
+    @blp.problem(403, "Not a coordinator of its community.")
+    @blp.problem(404, "No such certification (or not yours to see).")
+    @blp.problem(409, "The certification was revoked.")
+    def put(self, data: dict[str, Any], certification_id: uuid.UUID) -> dict[str, Any]:
+        """Record that a criminal-record check was confirmed
+
+        Only a coordinator of its community, for somebody else's certification. Stores
+        the scheme, the day and the coordinator, nothing else (no certificate, no
+        content); a second call replaces the first. Candidate and offer views show only
+        `background_check_confirmed`.
+        """
+        certification = checks.confirm_background_check(current_actor(), certification_id, **data)
+        return certification_views(current_actor(), [certification])[0]
+
+    @blp.response(204)
+    @blp.problem(403, "Not a coordinator of its community.")
+    @blp.problem(404, "No such certification, or no check recorded on it.")
+    @blp.problem(409, "The certification was revoked.")
+    def delete(self, certification_id: uuid.UUID) -> None:
+        """Withdraw the recorded check"""
+        checks.withdraw_background_check(current_actor(), certification_id)
 
 
 @blp.route("/me/certifications")

@@ -7,8 +7,9 @@ from typing import Any
 import marshmallow as ma
 
 from otagai.api.common import PersonSchema, StrictSchema, reason_field
+from otagai.domain.trust.background_checks import JP_DBS_STARTS_ON
 from otagai.domain.trust.certification_rules import STATUSES
-from otagai.domain.trust.models import KINDS
+from otagai.domain.trust.models import BACKGROUND_CHECK_SCHEMES, KINDS
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 NO_DUPLICATES = "Must not contain duplicates."
@@ -76,6 +77,36 @@ class CertificationRevokeSchema(StrictSchema):
     reason = reason_field("活動を休止するため", description="Kept in the history.")
 
 
+class BackgroundCheckSetSchema(StrictSchema):
+    scheme = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(BACKGROUND_CHECK_SCHEMES),
+        metadata={
+            "example": "equivalent",
+            "description": "jp_dbs: the Japanese DBS (こども性暴力防止法), from "
+            f"{JP_DBS_STARTS_ON.isoformat()}; equivalent: another criminal-record check "
+            "the coordinator saw.",
+        },
+    )
+    confirmed_on = ma.fields.Date(
+        required=True,
+        metadata={
+            "example": "2026-11-20",
+            "description": "Day the check was confirmed (Tokyo calendar): not in the "
+            f"future; for jp_dbs not before {JP_DBS_STARTS_ON.isoformat()}.",
+        },
+    )
+
+
+class BackgroundCheckSchema(ma.Schema):
+    scheme = ma.fields.String(metadata={"enum": list(BACKGROUND_CHECK_SCHEMES)}, required=True)
+    confirmed_on = ma.fields.Date(required=True)
+    confirmed_by = ma.fields.Nested(
+        PersonSchema, metadata={"description": "The coordinator who confirmed it."}, required=True
+    )
+    recorded_at = ma.fields.AwareDateTime(required=True)
+
+
 class CertificationQueryArgsSchema(PageQueryArgsSchema):
     status = ma.fields.String(
         validate=ma.validate.OneOf(STATUSES),
@@ -120,6 +151,20 @@ class CertificationSchema(ma.Schema):
     revoked_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     revoked_by = ma.fields.Nested(PersonSchema, allow_none=True, required=True)
     revoke_reason = ma.fields.String(allow_none=True, required=True)
+    background_check_confirmed = ma.fields.Boolean(
+        metadata={"description": "A criminal-record check was confirmed by a coordinator."},
+        required=True,
+    )
+    background_check = ma.fields.Nested(
+        BackgroundCheckSchema,
+        allow_none=True,
+        metadata={
+            "description": "Which check, when and by whom: only for the community's "
+            "coordinators and the certified member (null otherwise, and when none). No "
+            "certificate or content is ever stored."
+        },
+        required=True,
+    )
     history = ma.fields.List(
         ma.fields.Nested(CertificationChangeSchema),
         metadata={"description": "Oldest first."},

@@ -11,6 +11,7 @@ from otagai.api.communities.schemas import (
     CommunityQueryArgsSchema,
     CommunitySchema,
     CommunitySummarySchema,
+    CommunityUpdateSchema,
     CoordinatorCreateSchema,
     CoordinatorSchema,
     MembershipSchema,
@@ -88,6 +89,22 @@ class CommunityByIdViews(Resource):
     def get(self, community_id: uuid.UUID) -> CommunityView:
         """A community: its area, member count, coordinators and my role"""
         return communities.get_community_detail(current_actor(), community_id)
+
+    @blp.arguments(
+        CommunityUpdateSchema,
+        examples={"require checks": {"value": {"require_background_check_for_babysitting": True}}},
+    )
+    @blp.response(200, CommunitySchema)
+    @blp.problem(403, "Not a coordinator of this community (nor an operator).")
+    @blp.problem(404, "No such community.")
+    def patch(self, data: dict[str, Any], community_id: uuid.UUID) -> CommunityView:
+        """Change a community's settings (its coordinators, operators)
+
+        `require_background_check_for_babysitting`: when true, only supporters whose
+        babysitting certification has a confirmed background check are certified
+        candidates for babysitting here (and may offer as such). Audited.
+        """
+        return communities.update_community(current_actor(), community_id, **data)
 
 
 @blp.route("/<uuid:community_id>/members")

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from otagai.api.common import PersonSchema, StrictSchema, service_area, text
+from otagai.api.common import PersonSchema, StrictBoolean, StrictSchema, service_area, text
 from otagai.api.municipalities.schemas import PolygonalField, geojson_doc
 from otagai.domain.communities.geojson import POLYGON
 from otagai.domain.communities.models import ROLE_COORDINATOR, ROLE_MEMBER
@@ -33,6 +33,16 @@ class CommunityCreateSchema(StrictSchema):
         types=(POLYGON,),
         required=True,
         description="GeoJSON Polygon, WGS 84 (SRID 4326), inside the municipality.",
+    )
+
+
+class CommunityUpdateSchema(StrictSchema):
+    require_background_check_for_babysitting = StrictBoolean(
+        required=True,
+        metadata={
+            "description": "When true, a supporter whose babysitting certification has no "
+            "confirmed background check is no certified candidate for babysitting here."
+        },
     )
 
 
@@ -94,6 +104,13 @@ class CommunitySchema(ma.Schema):
     member_count = ma.fields.Integer(required=True)
     coordinators = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
     my_role = ma.fields.String(allow_none=True, metadata=_MY_ROLE, required=True)
+    require_background_check_for_babysitting = ma.fields.Boolean(
+        metadata={
+            "description": "Babysitting certifications count only with a confirmed "
+            "criminal-record check (default false)."
+        },
+        required=True,
+    )
     created_at = ma.fields.AwareDateTime(required=True)
 
 

@@ -45,6 +45,14 @@ class CandidateSchema(ma.Schema):
     completed_shares = ma.fields.Integer(
         metadata={"description": "Shares they completed with your household."}, required=True
     )
+    background_check_confirmed = ma.fields.Boolean(
+        metadata={
+            "description": "Their certification here has a criminal-record check confirmed "
+            "by a coordinator (never which, when or by whom). Where the community requires "
+            "one for babysitting, a babysitting certification without it does not count."
+        },
+        required=True,
+    )
     distance_m = ma.fields.Integer(
         metadata={
             "description": "From your request's location to their home's public point "

@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app
 
 from otagai.api.me.schemas import (
+    AuthorisedAdultCreateSchema,
+    AuthorisedAdultSchema,
     ChildCreateSchema,
     ChildSchema,
     ChildUpdateSchema,
@@ -20,8 +22,9 @@ from otagai.api.me.schemas import (
 from otagai.domain.accounts import services as accounts
 from otagai.domain.accounts.views import profile_view
 from otagai.domain.actors import require_user
+from otagai.domain.people import authorised_adults as adults
 from otagai.domain.people import services as people
-from otagai.domain.people.models import Child
+from otagai.domain.people.models import AuthorisedAdult, Child
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
@@ -136,6 +139,49 @@ class ChildByIdViews(Resource):
     def delete(self, child_id: uuid.UUID) -> None:
         """Remove a child (their details are erased)"""
         people.remove_child(current_actor(), child_id)
+
+
+@blp.route("/children/<uuid:child_id>/authorised-adults")
+class AuthorisedAdultsViews(Resource):
+    @blp.arguments(PageQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(AuthorisedAdultSchema))
+    @blp.problem(404, "No such child in my household.")
+    def get(self, args: dict[str, Any], child_id: uuid.UUID) -> Page[AuthorisedAdult]:
+        """Who may collect this child
+
+        Seen only by the child's household: never by a supporter, never on the pickup pass.
+        """
+        return paginate(
+            adults.adults_query(current_actor(), child_id),
+            keys=[AuthorisedAdult.created_at, AuthorisedAdult.id],
+            limit=args["limit"],
+            cursor=args["cursor"],
+        )
+
+    @idempotent
+    @blp.arguments(
+        AuthorisedAdultCreateSchema,
+        examples={"grandmother": {"value": {"name": "佐藤 和子", "relation": "祖母"}}},
+    )
+    @blp.response(201, AuthorisedAdultSchema)
+    @blp.problem(404, "No such child in my household.")
+    @blp.problem(422, "Already 10 authorised adults for this child.")
+    def post(self, data: dict[str, Any], child_id: uuid.UUID) -> AuthorisedAdult:
+        """Add an adult who may collect this child
+
+        At most 10 per child. Removing the child, or the household's last account,
+        erases them.
+        """
+        return adults.add_authorised_adult(current_actor(), child_id, **data)
+
+
+@blp.route("/children/<uuid:child_id>/authorised-adults/<uuid:adult_id>")
+class AuthorisedAdultByIdViews(Resource):
+    @blp.response(204)
+    @blp.problem(404, "No such child in my household, or no such adult for it.")
+    def delete(self, child_id: uuid.UUID, adult_id: uuid.UUID) -> None:
+        """Remove an authorised adult"""
+        adults.remove_authorised_adult(current_actor(), child_id, adult_id)
 
 
 @blp.route("/household/invites")

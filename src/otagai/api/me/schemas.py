@@ -121,3 +121,23 @@ class DeviceSchema(ma.Schema):
     token = ma.fields.String(required=True)
     platform = ma.fields.String(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
+
+
+class AuthorisedAdultCreateSchema(StrictSchema):
+    name = text(max_length=100, required=True, metadata={"example": "佐藤 和子"})
+    relation = text(
+        max_length=50,
+        required=True,
+        metadata={
+            "example": "祖母",
+            "description": "In your own words (祖母, 近所の友人, ベビーシッター).",
+        },
+    )
+
+
+class AuthorisedAdultSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    child_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    relation = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)

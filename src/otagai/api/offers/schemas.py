@@ -36,6 +36,14 @@ class OfferSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     request_id = ma.fields.UUID(required=True)
     supporter = ma.fields.Nested(PersonSchema, required=True)
+    background_check_confirmed = ma.fields.Boolean(
+        metadata={
+            "description": "The supporter's certification in the request's community, valid "
+            "on its day, has a criminal-record check confirmed by a coordinator (never "
+            "which, when or by whom)."
+        },
+        required=True,
+    )
     note = ma.fields.String(allow_none=True, required=True)
     status = ma.fields.String(
         metadata={

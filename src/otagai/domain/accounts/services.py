@@ -25,7 +25,12 @@ from otagai.domain.people.models import (
     User,
 )
 from otagai.domain.people.places import forget_places, move_places
-from otagai.domain.people.services import get_profile, household_members
+from otagai.domain.people.services import (
+    forget_authorised_adults,
+    get_profile,
+    household_members,
+)
+from otagai.domain.trust.background_checks import forget_background_checks
 from otagai.domain.trust.departures import (
     ACCOUNT_DELETED,
     LEFT_COMMUNITY,
@@ -66,6 +71,7 @@ def upsert_profile(
 
 def _anonymize_children(household_id: uuid.UUID, now: datetime) -> None:
     forget_household_reads(household_id)
+    forget_authorised_adults(select(Child.id).where(Child.household_id == household_id))
     session.execute(
         update(Child)
         .where(Child.household_id == household_id)
@@ -100,6 +106,7 @@ def delete_account(actor: Actor) -> None:
     )
     session.execute(delete(Device).where(Device.user_id == user.id))
     revoke_on_departure(user.id, reason=ACCOUNT_DELETED)
+    forget_background_checks(user.id)
     forget_connections(user.id)
     session.execute(delete(CommunityMember).where(CommunityMember.user_id == user.id))
     # Stored responses may hold names and children's details.

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
@@ -39,6 +39,11 @@ class Community(UUIDPrimaryKey, CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     area: Mapped[Any] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True))
+    # When set, a babysitting certification counts for candidacy here only with a confirmed
+    # background check (trust/background_checks.py).
+    require_background_check_for_babysitting: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
 
 
 class CommunityMember(Base):

@@ -32,6 +32,7 @@ from otagai.domain.communities.models import (
     CommunityMember,
     Municipality,
 )
+from otagai.domain.communities.policies import can_coordinate, can_operate
 from otagai.domain.communities.roles import OPERATOR, get_community, require_operator, role_in
 from otagai.domain.communities.views import (
     CommunityView,
@@ -40,7 +41,7 @@ from otagai.domain.communities.views import (
     community_view,
 )
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.errors import NotFound, RuleViolation
+from otagai.errors import NotFound, RuleViolation, require
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
 from otagai.extensions.keyset import Page, decode_cursor, invalid_cursor, page_of
@@ -88,6 +89,7 @@ def _community_columns(actor: Actor) -> list[Any]:
         _member_count().label("member_count"),
         _my_role(actor).label("my_role"),
         Community.created_at,
+        Community.require_background_check_for_babysitting,
     ]
 
 
@@ -159,6 +161,36 @@ def get_community_detail(actor: Actor, community_id: uuid.UUID) -> CommunityView
         )
     ]
     return community_view(row, area=loads_geojson(row.area), coordinators=coordinators)
+
+
+# What a community's coordinators (or operators) may change about it.
+SETTINGS = ("require_background_check_for_babysitting",)
+
+
+def update_community(actor: Actor, community_id: uuid.UUID, **changes: Any) -> CommunityView:
+    """Change a community's settings: its coordinators, or operators. Audited with the
+    values before and after; a change to nothing is not."""
+    community = get_community(community_id)
+    role = role_in(actor.user, community_id)
+    require(can_coordinate(role) or can_operate(actor), "coordinator_only")
+    session.refresh(community, with_for_update=True)
+    before = {name: getattr(community, name) for name in SETTINGS if name in changes}
+    after = {name: changes[name] for name in before}
+    if before != after:
+        for name, value in after.items():
+            setattr(community, name, value)
+        session.flush()
+        record(
+            actor,
+            role="coordinator" if can_coordinate(role) else OPERATOR,
+            action="community.update",
+            target_type="community",
+            target_id=community.id,
+            community_id=community.id,
+            municipality_code=community.municipality_code,
+            details={"before": before, "after": after},
+        )
+    return get_community_detail(actor, community_id)
 
 
 def _degrees_for(radius_m: int, lat: float) -> float:

@@ -35,6 +35,7 @@ class CommunityView:
     distance_m: int | None = None
     area: dict[str, Any] | None = None
     coordinators: list[CoordinatorRef] = field(default_factory=list)
+    require_background_check_for_babysitting: bool = False
 
 
 @dataclass
@@ -55,5 +56,6 @@ def community_view(row: Any, **extra: Any) -> CommunityView:
         member_count=row.member_count,
         my_role=row.my_role,
         created_at=row.created_at,
+        require_background_check_for_babysitting=row.require_background_check_for_babysitting,
         **extra,
     )

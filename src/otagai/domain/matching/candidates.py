@@ -15,7 +15,9 @@ Rules (PRODUCT.md, "Who may help"):
    the radius test is off the true distance by at most 680 m;
 4. trusted for the kind: a connection of the requester, or (audience ``community``) a
    supporter certified for the kind in the request's community on the activity day; for
-   lending any member of the community;
+   lending any member of the community. Where the community requires a background check
+   for babysitting (``trust/background_checks.py``), a babysitting certification counts
+   only with a confirmed one (read off the certification row already found);
 5. no confirmed match of theirs overlaps the request's time span.
 Ranking: connection and certified, connection, certified, member; within a tier, a
 supporter with ``NO_SHOW_RANK_COUNT`` or more no-shows recorded against them in the last
@@ -62,12 +64,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.clock import TOKYO
-from otagai.domain.communities.models import CommunityMember
+from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match, NoShow
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
+from otagai.domain.trust.background_checks import check_confirmed, counts_for_kind
 from otagai.domain.trust.models import Certification, Connection
 from otagai.domain.trust.queries import blocked_either_way, connection_between
 from otagai.errors import Conflict, NotFound
@@ -91,6 +94,9 @@ class Candidate:
     certified_kinds: list[str]
     completed_shares: int
     distance_m: int
+    # Whether their certification here has a confirmed background check: never which
+    # scheme, when, or who confirmed it.
+    background_check_confirmed: bool = False
 
 
 def activity_day(request: ShareRequest) -> date:
@@ -136,9 +142,20 @@ def _location() -> ColumnElement[Any]:
     return func.ST_GeogFromText(P("location"))
 
 
+def _check_required_here() -> ColumnElement[bool]:
+    """The request's community's background-check setting: one primary-key probe, made
+    once per query (an uncorrelated subquery)."""
+    return (
+        select(Community.require_background_check_for_babysitting)
+        .where(Community.id == P("community"))
+        .scalar_subquery()
+    )
+
+
 def _trusted(*, community: bool, one: bool) -> CTE:
     """(user_id, connected, certified) for the few the requester trusts for this kind:
-    their connections and, audience ``community``, the supporters certified for it."""
+    their connections and, audience ``community``, the supporters certified for it (with
+    a confirmed background check where the community requires one for the kind)."""
     me: Any = P("requester")
     other = case((Connection.user_low_id == me, Connection.user_high_id),
                  else_=Connection.user_low_id)  # fmt: skip
@@ -153,6 +170,9 @@ def _trusted(*, community: bool, one: bool) -> CTE:
         certified = and_(_certified_here(), P("kind", type_=String) == Certification.kinds.any_())
         if one:
             certified = and_(certified, Certification.user_id == P("one"))
+        certified = and_(
+            certified, counts_for_kind(P("kind", type_=String), _check_required_here())
+        )
         branches.append(select(Certification.user_id, false(), true()).where(certified))
     union = union_all(*branches).subquery()
     return (
@@ -308,11 +328,13 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     rows = union_all(*(part.subquery().select() for part in parts)).subquery()
     # Every kind they are certified for here (a connection certified for babysitting is
     # worth knowing about on a pickup too), not only this request's kind.
-    kinds = (
-        select(Certification.kinds)
+    # Their certification here, the same one row for both: at most one is live.
+    kinds, confirmed = (
+        select(column)
         .where(Certification.user_id == rows.c.id, _certified_here())
         .limit(1)
         .scalar_subquery()
+        for column in (Certification.kinds, check_confirmed())
     )
     return (
         select(
@@ -320,6 +342,7 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
             rows.c.display_name,
             rows.c.tier,
             kinds.label("certified_kinds"),
+            func.coalesce(confirmed, false()).label("background_check_confirmed"),
             rows.c.completed.label("completed_shares"),
             rows.c.distance,
         )
@@ -381,6 +404,7 @@ def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> li
             certified_kinds=list(row.certified_kinds or []),
             completed_shares=row.completed_shares,
             distance_m=round_up_100(row.distance),
+            background_check_confirmed=row.background_check_confirmed,
         )
         for row in candidates_query(request, limit=limit).rows()
     ]
@@ -394,7 +418,8 @@ def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
         return None
     row = rows[0]
     return Candidate(row.id, row.display_name, TIERS[row.tier], list(row.certified_kinds or []),
-                     row.completed_shares, round_up_100(row.distance))  # fmt: skip
+                     row.completed_shares, round_up_100(row.distance),
+                     row.background_check_confirmed)  # fmt: skip
 
 
 def count_candidates(request: ShareRequest) -> int:

@@ -17,7 +17,8 @@ tests/api/test_feed.py checks it on a hand-built neighbourhood):
 3. my home within the request's radius of its location, between public points (my
    ``public_home``, its ``public_location``: see ``people/places.py``);
 4. trusted: connected to the requester; or (audience ``community``) certified for its kind
-   in its community on its activity day (Tokyo); or (lending, audience ``community``) a
+   in its community on its activity day (Tokyo) — for babysitting in a community that
+   requires it, with a confirmed background check; or (lending, audience ``community``) a
    member of its community;
 5. no confirmed match of mine (either side) overlapping its span;
 and effectively open (``status = 'open'`` and not yet started).
@@ -65,6 +66,7 @@ from otagai.domain.requests.models import (
     ShareRequest,
     ShareRequestChild,
 )
+from otagai.domain.trust.background_checks import counts_for_kind
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.queries import blocked_either_way, connected_user_ids_clause
 from otagai.errors import Forbidden
@@ -105,8 +107,19 @@ def _certified() -> ColumnElement[bool]:
             R.kind == Certification.kinds.any_(),
             # The hybrid's SQL form takes a column too (typed for the Python form).
             Certification.valid_on(_activity_day()),  # type: ignore[arg-type]
+            # A primary-key probe of the community, made only for a certification found.
+            counts_for_kind(R.kind, _check_required_here()),
         )
         .correlate(R),
+    )
+
+
+def _check_required_here() -> ColumnElement[bool]:
+    return (
+        select(Community.require_background_check_for_babysitting)
+        .where(Community.id == R.community_id)
+        .correlate(R)
+        .scalar_subquery()
     )
 
 

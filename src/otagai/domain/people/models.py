@@ -102,6 +102,22 @@ class Child(UUIDPrimaryKey, CreatedAt, Base):
     deleted_at: Mapped[datetime | None]
 
 
+class AuthorisedAdult(UUIDPrimaryKey, CreatedAt, Base):
+    """An adult the household allows to collect a child (a grandmother, a neighbour).
+    Household-private: only the child's household ever reads these rows. Deleted (not
+    anonymized: nothing counts them) with the child and with the household's last account.
+    """
+
+    __tablename__ = "authorised_adults"
+    __table_args__ = (Index("ix_authorised_adults_child", "child_id", "created_at", "id"),)
+
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    # Free text (祖母, 近所の佐藤さん, ベビーシッター): families name relations in too many
+    # ways for an enum to help them.
+    relation: Mapped[str] = mapped_column(String(50))
+
+
 class HouseholdMunicipalityPeriod(Base):
     """Where a household lived, and when: statistics attribute it to the municipality of
     the time (a family that moves keeps its past in the old town). Written by a database

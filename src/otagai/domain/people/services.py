@@ -9,13 +9,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from otagai.domain.actors import Actor, require_user
 from otagai.domain.codes import CODE_ALPHABET
 from otagai.domain.people.access_log import forget_child_reads
 from otagai.domain.people.models import (
     USER_ACTIVE,
+    AuthorisedAdult,
     Child,
     Device,
     HouseholdInvite,
@@ -97,7 +98,18 @@ def remove_child(actor: Actor, child_id: uuid.UUID) -> None:
     child.notes = None
     child.deleted_at = datetime.now(UTC)
     forget_child_reads(child.id)
+    forget_authorised_adults([child.id])
     session.flush()
+
+
+def forget_authorised_adults(child_ids: Any) -> None:
+    """Erase the authorised adults of these children (ids, or a select of them): the child
+    was removed, or its household's last account deleted. Deleted, not anonymized:
+    nothing counts them."""
+    session.execute(
+        delete(AuthorisedAdult).where(AuthorisedAdult.child_id.in_(child_ids)),
+        execution_options={"synchronize_session": False},
+    )
 
 
 # Household invites ------------------------------------------------------------------

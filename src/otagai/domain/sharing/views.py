@@ -34,6 +34,7 @@ from otagai.domain.sharing.visibility import (
     notes_visible,
 )
 from otagai.domain.thanks.recommend import recommended_thank_you
+from otagai.domain.trust.background_checks import confirmed_supporters
 from otagai.extensions.db import session
 
 # --- requests ----------------------------------------------------------------------------
@@ -208,6 +209,9 @@ def offer_views(
     pending offer, the insurance tag accepting it would give (null otherwise)."""
     at = clock.now(now)
     people = people_by_id(o.supporter_id for o in offers)
+    checked = confirmed_supporters(
+        (o.supporter_id for o in offers), request.community_id, activity_day(request)
+    )
     children = request_children([request.id]).get(request.id, []) if with_preview else []
     views = []
     for offer in offers:
@@ -216,6 +220,7 @@ def offer_views(
             "id": offer.id,
             "request_id": offer.request_id,
             "supporter": person(offer.supporter_id, people.get(offer.supporter_id)),
+            "background_check_confirmed": offer.supporter_id in checked,
             "note": offer.note,
             "status": status,
             "created_at": offer.created_at,

@@ -164,7 +164,7 @@ def _visible(actor: Actor, certification_id: uuid.UUID) -> Certification:
     return certification
 
 
-def _for_coordinator(
+def for_coordinator(
     actor: Actor, certification_id: uuid.UUID
 ) -> tuple[Certification, User, Community]:
     # Those who may see it but not change it (the member, operators) get a 403.
@@ -189,7 +189,7 @@ def renew_certification(
     """Extend a live certification (expired ones too), optionally after new training or
     for other kinds. Default: one more year from today or the current expiry, whichever
     is later, but never past three years from training."""
-    certification, coordinator, community = _for_coordinator(actor, certification_id)
+    certification, coordinator, community = for_coordinator(actor, certification_id)
     at = clock.now(now)
     previous = _terms(certification)
     trained, expires = renewal_terms(certification, trained_on, expires_on, clock.today_tokyo(at))
@@ -207,7 +207,7 @@ def revoke_certification(
     actor: Actor, certification_id: uuid.UUID, *, reason: str, now: datetime | None = None
 ) -> Certification:
     """Withdraw a certification, with the reason; it stays in the history."""
-    certification, coordinator, community = _for_coordinator(actor, certification_id)
+    certification, coordinator, community = for_coordinator(actor, certification_id)
     at = clock.now(now)
     change = certification.revoke(by=coordinator.id, reason=reason, at=at)
     session.flush()

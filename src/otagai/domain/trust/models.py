@@ -25,6 +25,12 @@ from otagai.domain.clock import TOKYO
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
 
 KINDS = ("pickup", "babysitting", "lending")
+BABYSITTING = "babysitting"
+# A confirmed criminal-record check: the Japanese DBS (こども性暴力防止法, from 2026-12-25)
+# or an equivalent the coordinator saw.
+JP_DBS = "jp_dbs"
+EQUIVALENT = "equivalent"
+BACKGROUND_CHECK_SCHEMES = (JP_DBS, EQUIVALENT)
 # CertificationChange.action
 GRANTED = "granted"
 RENEWED = "renewed"
@@ -93,6 +99,16 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         CheckConstraint("expires_on > trained_on", name="expiry_after_training"),
         CheckConstraint("cardinality(kinds) > 0", name="has_kinds"),
+        CheckConstraint(
+            "background_check_scheme IN ('jp_dbs', 'equivalent')", name="background_check_scheme"
+        ),
+        # A check is recorded whole, or not at all.
+        CheckConstraint(
+            "(background_check_scheme IS NULL) = (background_check_confirmed_on IS NULL) "
+            "AND (background_check_scheme IS NULL) = (background_check_confirmed_by_id IS NULL) "
+            "AND (background_check_scheme IS NULL) = (background_check_recorded_at IS NULL)",
+            name="background_check_whole",
+        ),
         Index(
             "uq_certifications_live",
             "community_id",
@@ -115,6 +131,16 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # That a criminal-record check was confirmed (trust/background_checks.py): the scheme,
+    # the day, the coordinator who confirmed it and when they recorded it. Nothing else:
+    # no certificate, no content, no document. Candidate and offer views show only
+    # whether there is one.
+    background_check_scheme: Mapped[str | None] = mapped_column(String(16))
+    background_check_confirmed_on: Mapped[date | None] = mapped_column(Date)
+    background_check_confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id")
+    )
+    background_check_recorded_at: Mapped[datetime | None]
     # The Tokyo days it is valid on, first and last (``valid_on`` below), kept by the
     # database from the columns above: the SQL form of the rule reads two dates instead of
     # converting two timestamps a row, and a year of statistics counts them in bulk.
@@ -125,6 +151,10 @@ class Certification(UUIDPrimaryKey, CreatedAt, Base):
         Date,
         Computed("LEAST(expires_on, date(timezone('Asia/Tokyo', revoked_at)) - 1)", persisted=True),
     )
+
+    @property
+    def background_check_confirmed(self) -> bool:
+        return self.background_check_scheme is not None
 
     def revoke(self, *, by: uuid.UUID, reason: str, at: datetime) -> CertificationChange:
         """Mark revoked; answers the history row for the caller to add."""

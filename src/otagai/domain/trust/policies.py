@@ -54,3 +54,10 @@ def can_view_certification(actor: Actor, role: str | None, certification: Certif
     """One certification: also the certified member themself."""
     own = actor.user is not None and actor.user.id == certification.user_id
     return own or can_list_certifications(actor, role)
+
+
+def can_see_background_check(actor: Actor, role: str | None, certification: Certification) -> bool:
+    """Which check, when and by whom: the community's coordinators and the supporter
+    themself. Everybody else (operators included) sees only whether one is confirmed."""
+    own = actor.user is not None and actor.user.id == certification.user_id
+    return own or can_coordinate(role)
