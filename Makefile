@@ -87,7 +87,9 @@ serve: install
 # background while lint and mypy run, after the apt steps (one dpkg at a time).
 # The browser tests (tests/browser/) use the Chromium this finds or installs; without one
 # they skip with the reason, except under CI=true, where a missing browser fails the run.
-# The same for PgBouncer and tests/scale/ (see scale-check).
+# The same for PgBouncer and tests/scale/ (see scale-check). The tests run in
+# PYTEST_WORKERS (2) processes, a test file each at a time (pytest-xdist), each test with a
+# database of its own; PYTEST_WORKERS=0 runs them in this one.
 test: install
 	@url=$$(scripts/ensure-postgres.sh); \
 	export DATABASE_URL="$$url"; \
@@ -102,7 +104,7 @@ test: install
 	$(BIN)/ruff format --check src tests migrations gunicorn.conf.py; \
 	$(BIN)/mypy; \
 	wait $$node_tools || echo "Node tools not installed (see above): their tests say why" >&2; \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
 
 # "Past one machine", for real (tests/scale/, ~30-40 s; also part of `make test`): the app
 # through PgBouncer in transaction mode, reads from a streaming replica made with
