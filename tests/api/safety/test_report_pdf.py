@@ -133,3 +133,15 @@ def test_pdf_without_its_font_is_a_clear_503(settings, connection, db, clock, tm
     finally:
         app.extensions[EXTENSION_KEY].engine.dispose()
         firebase_admin.delete_app(app.extensions["otagai.auth"].firebase_app)
+
+
+def test_supporter_reading_the_pdf_is_in_the_childrens_access_log(client_as, world):
+    assert draft(client_as, world.supporter, world).status_code == 201
+    path = f"/v1/matches/{world.match.id}/report"
+    _pdf(client_as(world.supporter).get(path, headers=PDF))
+    _pdf(client_as(world.partner).get(path, headers=PDF))  # the household's own: not logged
+    for child in world.children:
+        log = client_as(world.parent).get(f"/v1/me/children/{child.id}/access-log").get_json()
+        assert [(i["via"], i["shown"], i["reader"]["id"]) for i in log["items"]] == [
+            ("activity_report", ["nickname"], str(world.supporter.id))
+        ]

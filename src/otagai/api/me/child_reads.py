@@ -25,7 +25,8 @@ class ChildReadSchema(ma.Schema):
         metadata={
             "enum": list(VIAS),
             "description": "`share_request`: the matched supporter read the request; "
-            "`pickup_pass`: somebody opened the pickup pass (nursery staff, no account).",
+            "`pickup_pass`: somebody opened the pickup pass (nursery staff, no account); "
+            "`activity_report`: the supporter read the activity report's PDF.",
         },
     )
     match_id = ma.fields.UUID(allow_none=True, required=True)

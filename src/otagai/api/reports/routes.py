@@ -15,6 +15,7 @@ from otagai.api.reports.schemas import (
     ReportDraftSchema,
 )
 from otagai.config import Settings
+from otagai.domain.actors import require_user
 from otagai.domain.reports import services as reports
 from otagai.domain.reports.csv_export import activity_reports_csv, csv_filename
 from otagai.domain.reports.document import report_document
@@ -83,11 +84,13 @@ class MatchReportViews(Resource):
         No address, no child's notes.
         """
         pdf = _wants_pdf()
-        report, match = reports.get_report(current_actor(), match_id)
+        actor = current_actor()
+        report, match = reports.get_report(actor, match_id)
         if not pdf:
             return reports.report_view(report)
         settings: Settings = current_app.config["OTAGAI"]
-        body = render_pdf(report_document(report, match), font_path=settings.report_font)
+        document = report_document(report, match, reader=require_user(actor))
+        body = render_pdf(document, font_path=settings.report_font)
         response = Response(body, mimetype=PDF)
         response.headers["Content-Disposition"] = f'inline; filename="otagai-report-{match.id}.pdf"'
         return response

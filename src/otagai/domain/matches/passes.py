@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
@@ -32,9 +31,8 @@ from otagai.domain.matches import timeline
 from otagai.domain.matches.models import CANCELLED, COMPLETED, CONFIRMED, Match
 from otagai.domain.matches.services import get_match
 from otagai.domain.people.access_log import VIA_PICKUP_PASS, log_child_reads
-from otagai.domain.people.models import Child
 from otagai.domain.people.queries import people_by_id
-from otagai.domain.requests.models import ShareRequestChild
+from otagai.domain.requests.queries import request_children
 from otagai.errors import Conflict, NotFound, require
 from otagai.extensions.db import session
 
@@ -152,12 +150,7 @@ def open_pass(token: str, *, secret: str, now: datetime | None = None) -> dict[s
     if status != VALID:
         return {"status": status}
     people = people_by_id([match.supporter_id, match.requester_id])
-    children = session.execute(
-        select(Child.id, Child.nickname)
-        .join(ShareRequestChild, ShareRequestChild.child_id == Child.id)
-        .where(ShareRequestChild.request_id == match.request_id, Child.deleted_at.is_(None))
-        .order_by(Child.birth_date, Child.id)
-    ).all()
+    children = request_children([match.request_id])[match.request_id]
     # Nursery staff have no account: the child's access log shows the pass as the reader.
     log_child_reads(
         [c.id for c in children],

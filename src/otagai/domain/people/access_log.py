@@ -25,7 +25,8 @@ from otagai.extensions.db import Base, UUIDPrimaryKey, session
 
 VIA_SHARE_REQUEST = "share_request"
 VIA_PICKUP_PASS = "pickup_pass"
-VIAS = (VIA_SHARE_REQUEST, VIA_PICKUP_PASS)
+VIA_ACTIVITY_REPORT = "activity_report"
+VIAS = (VIA_SHARE_REQUEST, VIA_PICKUP_PASS, VIA_ACTIVITY_REPORT)
 # What a read can show of a child.
 FIELDS = ("nickname", "age", "notes")
 

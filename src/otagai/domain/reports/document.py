@@ -7,15 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
+from otagai.domain import clock
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
 from otagai.domain.matches.models import Match
-from otagai.domain.people.models import Child
+from otagai.domain.people.access_log import VIA_ACTIVITY_REPORT, log_child_reads
+from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
 from otagai.domain.reports.models import CONFIRMED, DISPUTED, ActivityReport
-from otagai.domain.requests.models import ShareRequestChild
+from otagai.domain.requests.queries import request_children
 from otagai.extensions.db import session
 
 TITLE = "援助活動報告書"
@@ -49,17 +49,24 @@ def span(start: datetime, end: datetime) -> str:
     )
 
 
-def _nicknames(match: Match) -> list[str]:
-    names = session.scalars(
-        select(Child.nickname)
-        .join(ShareRequestChild, ShareRequestChild.child_id == Child.id)
-        .where(ShareRequestChild.request_id == match.request_id, Child.deleted_at.is_(None))
-        .order_by(Child.birth_date, Child.id)
-    )
-    return [n for n in names if n]
+def _nicknames(match: Match, reader: User, at: datetime) -> list[str]:
+    """The children's nicknames; shown to the supporter, that read is in their access log."""
+    children = request_children([match.request_id])[match.request_id]
+    if reader.household_id != match.requester_household_id:
+        log_child_reads(
+            [c.id for c in children],
+            reader_id=reader.id,
+            via=VIA_ACTIVITY_REPORT,
+            match_id=match.id,
+            fields=("nickname",),
+            at=at,
+        )
+    return [c.nickname for c in children if c.nickname]
 
 
-def report_document(report: ActivityReport, match: Match) -> ReportDocument:
+def report_document(
+    report: ActivityReport, match: Match, *, reader: User, now: datetime | None = None
+) -> ReportDocument:
     community = session.get(Community, report.community_id)
     people = people_by_id([match.supporter_id, match.requester_id])
 
@@ -82,7 +89,7 @@ def report_document(report: ActivityReport, match: Match) -> ReportDocument:
             ("実際の日時", span(report.started_at, report.ended_at)),
             ("サポーター", name(match.supporter_id)),
             ("依頼者", name(match.requester_id)),
-            ("お子さま", "、".join(_nicknames(match)) or "—"),
+            ("お子さま", "、".join(_nicknames(match, reader, clock.now(now))) or "—"),
             ("確認", status),
         ],
         activities=report.activities,
