@@ -168,3 +168,17 @@ def test_the_supporters_own_offer_and_request_views_show_only_the_yes(client_as,
         assert response.status_code == 200, response.get_json()
         assert _leaks(response) == []
     assert withdrawn.get_json()["background_check_confirmed"] is True
+
+
+def test_nobody_but_its_coordinators_switches_the_communitys_requirement_off(client_as, hood):
+    """Turning the requirement off would let unchecked supporters babysit: a member, the
+    supporter and a coordinator of another community are refused, and nothing changes."""
+    hood.community.require_background_check_for_babysitting = True
+    hood.db.flush()
+    path = f"/v1/communities/{hood.community.id}"
+    off = {"require_background_check_for_babysitting": False}
+    for who in (hood.parent, hood.supporter, hood.elsewhere):
+        with unchanged(hood.db):
+            response = client_as(who).patch(path, json=off)
+        assert response.status_code in (403, 404), response.get_json()
+    assert client_as(hood.coordinator).patch(path, json=off).status_code == 200
