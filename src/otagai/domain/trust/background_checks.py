@@ -26,9 +26,7 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor
-from otagai.domain.audit import services as audit
-from otagai.domain.communities.models import Community
-from otagai.domain.trust.certifications import for_coordinator
+from otagai.domain.trust.certifications import audit_certification, for_coordinator
 from otagai.domain.trust.models import BABYSITTING, JP_DBS, Certification
 from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
@@ -71,25 +69,6 @@ def check_terms(scheme: str, confirmed_on: date, today: date) -> None:
 # --- recording and withdrawing --------------------------------------------------------
 
 
-def _audit(
-    actor: Actor,
-    certification: Certification,
-    community: Community,
-    verb: str,
-    details: dict[str, object],
-) -> None:
-    audit.record(
-        actor,
-        role="coordinator",
-        action=f"certification.background_check_{verb}",
-        target_type="certification",
-        target_id=certification.id,
-        community_id=certification.community_id,
-        municipality_code=community.municipality_code,
-        details={"user_id": str(certification.user_id), **details},
-    )
-
-
 def confirm_background_check(
     actor: Actor,
     certification_id: uuid.UUID,
@@ -111,7 +90,13 @@ def confirm_background_check(
     certification.background_check_recorded_at = at
     session.flush()
     details: dict[str, object] = {"scheme": scheme, "confirmed_on": confirmed_on.isoformat()}
-    _audit(actor, certification, community, "confirm", {**details, "replaced": previous})
+    audit_certification(
+        actor,
+        certification,
+        community,
+        "background_check_confirm",
+        {**details, "replaced": previous},
+    )
     return certification
 
 
@@ -133,7 +118,7 @@ def withdraw_background_check(actor: Actor, certification_id: uuid.UUID) -> None
     }
     _clear(certification)
     session.flush()
-    _audit(actor, certification, community, "withdraw", details)
+    audit_certification(actor, certification, community, "background_check_withdraw", details)
 
 
 def forget_background_checks(user_id: uuid.UUID) -> None:

@@ -74,16 +74,7 @@ def _log(
         )
     )
     verb = {GRANTED: "grant", RENEWED: "renew", REVOKED: "revoke"}[action]
-    audit.record(
-        actor,
-        role="coordinator",
-        action=f"certification.{verb}",
-        target_type="certification",
-        target_id=certification.id,
-        community_id=community.id,
-        municipality_code=community.municipality_code,
-        details={"user_id": str(certification.user_id), **details},
-    )
+    audit_certification(actor, certification, community, verb, details)
     outbox.enqueue(
         outbox.CERTIFICATION_REVOKED if action == REVOKED else outbox.CERTIFICATION_GRANTED,
         {"certification_id": certification.id, "community_id": community.id},
@@ -268,3 +259,23 @@ def histories(certification_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Ce
         for change in changes:
             out[change.certification_id].append(change)
     return out
+
+
+def audit_certification(
+    actor: Actor,
+    certification: Certification,
+    community: Community,
+    verb: str,
+    details: dict[str, Any],
+) -> None:
+    """A coordinator's change to a certification (``certification.<verb>``) in the audit log."""
+    audit.record(
+        actor,
+        role="coordinator",
+        action=f"certification.{verb}",
+        target_type="certification",
+        target_id=certification.id,
+        community_id=community.id,
+        municipality_code=community.municipality_code,
+        details={"user_id": str(certification.user_id), **details},
+    )
