@@ -35,6 +35,7 @@ from otagai.domain.matches.checkins import household_of_requester
 from otagai.domain.matches.models import CONFIRMED, Match, MatchEvent
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.models import ShareRequest
+from otagai.domain.requests.validation import MAX_SPAN
 from otagai.extensions.db import session
 
 REQUESTER, SUPPORTER, COORDINATORS = "requester", "supporter", "coordinators"
@@ -96,6 +97,8 @@ def escalate_late(now: datetime, windows: Windows) -> int:
             Match.status == CONFIRMED,
             Match.kind.in_(kinds),
             Match.starts_at <= now,
+            # A bound on the start too, so the partial index on confirmed starts serves.
+            Match.starts_at > now - HORIZON - max(MAX_SPAN[kind] for kind in kinds),
             Match.ends_at > now - HORIZON,
         )
         .order_by(Match.starts_at, Match.id)

@@ -22,6 +22,8 @@ class Match(UUIDPrimaryKey, CreatedAt, Base):
         # The overlap rule (a supporter is not in two places at once) reads these.
         Index("ix_matches_supporter_span", "supporter_id", "starts_at", "ends_at"),
         Index("ix_matches_requester_span", "requester_id", "starts_at", "ends_at"),
+        # The late-escalation job's window: confirmed matches that have started lately.
+        Index("ix_matches_confirmed_start", "starts_at", postgresql_where="status = 'confirmed'"),
         # Shares a supporter completed with a household: candidates are ranked by them.
         Index(
             "ix_matches_completed_pairs",
