@@ -187,12 +187,18 @@ def _trusted(*, community: bool, one: bool) -> CTE:
 
 
 def _busy(user_id: Any) -> ColumnElement[bool]:
-    """A confirmed match of theirs (either side) overlapping the request's span."""
-    return exists().where(
-        or_(Match.supporter_id == user_id, Match.requester_id == user_id),
+    """A confirmed match of theirs (either side) overlapping the request's span. One
+    EXISTS per side, each a probe of its (person, starts_at, ends_at) index: with the two
+    sides OR-ed in one, the planner can use neither index and scans every match for
+    each candidate (50 scans of the bench's 7,200 matches: 34 of a call's 42 ms)."""
+    overlapping = (
         Match.status == CONFIRMED,
         Match.starts_at < P("ends_at"),
         Match.ends_at > P("starts_at"),
+    )
+    return or_(
+        exists().where(Match.supporter_id == user_id, *overlapping),
+        exists().where(Match.requester_id == user_id, *overlapping),
     )
 
 
