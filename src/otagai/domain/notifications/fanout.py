@@ -58,9 +58,17 @@ KIND_TYPES = {
     outbox.MATCH_HANDOVER_LOCKED: types.HANDOVER_LOCKED,
     outbox.MATCH_LATE: types.LATE_ALERT,
     outbox.MATCH_NO_SHOW: types.NO_SHOW,
+    outbox.HOUSEHOLD_WELCOME: types.WELCOME_EVENT,
 }
 # The ids the app deep-links from; anything else in a payload stays on the server.
-LINK_IDS = ("request_id", "offer_id", "match_id", "thank_you_id", "certification_id")
+LINK_IDS = (
+    "request_id",
+    "offer_id",
+    "match_id",
+    "thank_you_id",
+    "certification_id",
+    "event_id",
+)
 # Codes the app and the text may show as they are (a check-in's type, the check-in a late
 # alert misses and its step, whether a no-show was recorded or answered): never personal.
 CODES = ("checkin", "missing", "step", "no_show")
