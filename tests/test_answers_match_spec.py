@@ -396,3 +396,28 @@ def test_background_checks_and_the_community_setting_answer_as_the_spec_says(app
     assert recorded.json()["background_check"]["scheme"] == "equivalent"
     assert _call(app, check["DELETE"], coordinator, path_parameters=at).status_code == 204
     assert _call(app, check["DELETE"], coordinator, path_parameters=at).status_code == 404
+
+
+def test_welcome_consent_and_newcomers_answer_as_the_spec_says(app, world, savepoint):
+    newcomer = {"Authorization": f"Bearer {world.token('spec-newcomer')}"}
+    profile = _call(
+        app,
+        SCHEMA["/v1/me"]["PUT"],
+        newcomer,
+        body={"display_name": "新しい 家族", "welcome_consent": True},
+        media_type="application/json",
+    )
+    assert profile.status_code == 201 and profile.json()["household"]["welcome_consent"] is True
+    at = {"community_id": world.ids["community_id"]}
+    joined = _call(
+        app, SCHEMA["/v1/communities/{community_id}/members"]["POST"], newcomer, path_parameters=at
+    )
+    assert joined.status_code in (200, 201), joined.json()
+    newcomers = _call(
+        app,
+        SCHEMA["/v1/communities/{community_id}/newcomers"]["GET"],
+        world.headers("coordinator"),
+        path_parameters=at,
+    )
+    assert newcomers.status_code == 200
+    assert "新しい 家族" in [i["person"]["display_name"] for i in newcomers.json()["items"]]

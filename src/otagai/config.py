@@ -204,6 +204,10 @@ class Settings:
     late_escalation: dict[str, dict[str, int | None]] = field(
         default_factory=lambda: {k: dict(v) for k, v in LATE_ESCALATION_DEFAULTS.items()}
     )
+    # Fair fan-out (docs/fair-fan-out.md): a new request is pushed to at most this many of
+    # its candidates, and nobody gets more than this many new-request pushes a Tokyo day.
+    new_request_fanout: int = 10
+    new_request_pushes_per_day: int = 5
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -258,6 +262,8 @@ class Settings:
             "PROXY_HOPS",
             "DB_STATEMENT_TIMEOUT_MS",
             "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+            "NEW_REQUEST_FANOUT",
+            "NEW_REQUEST_PUSHES_PER_DAY",
         ):
             if env.get(name, "").strip():
                 values[name.lower()] = int(env[name])
@@ -345,6 +351,10 @@ class Settings:
             raise ConfigError(
                 "IDEMPOTENCY_TTL_HOURS, OUTBOX_RETENTION_DAYS, NOTIFICATIONS_RETENTION_DAYS, "
                 "RETENTION_BATCH and RETENTION_INTERVAL_SECONDS must be at least 1"
+            )
+        if self.new_request_fanout < 1 or self.new_request_pushes_per_day < 1:
+            raise ConfigError(
+                "NEW_REQUEST_FANOUT and NEW_REQUEST_PUSHES_PER_DAY must be at least 1"
             )
         if self.stripe_webhook_events_retention_days < STRIPE_RETRY_DAYS + 1:
             # Stripe retries an event for up to 3 days: a replay must still be recognized.

@@ -6,7 +6,11 @@ from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
 from otagai.domain.insurance.models import InsuranceClaim, InsurancePolicy
 from otagai.domain.matches.models import Match
-from otagai.domain.notifications.models import Notification, NotificationSettings
+from otagai.domain.notifications.models import (
+    NewRequestPushes,
+    Notification,
+    NotificationSettings,
+)
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.partners.models import ApiKey
 from otagai.domain.payments.models import PayoutAccount, StripeWebhookEvent
@@ -70,6 +74,7 @@ __all__ = [
     "MunicipalMonthlyActivity",
     "MunicipalMonthlyCount",
     "Municipality",
+    "NewRequestPushes",
     "Notification",
     "NotificationSettings",
     "Offer",

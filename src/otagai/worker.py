@@ -35,7 +35,7 @@ from typing import TypeVar
 from flask import current_app
 
 from otagai.domain import retention
-from otagai.domain.notifications import delivery, jobs
+from otagai.domain.notifications import delivery, fairness, jobs
 from otagai.domain.notifications.fanout import FanOut, fan_out
 from otagai.extensions.db import session
 
@@ -70,7 +70,10 @@ def run_once(now: datetime | None = None, *, batch: int = 100) -> Round:
     settings = current_app.config["OTAGAI"]
     tick = _committed(lambda: jobs.tick(at, settings.late_escalation))
     _committed(lambda: retention.purge_when_due(session, at, settings))
-    fanned = _committed(lambda: fan_out(at, limit=batch))
+    rules = fairness.Rules(
+        per_request=settings.new_request_fanout, per_day=settings.new_request_pushes_per_day
+    )
+    fanned = _committed(lambda: fan_out(at, limit=batch, rules=rules))
     claimed = _committed(lambda: delivery.claim(at, limit=batch))
     sent = _committed(lambda: delivery.send(claimed, at))
     return Round(tick=tick, fan_out=fanned, delivery=sent)

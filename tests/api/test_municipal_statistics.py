@@ -50,6 +50,7 @@ def test_april_in_town_a_every_figure(operator, world):
         "resolution_rate": 0.667,
         "matches_cancelled": None,  # 1
         "households_registered": 21,  # 22 at the end of March; the movers left
+        "households_without_connections": 21,  # nobody in A has a connection
         "households_active": 20,  # 15 requesters + 5 supporters
         "certified_supporters": 5,
         "events_held": 5,

@@ -144,7 +144,7 @@ def test_a_cancelled_match_is_urgent_and_goes_to_the_other_party_only(client_as,
     assert fcm_api.sent_to(supporter_token) == []
 
 
-def test_new_request_goes_to_its_top_twenty_candidates_best_tiers_first(client_as, db, fcm_api):
+def test_new_request_goes_to_ten_of_its_candidates_best_tiers_first(client_as, db, fcm_api):
     world = offer_world(supporters=22)
     connection = world.supporters[-1]
     ConnectionFactory(a=world.parent, b=connection)
@@ -163,7 +163,7 @@ def test_new_request_goes_to_its_top_twenty_candidates_best_tiers_first(client_a
     assert response.status_code == 201, response.get_json()
     run_once(now())
     told = notifications(db, type="new_request")
-    assert len(told) == 20
+    assert len(told) == 10  # NEW_REQUEST_FANOUT (docs/fair-fan-out.md)
     # 22 certified candidates; the one who is also a connection ranks first, so is told.
     assert connection.id in {n.user_id for n in told}
     assert all(n.data["request_id"] == response.get_json()["id"] for n in told)

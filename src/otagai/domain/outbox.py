@@ -33,6 +33,8 @@ MATCH_NO_SHOW = "match.no_show"  # payload: match_id, no_show ("recorded" | "ans
 CERTIFICATION_GRANTED = "certification.granted"
 CERTIFICATION_EXPIRING = "certification.expiring"
 CERTIFICATION_REVOKED = "certification.revoked"
+# A consenting household with no connection: its communities' next event (payload: event_id).
+HOUSEHOLD_WELCOME = "household.welcome"
 THANK_YOU_RECORDED = "thank_you.recorded"
 THANK_YOU_ACKNOWLEDGED = "thank_you.acknowledged"
 THANK_YOU_PAID = "thank_you.paid"

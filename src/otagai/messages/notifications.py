@@ -337,4 +337,25 @@ PUSH_TEXTS: dict[str, dict[str, PushText]] = {
             ),
         ),
     },
+    # A gentle word to a consenting household with no connection yet: never a name, a
+    # place or the event's title (a lock screen), only when.
+    "welcome_event": {
+        "ja": (
+            "近くで交流イベントがあります",
+            (
+                "{event_when} から、あなたのコミュニティで交流イベントがあります。"
+                "よかったら気軽にのぞいてみてください。",
+                "あなたのコミュニティで交流イベントがあります。"
+                "よかったら気軽にのぞいてみてください。",
+            ),
+        ),
+        "en": (
+            "A get-together nearby",
+            (
+                "Your community meets on {event_when}. You would be very welcome to drop by.",
+                "Your community has a get-together coming up. "
+                "You would be very welcome to drop by.",
+            ),
+        ),
+    },
 }

@@ -180,6 +180,14 @@ ROWS = [
         signed_in=403,
         coordinator_here=200,
     ),
+    # Newcomers to welcome (docs/welcome.md): the community's coordinators only.
+    row(
+        "GET",
+        "/v1/communities/{community_id}/newcomers",
+        lambda w: Req(f"/v1/communities/{w.community}/newcomers"),
+        signed_in=403,
+        coordinator_here=200,
+    ),
     # The month's activity reports as CSV: this community's coordinators only.
     row(
         "GET",

@@ -15,6 +15,7 @@ from otagai.api.communities.schemas import (
     CoordinatorCreateSchema,
     CoordinatorSchema,
     MembershipSchema,
+    NewcomerSchema,
     ReliabilityQueryArgsSchema,
     ReliabilitySchema,
 )
@@ -23,13 +24,14 @@ from otagai.domain.accounts import services as accounts
 from otagai.domain.communities import services as communities
 from otagai.domain.communities.views import CommunityView, Membership
 from otagai.domain.matches.reliability import community_reliability
+from otagai.domain.trust.welcome import community_newcomers
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.db import reads_from_replica
 from otagai.extensions.geo import LatLng
 from otagai.extensions.idempotency import idempotent
 from otagai.extensions.keyset import Page
-from otagai.extensions.pagination import page_schema
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint(
     "communities",
@@ -154,6 +156,25 @@ class CommunityReliabilityViews(Resource):
             days=args["days"],
             limit=args["limit"],
             cursor=args["cursor"],
+        )
+
+
+@blp.route("/<uuid:community_id>/newcomers")
+class CommunityNewcomersViews(Resource):
+    @blp.arguments(PageQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(NewcomerSchema))
+    @blp.problem(403, "Not a coordinator of this community (`coordinator_only`).")
+    @blp.problem(404, "No such community.")
+    def get(self, args: dict[str, Any], community_id: uuid.UUID) -> Page[dict[str, Any]]:
+        """Newcomers to welcome at the next event
+
+        For the community's coordinators only. Its members whose household consented to
+        being welcomed (`welcome_consent` of PUT /v1/me) and has no connection yet, the
+        latest to join first: display name and the day they joined, nothing else (no
+        address, no child, no household).
+        """
+        return community_newcomers(
+            current_actor(), community_id, limit=args["limit"], cursor=args["cursor"]
         )
 
 

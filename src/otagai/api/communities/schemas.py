@@ -170,3 +170,12 @@ class ReliabilitySchema(ma.Schema):
         required=True, metadata={"description": "No-shows recorded against this person."}
     )
     window_days = ma.fields.Integer(required=True, metadata={"description": "The window."})
+
+
+class NewcomerSchema(ma.Schema):
+    """A member to welcome: their household consented and has no connection yet."""
+
+    person = ma.fields.Nested(PersonSchema, required=True)
+    joined_on = ma.fields.Date(
+        required=True, metadata={"description": "The day (Asia/Tokyo) they joined the community."}
+    )

@@ -70,6 +70,7 @@ class MeViews(Resource):
             display_name=data["display_name"],
             locale=data.get("locale"),
             home=data.get("home", accounts.UNSET),
+            welcome_consent=data.get("welcome_consent"),
         )
         return profile_view(actor, user), 201 if created else 200
 

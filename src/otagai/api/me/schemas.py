@@ -23,12 +23,27 @@ class ProfileUpdateSchema(StrictSchema):
             "stored one, null to remove it."
         },
     )
+    welcome_consent = ma.fields.Boolean(
+        metadata={
+            "description": "My household's consent to the way in for isolated families "
+            "(docs/welcome.md): while it has no connection, one gentle push a month about "
+            "its communities' next event, and its members' display names and joined dates "
+            "on their coordinators' list of newcomers. Off unless given (offer it at "
+            "sign-up); omit to keep it."
+        }
+    )
 
 
 class HouseholdSummarySchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     members = ma.fields.List(ma.fields.Nested(PersonSchema), required=True)
     children_count = ma.fields.Integer(required=True)
+
+
+class ProfileHouseholdSchema(HouseholdSummarySchema):
+    welcome_consent = ma.fields.Boolean(
+        required=True, metadata={"description": "See `welcome_consent` of PUT /v1/me."}
+    )
 
 
 class CommunityRoleSchema(ma.Schema):
@@ -50,7 +65,7 @@ class ProfileSchema(ma.Schema):
     roles = ma.fields.List(
         ma.fields.String(metadata={"enum": ["operator", "coordinator"]}), required=True
     )
-    household = ma.fields.Nested(HouseholdSummarySchema, required=True)
+    household = ma.fields.Nested(ProfileHouseholdSchema, required=True)
     communities = ma.fields.List(ma.fields.Nested(CommunityRoleSchema), required=True)
     created_at = ma.fields.AwareDateTime(required=True)
 

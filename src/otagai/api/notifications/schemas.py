@@ -33,6 +33,9 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     "the supporter, then the coordinators. Urgent and always on.",
     t.NO_SHOW: "The other party recorded that you did not come (the plan is cancelled), or "
     "answered a no-show you recorded. Urgent and always on.",
+    t.WELCOME_EVENT: "Your community's next get-together, while your household has no "
+    "connection yet; only with your household's `welcome_consent`, at most once a month "
+    "(docs/welcome.md).",
 }
 
 NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."

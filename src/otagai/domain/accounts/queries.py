@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.communities.queries import CommunityRole
-from otagai.domain.people.models import USER_ACTIVE, Child, User
+from otagai.domain.people.models import USER_ACTIVE, Child, Household, User
 from otagai.extensions.db import session
 
 
@@ -27,12 +27,14 @@ class ProfileParts:
     members: list[Member]
     children_count: int
     communities: list[CommunityRole]
+    welcome_consent: bool = False
 
 
 @cache
 def _statement() -> Select[Any]:
     """The household's active members (oldest first), its live children's count and my
-    communities with my role (by name), as one row: three scalar subqueries."""
+    communities with my role (by name) and the household's welcome consent, as one row:
+    four scalar subqueries."""
     household: Any = bindparam("household")
     me: Any = bindparam("me")
     members = (
@@ -73,11 +75,12 @@ def _statement() -> Select[Any]:
         .where(CommunityMember.user_id == me)
         .scalar_subquery()
     )  # fmt: skip
-    return select(members, children, communities)
+    consent = select(Household.welcome_consent).where(Household.id == household).scalar_subquery()
+    return select(members, children, communities, consent)
 
 
 def profile_parts(user: User) -> ProfileParts:
-    members, children, communities = session.execute(
+    members, children, communities, consent = session.execute(
         _statement(), {"household": user.household_id, "me": user.id}
     ).one()
     return ProfileParts(
@@ -86,4 +89,5 @@ def profile_parts(user: User) -> ProfileParts:
         communities=[
             CommunityRole(uuid.UUID(i), n, code, role) for i, n, code, role in communities
         ],
+        welcome_consent=bool(consent),
     )

@@ -45,10 +45,16 @@ UNSET: Any = object()
 
 
 def upsert_profile(
-    actor: Actor, *, display_name: str, locale: str | None = None, home: Any = UNSET
+    actor: Actor,
+    *,
+    display_name: str,
+    locale: str | None = None,
+    home: Any = UNSET,
+    welcome_consent: bool | None = None,
 ) -> tuple[User, bool]:
     """Create my profile (and my household) or update it. ``home`` left UNSET keeps the
-    stored one; ``None`` clears it. Returns the user and whether it was created."""
+    stored one; ``None`` clears it. ``welcome_consent`` (my household's, docs/welcome.md)
+    None keeps it (off for a new household). Returns the user and whether it was created."""
     user = actor.user
     created = user is None
     if user is None:
@@ -59,6 +65,10 @@ def upsert_profile(
         session.add(user)
         actor.user = user
     user.display_name = display_name
+    if welcome_consent is not None:
+        mine = session.get(Household, user.household_id)
+        assert mine is not None
+        mine.welcome_consent = welcome_consent
     if locale is not None:
         user.locale = locale
     if home is not UNSET:

@@ -28,6 +28,7 @@ def profile_view(actor: Actor, user: User) -> dict[str, Any]:
             "id": user.household_id,
             "members": [person(m.id, m) for m in parts.members],
             "children_count": parts.children_count,
+            "welcome_consent": parts.welcome_consent,
         },
         "communities": communities,
         "created_at": user.created_at,

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select
 
+from otagai.domain.events.models import Event
 from otagai.domain.matches.models import Match
 from otagai.domain.notifications.models import (
     FAILED,
@@ -78,7 +79,8 @@ def claim(now: datetime, *, limit: int = 100) -> list[uuid.UUID]:
 
 def _facts(notifications: Sequence[Notification]) -> dict[uuid.UUID, dict[str, Any]]:
     """What the texts may mention (kind, start time, expiry day), read afresh: a request
-    deleted or changed since is shown as it is now. Three queries for the whole batch."""
+    deleted or changed since is shown as it is now (an event's start too). Four queries for
+    the whole batch."""
 
     def ids(key: str) -> set[uuid.UUID]:
         return {uuid.UUID(n.data[key]) for n in notifications if key in n.data}
@@ -106,6 +108,12 @@ def _facts(notifications: Sequence[Notification]) -> dict[uuid.UUID, dict[str, A
             )
         )
     }
+    events = {
+        event_id: starts_at
+        for event_id, starts_at in session.execute(
+            select(Event.id, Event.starts_at).where(Event.id.in_(ids("event_id")))
+        )
+    }
     facts: dict[uuid.UUID, dict[str, Any]] = {}
     for n in notifications:
         fact: dict[str, Any] = {}
@@ -124,6 +132,10 @@ def _facts(notifications: Sequence[Notification]) -> dict[uuid.UUID, dict[str, A
             expires_on = expiries.get(uuid.UUID(n.data["certification_id"]))
             if expires_on is not None:
                 fact["expires_on"] = expires_on
+        if "event_id" in n.data:
+            event_at = events.get(uuid.UUID(n.data["event_id"]))
+            if event_at is not None:
+                fact["event_at"] = event_at
         facts[n.id] = fact
     return facts
 

@@ -4,10 +4,20 @@ user's notification settings."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,3 +79,16 @@ class NotificationSettings(Base):
     quiet_start: Mapped[time] = mapped_column(default=DEFAULT_QUIET_START)
     quiet_end: Mapped[time] = mapped_column(default=DEFAULT_QUIET_END)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class NewRequestPushes(Base):
+    """How many new-request pushes a user was sent on one Tokyo day (fair fan-out,
+    ``notifications/fairness.py``); rows older than the fairness window are purged."""
+
+    __tablename__ = "new_request_pushes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

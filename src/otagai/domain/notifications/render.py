@@ -56,7 +56,7 @@ def _day(on: date, ja: bool) -> str:
 
 def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
     """The fields the facts allow, already worded: kind, summary, checkin, late, no_show,
-    until."""
+    until, event_when (an event's start: never its title, place or who comes)."""
     fields: dict[str, str] = {}
     kind = facts.get("kind")
     label = KIND_LABELS.get(kind) if isinstance(kind, str) else None
@@ -80,6 +80,9 @@ def _fields(facts: Mapping[str, Any], ja: bool) -> dict[str, str]:
     no_show_label = NO_SHOW_LABELS.get(no_show) if isinstance(no_show, str) else None
     if no_show_label is not None:
         fields["no_show"] = no_show_label[0] if ja else no_show_label[1]
+    event_value = facts.get("event_at")
+    if isinstance(event_value, datetime) and event_value.tzinfo is not None:
+        fields["event_when"] = _when(event_value.astimezone(TOKYO), ja)
     on = _expires_on(facts)
     if on is not None:
         fields["until"] = _day(on, ja)

@@ -28,6 +28,9 @@ LATE_ALERT = "late_alert"
 # A no-show recorded against you (the match is cancelled with it), or the answer to one
 # you recorded.
 NO_SHOW = "no_show"
+# To a consenting household with no connection yet: its communities' next event
+# (docs/welcome.md); at most once a month, held by quiet hours.
+WELCOME_EVENT = "welcome_event"
 
 TYPES = (
     NEW_REQUEST,
@@ -46,6 +49,7 @@ TYPES = (
     HANDOVER_LOCKED,
     LATE_ALERT,
     NO_SHOW,
+    WELCOME_EVENT,
 )
 # A check-in is news about a child out of the house right now: it cannot wait for the
 # morning. A locked handover means somebody at the door has no code, a late alert that a

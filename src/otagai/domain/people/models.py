@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,14 @@ class Household(UUIDPrimaryKey, CreatedAt, Base):
     """The unit statistics count. Kept after its members leave or delete their accounts."""
 
     __tablename__ = "households"
+    __table_args__ = (
+        # The welcome job's daily look at the consenting households only.
+        Index(
+            "ix_households_welcome",
+            "welcome_checked_on",
+            postgresql_where="welcome_consent",
+        ),
+    )
 
     # Set when its only member moved into another household by invite: a merged
     # household no longer counts as registered.
@@ -41,6 +50,15 @@ class Household(UUIDPrimaryKey, CreatedAt, Base):
     municipality_code: Mapped[str | None] = mapped_column(
         ForeignKey("municipalities.code"), index=True
     )
+
+    # A way in for isolated families (docs/welcome.md), with the household's consent (off
+    # unless given): a gentle push about its communities' next event while it has no
+    # connection, and its members on the coordinators' list of newcomers.
+    welcome_consent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The welcome job's marks: the Tokyo day it last looked at the household, and the first
+    # day of the Tokyo month it last pushed (once a month at most).
+    welcome_checked_on: Mapped[date | None] = mapped_column(Date)
+    welcome_pushed_month: Mapped[date | None] = mapped_column(Date)
 
     members: Mapped[list[User]] = relationship(back_populates="household")
 

@@ -32,6 +32,13 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Registered households living in the municipality at the end of the month "
         "(cumulative); a household that moved away or left stops counting from then.",
     ),
+    "households_without_connections": (
+        "月末時点でその自治体に住んでいる登録世帯のうち、世帯のだれも知り合い（つながり）を持っていない世帯の数。"
+        "孤立した子育て（孤育て）が減っているかを見るための数です。",
+        "Of the registered households living in the municipality at the end of the month, "
+        "those none of whose members had a connection by then: whether parenting in "
+        "isolation is shrinking.",
+    ),
     "households_active": (
         "その月に依頼を投稿した、手助けを申し出た、または引き受けが決まった世帯の数（重複なし）。",
         "Households that posted a request, offered help, or had their offer accepted in the "
@@ -98,6 +105,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "resolution_rate": ("解決率", "resolution_rate"),
     "matches_cancelled": ("キャンセル数", "matches_cancelled"),
     "households_registered": ("登録世帯数", "households_registered"),
+    "households_without_connections": ("つながりのない世帯数", "households_without_connections"),
     "households_active": ("活動世帯数", "households_active"),
     "certified_supporters": ("認定サポーター数", "certified_supporters"),
     "events_held": ("イベント開催数", "events_held"),

@@ -28,6 +28,7 @@ from sqlalchemy.types import Integer, String
 from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
 from otagai.domain.events.models import Event, EventAttendance
+from otagai.domain.statistics.isolation import households_without_connections
 from otagai.domain.statistics.models import (
     ALL_KINDS,
     MunicipalMonthlyActivity,
@@ -236,6 +237,7 @@ ALL = (
     reports,
     active_households,
     registered_households,
+    households_without_connections,
     certified_supporters,
     events,
 )

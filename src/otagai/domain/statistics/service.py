@@ -39,7 +39,12 @@ KIND_METRICS = (
     "incidents",
 )
 # In the total only: they have no kind.
-TOTAL_ONLY = ("households_registered", "events_held", "event_attendances")
+TOTAL_ONLY = (
+    "households_registered",
+    "households_without_connections",
+    "events_held",
+    "event_attendances",
+)
 TOTAL_METRICS = (
     "requests_posted",
     "requests_matched",
@@ -47,6 +52,7 @@ TOTAL_METRICS = (
     "resolution_rate",
     "matches_cancelled",
     "households_registered",
+    "households_without_connections",
     "households_active",
     "certified_supporters",
     "events_held",
