@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from otagai.config import ConfigError, Settings
 from otagai.domain import retention
+from otagai.domain.clock import TOKYO
 from otagai.domain.idempotency import IdempotencyRecord
-from otagai.domain.notifications.models import Notification
+from otagai.domain.notifications.models import NewRequestPushes, Notification
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.payments.models import StripeWebhookEvent
 from otagai.extensions.db import session
@@ -213,3 +214,15 @@ def test_retention_windows_have_documented_defaults():
     assert settings.outbox_retention_days == 7
     assert settings.notifications_retention_days == 30
     assert settings.stripe_webhook_events_retention_days == 30
+
+
+def test_daily_push_counts_go_once_out_of_the_fairness_window(db, settings):
+    now = moment()
+    user = UserFactory()
+    today = now.astimezone(TOKYO).date()
+    for age in (0, 7, 8, 9, 40):
+        db.add(NewRequestPushes(user_id=user.id, day=today - age * DAY, count=3))
+    db.flush()
+    run_once(now)
+    left = db.scalars(select(NewRequestPushes.day).where(NewRequestPushes.user_id == user.id)).all()
+    assert sorted((today - day).days for day in left) == [0, 7, 8]

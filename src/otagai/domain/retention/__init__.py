@@ -17,7 +17,9 @@ successive passes. Windows (README, "Retention"):
   after they were sent, or made (30 d); pending ones are never deleted;
 - processed Stripe webhook events: ``STRIPE_WEBHOOK_EVENTS_RETENTION_DAYS`` after they
   arrived (30 d). Stripe retries an event for up to 3 days, so the window is at least 4:
-  a replay within it is still recognized.
+  a replay within it is still recognized;
+- a user's daily count of new-request pushes (fair fan-out): once its Tokyo day is out of
+  the fairness window (``fairness.DEFAULT_RECENT_DAYS``, 7 d) and the day's cap.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from dataclasses import asdict, astuple, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, inspect, or_, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
+from otagai.domain.clock import today_tokyo
 from otagai.domain.idempotency import IdempotencyRecord
+from otagai.domain.notifications.fairness import DEFAULT_RECENT_DAYS
 from otagai.domain.notifications.jobs import EXPIRY_NOTICE_DAYS
-from otagai.domain.notifications.models import PENDING, Notification
+from otagai.domain.notifications.models import PENDING, NewRequestPushes, Notification
 from otagai.domain.outbox import OutboxEvent
 from otagai.domain.payments.models import StripeWebhookEvent
 
@@ -62,34 +66,25 @@ class Purged:
     outbox_events: int = 0
     notifications: int = 0
     stripe_webhook_events: int = 0
+    new_request_pushes: int = 0
 
     @property
     def total(self) -> int:
-        return (
-            self.idempotency_records
-            + self.outbox_events
-            + self.notifications
-            + self.stripe_webhook_events
-        )
+        return sum(astuple(self))
 
     def backlog(self, batch: int) -> bool:
         """A kind filled its batch: more may be waiting."""
-        return batch in (
-            self.idempotency_records,
-            self.outbox_events,
-            self.notifications,
-            self.stripe_webhook_events,
-        )
+        return batch in astuple(self)
 
 
 def _delete_batch(
     session: AnySession, model: Any, where: list[ColumnElement[bool]], batch: int
 ) -> int:
-    chosen = (
-        select(model.id).where(*where).limit(batch).with_for_update(skip_locked=True)
-    ).scalar_subquery()
+    key_columns = inspect(model).primary_key
+    key = key_columns[0] if len(key_columns) == 1 else tuple_(*key_columns)
+    chosen = select(*key_columns).where(*where).limit(batch).with_for_update(skip_locked=True)
     result = session.execute(
-        delete(model).where(model.id.in_(chosen)), execution_options={"synchronize_session": False}
+        delete(model).where(key.in_(chosen)), execution_options={"synchronize_session": False}
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -140,7 +135,13 @@ def purge_expired(session: AnySession, now: datetime, settings: RetentionSetting
         ],
         batch,
     )
-    purged = Purged(idempotency, outbox, notifications, webhook_events)
+    pushes = _delete_batch(
+        session,
+        NewRequestPushes,
+        [NewRequestPushes.day < today_tokyo(now) - timedelta(days=DEFAULT_RECENT_DAYS + 1)],
+        batch,
+    )
+    purged = Purged(idempotency, outbox, notifications, webhook_events, pushes)
     if purged.total:
         log.info("retention purge", extra={"purged": asdict(purged)})
     return purged
