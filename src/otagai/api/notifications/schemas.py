@@ -33,6 +33,8 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     "the supporter, then the coordinators. Urgent and always on.",
     t.NO_SHOW: "The other party recorded that you did not come (the plan is cancelled), or "
     "answered a no-show you recorded. Urgent and always on.",
+    t.REQUEST_UNANSWERED: "Coordinators: a widening request of your community reached the "
+    "ladder's last rung with no offer (docs/escalation-ladder.md).",
 }
 
 NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."

@@ -18,6 +18,7 @@ from otagai.domain.matches.escalation import Windows, escalate_late
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
+from otagai.domain.sharing.widening import widen_requests
 from otagai.domain.trust.models import Certification
 from otagai.extensions.db import session
 
@@ -31,6 +32,7 @@ class Tick:
     expiry_notices: int
     requests_expired: int
     late_escalations: int = 0
+    rungs_climbed: int = 0
 
 
 def remind_matches(now: datetime) -> int:
@@ -95,4 +97,5 @@ def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
         expiry_notices=notify_expiring_certifications(now),
         requests_expired=expired.requests,
         late_escalations=escalate_late(now, late_escalation or LATE_ESCALATION_DEFAULTS),
+        rungs_climbed=widen_requests(now),
     )

@@ -28,6 +28,8 @@ LATE_ALERT = "late_alert"
 # A no-show recorded against you (the match is cancelled with it), or the answer to one
 # you recorded.
 NO_SHOW = "no_show"
+# A widening request reached its last rung with no offer: to the community's coordinators.
+REQUEST_UNANSWERED = "request_unanswered"
 
 TYPES = (
     NEW_REQUEST,
@@ -46,6 +48,7 @@ TYPES = (
     HANDOVER_LOCKED,
     LATE_ALERT,
     NO_SHOW,
+    REQUEST_UNANSWERED,
 )
 # A check-in is news about a child out of the house right now: it cannot wait for the
 # morning. A locked handover means somebody at the door has no code, a late alert that a
