@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import CTE, Select, exists, func, select, union_all
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from otagai.domain.matches.models import COMPLETED, Match
@@ -98,6 +99,6 @@ def intermediaries(me: uuid.UUID, others: Iterable[uuid.UUID]) -> dict[uuid.UUID
             _completed_as_supporter(found.c.friend_id).desc(),
             found.c.friend_id,
         )
-        .distinct(found.c.user_id)
+        .ext(distinct_on(found.c.user_id))
     )
     return {user_id: name for user_id, name in session.execute(ranked)}
