@@ -249,4 +249,5 @@ def test_feed_of_everyone_matches_candidate_rules(client_as, app_context, neighb
         nonempty += bool(got)
         tiers.update(tier for tier, _ in got.values())
     # The neighbourhood exercises the rules, not only empty feeds.
-    assert nonempty >= 8 and tiers == set(TIERS)
+    # (The ladder's own two tiers: test_escalation_ladder.py.)
+    assert nonempty >= 8 and tiers == set(TIERS[:4])

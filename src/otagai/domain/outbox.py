@@ -20,6 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey, session
 
 SHARE_REQUEST_CREATED = "share_request.created"  # recipients: found by the worker
+# A widening request reached a new rung: its newly reached candidates (recipients), told
+# as of a new request; and its last rung: the community's coordinators.
+SHARE_REQUEST_WIDENED = "share_request.widened"
+SHARE_REQUEST_UNANSWERED = "share_request.unanswered"
 OFFER_CREATED = "offer.created"
 OFFER_ACCEPTED = "offer.accepted"
 OFFER_DECLINED = "offer.declined"

@@ -301,6 +301,22 @@ PUSH_TEXTS: dict[str, dict[str, PushText]] = {
             ),
         ),
     },
+    "request_unanswered": {
+        "ja": (
+            "返事のないお願いがあります",
+            (
+                "{summary}のお願いに、まだ申し出がありません。",
+                "コミュニティのお願いに、まだ申し出がありません。",
+            ),
+        ),
+        "en": (
+            "A request has no offer yet",
+            (
+                "A request in your community ({summary}) has had no offer yet.",
+                "A request in your community has had no offer yet.",
+            ),
+        ),
+    },
     "late_alert": {
         "ja": (
             "予定の記録が遅れています",

@@ -33,9 +33,18 @@ class CandidateSchema(ma.Schema):
         metadata={
             "enum": list(TIERS),
             "description": "Your connection and certified for this kind, your connection, "
-            "certified for this kind in the community, or (lending) a member.",
+            "certified for this kind in the community, or (lending) a member; on a widening "
+            "request's later rungs a friend of a friend, or certified in a neighbouring "
+            "community.",
         },
         required=True,
+    )
+    friend_of = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Friends of friends only (their display_name is null): the "
+            'display name of your common friend, shown as "a friend of <name>".'
+        },
     )
     certified_kinds = ma.fields.List(
         ma.fields.String(metadata={"enum": list(KINDS)}),
@@ -130,9 +139,17 @@ class FeedItemSchema(ma.Schema):
             "enum": list(TIERS),
             "description": "Why you may help: the requester's connection and certified, "
             "their connection, certified for this kind in the community, or (lending) a "
-            "member of it.",
+            "member of it; on a widening request's later rungs a friend of a friend of the "
+            "requester, or certified in a neighbouring community.",
         },
         required=True,
+    )
+    friend_of = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Friends of friends only (the requester's display_name is null): "
+            'the display name of your common friend, shown as "a friend of <name>".'
+        },
     )
     children = ma.fields.Nested(FeedChildrenSchema, required=True)
     item = ma.fields.Nested(

@@ -36,6 +36,8 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     t.WELCOME_EVENT: "Your community's next get-together, while your household has no "
     "connection yet; only with your household's `welcome_consent`, at most once a month "
     "(docs/welcome.md).",
+    t.REQUEST_UNANSWERED: "Coordinators: a widening request of your community reached the "
+    "ladder's last rung with no offer (docs/escalation-ladder.md).",
 }
 
 NOT_A_TIME = "Must be a time as HH:MM (00:00–23:59)."

@@ -19,13 +19,14 @@ from otagai.api.common import (
 from otagai.domain.matching.views import AGE_BANDS
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
-    AUDIENCE_CONNECTIONS,
+    AUDIENCES,
     CANCELLED,
     COMPLETED,
     EXPIRED,
     KINDS,
     MATCHED,
     OPEN,
+    RUNGS,
 )
 from otagai.domain.requests.validation import (
     ITEM_CATEGORIES,
@@ -37,7 +38,6 @@ from otagai.domain.sharing.visibility import VIEWER_ROLES
 from otagai.extensions.pagination import PageQueryArgsSchema
 
 STATUSES = (OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED)
-AUDIENCES = (AUDIENCE_CONNECTIONS, AUDIENCE_COMMUNITY)
 
 # Far enough for any real request; keeps date arithmetic away from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -120,7 +120,9 @@ class ShareRequestCreateSchema(StrictSchema):
         validate=ma.validate.OneOf(AUDIENCES),
         metadata={
             "description": "`connections`: your acquaintances only; `community` (default): "
-            "acquaintances plus the community's certified supporters (for lending, any member)."
+            "acquaintances plus the community's certified supporters (for lending, any member); "
+            "`widening`: starts with your acquaintances and widens one rung at a time while "
+            "no offer comes (docs/escalation-ladder.md)."
         },
     )
     radius_m = StrictInteger(
@@ -202,6 +204,22 @@ FULL_ONLY = "Only for the requester's household and the matched supporter."
 HOUSEHOLD_ONLY = "Only for the requester's household."
 
 
+class RungSchema(ma.Schema):
+    name = ma.fields.String(metadata={"enum": list(RUNGS)}, required=True)
+    since = ma.fields.AwareDateTime(required=True)
+    next_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When it widens next if no offer comes (null: last rung)."},
+        required=True,
+    )
+
+
+FRIEND_OF = (
+    "A friend of a friend (widening requests): the display name of the friend you have in "
+    'common, shown as "a friend of <name>"; the other side\'s name is not shown.'
+)
+
+
 class ShareRequestSchema(ma.Schema):
     """A share request at the caller's visibility (``viewer_role``)."""
 
@@ -266,6 +284,12 @@ class ShareRequestSchema(ma.Schema):
             "description": HOUSEHOLD_ONLY + " While open: how many people may help (up to 50)."
         }
     )
+    rung = ma.fields.Nested(
+        RungSchema,
+        allow_none=True,
+        metadata={"description": HOUSEHOLD_ONLY + " Widening requests: the rung it is on."},
+    )
+    friend_of = ma.fields.String(allow_none=True, metadata={"description": FRIEND_OF})
     cancel_reason = ma.fields.String(allow_none=True, metadata={"description": HOUSEHOLD_ONLY})
     cancelled_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": HOUSEHOLD_ONLY}

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -59,6 +59,8 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain import clock
@@ -67,8 +69,10 @@ from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match, NoShow
+from otagai.domain.matching.friends_of_friends import intermediaries, paths
 from otagai.domain.people.models import USER_ACTIVE, User
-from otagai.domain.requests.models import AUDIENCE_COMMUNITY, LENDING, ShareRequest
+from otagai.domain.requests.ladder import neighbouring_communities, reach_of, wide_radius_m
+from otagai.domain.requests.models import LENDING, ShareRequest
 from otagai.domain.requests.status import is_effectively_open
 from otagai.domain.trust.background_checks import check_confirmed, counts_for_kind
 from otagai.domain.trust.models import Certification, Connection
@@ -83,7 +87,10 @@ MAX_CANDIDATES = 50
 NO_SHOW_RANK_COUNT = 2
 NO_SHOW_RANK_DAYS = 180
 
-TIERS = ("connection_certified", "connection", "certified", "member")
+# The last two only on a widening request's later rungs (requests/ladder.py).
+TIERS = ("connection_certified", "connection", "certified", "member", "friend_of_friend",
+         "neighbouring")  # fmt: skip
+FRIEND_OF_FRIEND = 4
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class Candidate:
     # Whether their certification here has a confirmed background check: never which
     # scheme, when, or who confirmed it.
     background_check_confirmed: bool = False
+    # A friend of a friend (widening requests): the common friend's display name, shown
+    # instead of theirs ("a friend of ...").
+    friend_of: str | None = None
 
 
 def activity_day(request: ShareRequest) -> date:
@@ -152,18 +162,24 @@ def _check_required_here() -> ColumnElement[bool]:
     )
 
 
-def _trusted(*, community: bool, one: bool) -> CTE:
-    """(user_id, connected, certified) for the few the requester trusts for this kind:
-    their connections and, audience ``community``, the supporters certified for it (with
-    a confirmed background check where the community requires one for the kind)."""
+def _trusted(*, community: bool, one: bool, fof: bool = False, neighbours: bool = False) -> CTE:
+    """(user_id, connected, certified[, fof, wide]) for the few the requester trusts for
+    this kind: their connections and, audience ``community``, the supporters certified for
+    it (with a confirmed background check where the community requires one for the kind).
+    A widening request's later rungs (requests/ladder.py) add its friends of friends
+    (``fof``) and the supporters certified in neighbouring communities (``wide``: within
+    the wider radius only)."""
     me: Any = P("requester")
     other = case((Connection.user_low_id == me, Connection.user_high_id),
                  else_=Connection.user_low_id)  # fmt: skip
     mine = or_(Connection.user_low_id == me, Connection.user_high_id == me)
     if one:  # the pair's row, by primary key
         mine = connection_between(me, P("one"))
+    extra = fof or neighbours
+    more = (false(), false()) if extra else ()
     branches: list[Any] = [
-        select(other.label("user_id"), true().label("connected"), false().label("certified"))
+        select(other.label("user_id"), true().label("connected"), false().label("certified"),
+               *more)
         .where(mine)
     ]  # fmt: skip
     if community:
@@ -173,17 +189,36 @@ def _trusted(*, community: bool, one: bool) -> CTE:
         certified = and_(
             certified, counts_for_kind(P("kind", type_=String), _check_required_here())
         )
-        branches.append(select(Certification.user_id, false(), true()).where(certified))
-    union = union_all(*branches).subquery()
-    return (
-        select(
-            union.c.user_id,
-            func.bool_or(union.c.connected).label("connected"),
-            func.bool_or(union.c.certified).label("certified"),
+        branches.append(select(Certification.user_id, false(), true(), *more).where(certified))
+    if fof:
+        found = paths(me, one=P("one") if one else None)
+        branches.append(select(found.c.user_id, false(), false(), true(), false()).distinct())
+    if neighbours:
+        near = and_(
+            Certification.community_id == func.any(P("neighbours", type_=ARRAY(PG_UUID()))),
+            Certification.valid_on(P("day", type_=Date)),  # type: ignore[arg-type]
+            P("kind", type_=String) == Certification.kinds.any_(),
+            # The request's community's rule: the help happens there.
+            counts_for_kind(P("kind", type_=String), _check_required_here()),
         )
-        .group_by(union.c.user_id)
-        .cte("trusted")
-    )
+        if one:
+            near = and_(near, Certification.user_id == P("one"))
+        branches.append(
+            select(Certification.user_id, false(), false(), false(), true()).where(near)
+        )
+    union = union_all(*branches).subquery()
+    columns = [
+        union.c.user_id,
+        func.bool_or(union.c.connected).label("connected"),
+        func.bool_or(union.c.certified).label("certified"),
+    ]
+    if extra:
+        names = list(union.c.keys())
+        columns += [
+            func.bool_or(union.c[names[3]]).label("fof"),
+            func.bool_or(union.c[names[4]]).label("wide"),
+        ]
+    return select(*columns).group_by(union.c.user_id).cte("trusted")
 
 
 def _busy(user_id: Any) -> ColumnElement[bool]:
@@ -214,14 +249,22 @@ def _within_radius(*, scanned: bool) -> ColumnElement[bool]:
     return func.ST_DWithin(User.public_home, _public(), radius, False)
 
 
-def _person_rules(*, scanned: bool = False) -> list[ColumnElement[bool]]:
-    """Rules 1, 2 (the account) and 3 for the person in ``User``: read off their row."""
+def _person_rules(
+    *, scanned: bool = False, radius: ColumnElement[Any] | None = None
+) -> list[ColumnElement[bool]]:
+    """Rules 1, 2 (the account) and 3 for the person in ``User``: read off their row.
+    ``radius``: a radius per row (the ladder's neighbouring rung reaches farther)."""
+    within = (
+        _within_radius(scanned=scanned)
+        if radius is None
+        else func.ST_DWithin(User.public_home, _public(), radius, False)
+    )
     return [
         User.status == USER_ACTIVE,
         User.id != P("requester"),
         User.household_id != P("household"),
         User.public_home.is_not(None),
-        _within_radius(scanned=scanned),
+        within,
     ]
 
 
@@ -264,7 +307,9 @@ def _demoted(user_id: Any) -> ColumnElement[int]:
 
 
 @cache
-def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
+def _statement(
+    *, community: bool, lending: bool, one: bool, fof: bool = False, neighbours: bool = False
+) -> Select[Any]:
     """Candidates of one shape of request, best first (see the module's docstring).
 
     The trusted few are ranked on what their own rows say, and the probes of blocks and
@@ -273,20 +318,26 @@ def _statement(*, community: bool, lending: bool, one: bool) -> Select[Any]:
     in the order of the distance shown, each checked as the scan goes, so that it too
     stops after ``limit``. Both orders are the final one: tier, demoted (repeated no-shows),
     distance, completed shares (more first), id."""
-    trusted = _trusted(community=community, one=one)
-    tier = case(
+    trusted = _trusted(community=community, one=one, fof=fof, neighbours=neighbours)
+    whens: list[Any] = [
         (and_(trusted.c.connected, trusted.c.certified), 0),
         (trusted.c.connected, 1),
         (trusted.c.certified, 2),
-        else_=3,
-    )
+    ]
+    radius = None
+    if fof or neighbours:
+        whens.append((trusted.c.fof, 4))
+        # Certified only in a neighbouring community: the wider radius.
+        near = or_(trusted.c.connected, trusted.c.certified, trusted.c.fof)
+        radius = case((near, P("radius", type_=Float)), else_=P("wide_radius", type_=Float))
+    tier = case(*whens, else_=5 if (fof or neighbours) else 3)
     distance = _shown_distance(one)
     ranked = (
         select(User.id, User.display_name, tier.label("tier"),
                _demoted(User.id).label("demoted"), distance.label("distance"),
                _completed(User.id).label("completed"))
         .join(trusted, trusted.c.user_id == User.id)
-        .where(*_person_rules())
+        .where(*_person_rules(radius=radius))
     )  # fmt: skip
     if one:
         ranked = ranked.where(User.id == P("one"))
@@ -379,9 +430,10 @@ def candidates_query(
     limit: int = MAX_CANDIDATES,
     now: datetime | None = None,
 ) -> Query:
-    community = request.audience == AUDIENCE_COMMUNITY
-    statement = _statement(community=community, lending=request.kind == LENDING,
-                           one=only_user is not None)  # fmt: skip
+    reach = reach_of(request)
+    statement = _statement(community=reach.certified, lending=request.kind == LENDING,
+                           one=only_user is not None, fof=reach.friends_of_friends,
+                           neighbours=reach.neighbouring)  # fmt: skip
     params = {
         "requester": request.requester_id,
         "household": request.household_id,
@@ -398,22 +450,41 @@ def candidates_query(
     }
     if only_user is not None:
         params["one"] = only_user
+    if reach.friends_of_friends or reach.neighbouring:
+        params["wide_radius"] = float(wide_radius_m(request.radius_m))
+    if reach.neighbouring:
+        params["neighbours"] = neighbouring_communities(request.community_id)
     return Query(statement, params)
 
 
-def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> list[Candidate]:
+def _named(request: ShareRequest, found: list[Candidate]) -> list[Candidate]:
+    """A friend of a friend is shown only as "a friend of <intermediary>": no name."""
+    fofs = [c.user_id for c in found if c.trust_tier == TIERS[FRIEND_OF_FRIEND]]
+    if not fofs:
+        return found
+    via = intermediaries(request.requester_id, fofs)
     return [
-        Candidate(
-            user_id=row.id,
-            display_name=row.display_name,
-            trust_tier=TIERS[row.tier],
-            certified_kinds=list(row.certified_kinds or []),
-            completed_shares=row.completed_shares,
-            distance_m=round_up_100(row.distance),
-            background_check_confirmed=row.background_check_confirmed,
-        )
-        for row in candidates_query(request, limit=limit).rows()
+        replace(c, display_name=None, friend_of=via.get(c.user_id)) if c.user_id in fofs else c
+        for c in found
     ]
+
+
+def find_candidates(request: ShareRequest, *, limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    return _named(
+        request,
+        [
+            Candidate(
+                user_id=row.id,
+                display_name=row.display_name,
+                trust_tier=TIERS[row.tier],
+                certified_kinds=list(row.certified_kinds or []),
+                completed_shares=row.completed_shares,
+                distance_m=round_up_100(row.distance),
+                background_check_confirmed=row.background_check_confirmed,
+            )
+            for row in candidates_query(request, limit=limit).rows()
+        ],
+    )
 
 
 def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
@@ -423,9 +494,10 @@ def candidate(request: ShareRequest, user_id: uuid.UUID) -> Candidate | None:
     if not rows:
         return None
     row = rows[0]
-    return Candidate(row.id, row.display_name, TIERS[row.tier], list(row.certified_kinds or []),
-                     row.completed_shares, round_up_100(row.distance),
-                     row.background_check_confirmed)  # fmt: skip
+    found = Candidate(row.id, row.display_name, TIERS[row.tier], list(row.certified_kinds or []),
+                      row.completed_shares, round_up_100(row.distance),
+                      row.background_check_confirmed)  # fmt: skip
+    return _named(request, [found])[0]
 
 
 def count_candidates(request: ShareRequest) -> int:

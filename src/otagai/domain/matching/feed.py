@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from geoalchemy2 import Geography
 from sqlalchemy import (
     Integer,
     Select,
@@ -50,7 +51,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import aliased, load_only
 from sqlalchemy.sql.elements import ColumnElement
 
 from otagai.domain.actors import Actor, require_user
@@ -58,8 +59,17 @@ from otagai.domain.clock import TOKYO_NAME
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.matching.candidates import Query
+from otagai.domain.matching.friends_of_friends import intermediaries, paths
 from otagai.domain.matching.views import feed_views
 from otagai.domain.people.models import Child, User
+from otagai.domain.requests.ladder import (
+    CERTIFIED,
+    FRIENDS_OF_FRIENDS,
+    MAX_WIDE_RADIUS_M,
+    NEIGHBOUR_M,
+    NEIGHBOURING,
+    WIDE_FACTOR,
+)
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
     LENDING,
@@ -95,11 +105,49 @@ def _connected() -> ColumnElement[bool]:
     return R.requester_id.in_(connected_user_ids_clause(P("me")))
 
 
-def _certified() -> ColumnElement[bool]:
-    """Audience community, and I hold a certification for its kind in its community that is
-    valid on its activity day."""
+def _rung(at_least: int) -> ColumnElement[bool]:
+    """A widening request on that rung or a later one (requests/ladder.py)."""
+    return and_(R.audience == literal_column("'widening'"), R.rung >= literal_column(str(at_least)))
+
+
+def _reaches_community() -> ColumnElement[bool]:
+    """Audience community, or widening from its ``certified`` rung on."""
+    return or_(R.audience == AUDIENCE_COMMUNITY, _rung(CERTIFIED))
+
+
+def _friend_of_friend() -> ColumnElement[bool]:
+    """Widening from its ``friends_of_friends`` rung on, and the requester is my friend of
+    a friend (an unblocked path: matching/friends_of_friends.py). My friends' connections
+    are listed once (a hashed set), from my own connections."""
+    return and_(_rung(FRIENDS_OF_FRIENDS), R.requester_id.in_(select(paths(P("me")).c.user_id)))
+
+
+def _neighbour_certified() -> ColumnElement[bool]:
+    """Widening from its ``neighbouring`` rung on, and I hold a certification for its kind,
+    valid on its activity day, in a community whose area lies within NEIGHBOUR_M of its
+    community's (its own included). My few certifications, through their user index."""
+    mine, here = aliased(Community), aliased(Community)
     return and_(
-        R.audience == AUDIENCE_COMMUNITY,
+        _rung(NEIGHBOURING),
+        exists()
+        .where(
+            Certification.user_id == P("me"),
+            R.kind == Certification.kinds.any_(),
+            Certification.valid_on(_activity_day()),  # type: ignore[arg-type]
+            counts_for_kind(R.kind, _check_required_here()),
+            mine.id == Certification.community_id,
+            here.id == R.community_id,
+            func.ST_DWithin(cast(mine.area, Geography), cast(here.area, Geography), NEIGHBOUR_M),
+        )
+        .correlate(R),
+    )
+
+
+def _certified() -> ColumnElement[bool]:
+    """Audience community (or widening, from its ``certified`` rung), and I hold a
+    certification for its kind in its community that is valid on its activity day."""
+    return and_(
+        _reaches_community(),
         exists()
         .where(
             Certification.user_id == P("me"),
@@ -126,7 +174,7 @@ def _check_required_here() -> ColumnElement[bool]:
 def _member() -> ColumnElement[bool]:
     """Lending to the community: any member may help."""
     return and_(
-        R.audience == AUDIENCE_COMMUNITY,
+        _reaches_community(),
         R.kind == LENDING,
         exists()
         .where(CommunityMember.community_id == R.community_id, CommunityMember.user_id == P("me"))
@@ -158,13 +206,20 @@ def _statement(*, paged: bool) -> Select[Any]:
     """Built once; ``paged``: after the (distance_m, id) of the previous page's last row."""
     public_point = func.ST_GeogFromText(P("public_home"))
     distance = _rounded(func.ST_Distance(func.ST_GeogFromText(P("origin")), R.public_location))
-    connected, certified = _connected(), _certified()
+    connected, certified, member = _connected(), _certified(), _member()
+    fof, neighbour = _friend_of_friend(), _neighbour_certified()
     tier = case(
         (and_(connected, certified), 0),
         (connected, 1),
         (certified, 2),
-        else_=3,
+        (member, 3),
+        (fof, 4),
+        else_=5,
     )
+    # Within the radius; a widening request on its neighbouring rung reaches supporters
+    # certified in a neighbouring community within twice it (requests/ladder.py).
+    wide_radius = func.least(R.radius_m * WIDE_FACTOR, MAX_WIDE_RADIUS_M)
+
     # What the answer shows of the requester, the community and the children, in the
     # same round trip (evaluated for the rows of the page only, after the sort).
     requester_name = select(User.display_name).where(User.id == R.requester_id)
@@ -189,14 +244,29 @@ def _statement(*, paged: bool) -> Select[Any]:
             # ix_share_requests_open_reach whatever plan it caches.
             R.status == literal_column("'open'"),
             R.starts_at > P("now"),  # effectively open (requests/status.py): not started
-            # Through ix_share_requests_open_reach: only requests whose reach covers me.
-            R.reach.op("&&")(public_point),
-            # As in candidates.py: the same test, so the same boundary.
-            func.ST_DWithin(public_point, R.public_location, R.radius_m, False),
+            # Through ix_share_requests_open_reach: only requests whose reach covers me
+            # (or ix_share_requests_wide_reach: widening ones on the neighbouring rung).
+            or_(
+                R.reach.op("&&")(public_point),
+                and_(
+                    _rung(NEIGHBOURING),
+                    func.ST_DWithin(R.public_location, public_point, MAX_WIDE_RADIUS_M, False),
+                ),
+            ),
             R.requester_id != P("me"),
             R.household_id != P("household"),
             ~blocked_either_way(R.requester_id, P("me")),
-            or_(connected, certified, _member()),
+            or_(
+                # As in candidates.py: the same test, so the same boundary.
+                and_(
+                    func.ST_DWithin(public_point, R.public_location, R.radius_m, False),
+                    or_(connected, certified, member, fof),
+                ),
+                and_(
+                    func.ST_DWithin(public_point, R.public_location, wide_radius, False),
+                    neighbour,
+                ),
+            ),
             ~_busy(),
         )
         .order_by(distance, R.id)
@@ -278,4 +348,6 @@ def supporter_feed(
         limit=limit + 1,
     ).rows()
     page = page_of(rows, limit, lambda last: [last.distance_m, last.ShareRequest.id])
-    return page.map(feed_views)
+    # A friend of a friend knows the requester only as "a friend of <intermediary>".
+    via = intermediaries(user.id, [r.ShareRequest.requester_id for r in page.items if r.tier == 4])
+    return page.map(lambda items: feed_views(items, via))

@@ -72,13 +72,18 @@ def children_summaries(requests: Sequence[ShareRequest]) -> dict[uuid.UUID, dict
     return {r.id: children_summary(r, children.get(r.id, [])) for r in requests}
 
 
-def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
+def feed_views(
+    rows: Sequence[Any], friend_of: dict[uuid.UUID, str | None] | None = None
+) -> list[dict[str, Any]]:
     """What a candidate may see of each request: no coordinates, no children's names. The
     rows carry the requester's and the community's names and the children's birth dates
     (matching/feed.py reads them in its one query)."""
     views = []
+    via = friend_of or {}
     for row in rows:
         r: ShareRequest = row.ShareRequest
+        # A friend of a friend sees the requester only as "a friend of <intermediary>".
+        fof = TIERS[row.tier] == "friend_of_friend"
         views.append(
             {
                 "id": r.id,
@@ -87,7 +92,7 @@ def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "starts_at": r.starts_at,
                 "ends_at": r.ends_at,
                 "distance_m": row.distance_m,
-                "requester": stub(r.requester_id, row.requester_name),
+                "requester": stub(r.requester_id, None if fof else row.requester_name),
                 "community": {"id": r.community_id, "name": row.community_name},
                 "trust_tier": TIERS[row.tier],
                 "children": births_summary(r, row.child_births or []),
@@ -100,4 +105,6 @@ def feed_views(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "recommended_thank_you": recommended_thank_you(r.kind, r.starts_at, r.ends_at),
             }
         )
+        if fof:
+            views[-1]["friend_of"] = via.get(r.requester_id)
     return views

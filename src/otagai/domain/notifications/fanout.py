@@ -43,6 +43,8 @@ NEW_REQUEST_POOL = 50
 
 KIND_TYPES = {
     outbox.SHARE_REQUEST_CREATED: types.NEW_REQUEST,
+    outbox.SHARE_REQUEST_WIDENED: types.NEW_REQUEST,
+    outbox.SHARE_REQUEST_UNANSWERED: types.REQUEST_UNANSWERED,
     outbox.OFFER_CREATED: types.NEW_OFFER,
     outbox.OFFER_ACCEPTED: types.OFFER_ACCEPTED,
     outbox.OFFER_DECLINED: types.OFFER_DECLINED,
@@ -95,6 +97,9 @@ def new_request_pool(event: OutboxEvent, now: datetime) -> list[fairness.Ranked]
     request = session.get(ShareRequest, uuid.UUID(event.payload["request_id"]))
     if request is None or not is_effectively_open(request, now):
         return []  # taken, cancelled or started before the worker got to it
+    if event.kind == outbox.SHARE_REQUEST_WIDENED:
+        # A rung's newcomers, best first (sharing/widening.py): the fair choice among them.
+        return [fairness.Ranked(user_id, 0) for user_id in event.recipients]
     return [
         fairness.Ranked(c.user_id, TIERS.index(c.trust_tier))
         for c in find_candidates(request, limit=NEW_REQUEST_POOL)
@@ -104,7 +109,7 @@ def new_request_pool(event: OutboxEvent, now: datetime) -> list[fairness.Ranked]
 def recipients_of(event: OutboxEvent, now: datetime) -> list[uuid.UUID]:
     """Who may be told (before their preferences and, for a new request, the fair
     choice): an event's own recipients, or a new request's candidates."""
-    if event.kind != outbox.SHARE_REQUEST_CREATED:
+    if event.kind not in (outbox.SHARE_REQUEST_CREATED, outbox.SHARE_REQUEST_WIDENED):
         return list(event.recipients)
     return [r.user_id for r in new_request_pool(event, now)]
 

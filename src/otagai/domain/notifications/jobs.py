@@ -18,6 +18,7 @@ from otagai.domain.matches.escalation import Windows, escalate_late
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
+from otagai.domain.sharing.widening import widen_requests
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.welcome import welcome_isolated
 from otagai.extensions.db import session
@@ -33,6 +34,7 @@ class Tick:
     requests_expired: int
     late_escalations: int = 0
     welcomes: int = 0
+    rungs_climbed: int = 0
 
 
 def remind_matches(now: datetime) -> int:
@@ -98,4 +100,5 @@ def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
         requests_expired=expired.requests,
         late_escalations=escalate_late(now, late_escalation or LATE_ESCALATION_DEFAULTS),
         welcomes=welcome_isolated(now),
+        rungs_climbed=widen_requests(now),
     )

@@ -31,6 +31,8 @@ NO_SHOW = "no_show"
 # To a consenting household with no connection yet: its communities' next event
 # (docs/welcome.md); at most once a month, held by quiet hours.
 WELCOME_EVENT = "welcome_event"
+# A widening request reached its last rung with no offer: to the community's coordinators.
+REQUEST_UNANSWERED = "request_unanswered"
 
 TYPES = (
     NEW_REQUEST,
@@ -50,6 +52,7 @@ TYPES = (
     LATE_ALERT,
     NO_SHOW,
     WELCOME_EVENT,
+    REQUEST_UNANSWERED,
 )
 # A check-in is news about a child out of the house right now: it cannot wait for the
 # morning. A locked handover means somebody at the door has no code, a late alert that a

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     func,
@@ -25,6 +26,10 @@ from otagai.extensions.db import Base, CreatedAt, UUIDPrimaryKey
 PICKUP, BABYSITTING, LENDING = "pickup", "babysitting", "lending"
 KINDS = (PICKUP, BABYSITTING, LENDING)
 AUDIENCE_CONNECTIONS, AUDIENCE_COMMUNITY = "connections", "community"
+# Widening (docs/escalation-ladder.md): the audience climbs rungs while no offer comes.
+AUDIENCE_WIDENING = "widening"
+AUDIENCES = (AUDIENCE_CONNECTIONS, AUDIENCE_COMMUNITY, AUDIENCE_WIDENING)
+RUNGS = ("acquaintances", "certified", "friends_of_friends", "neighbouring", "coordinators")
 
 OPEN, MATCHED, COMPLETED, CANCELLED, EXPIRED = (
     "open", "matched", "completed", "cancelled", "expired"
@@ -38,7 +43,13 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "share_requests"
     __table_args__ = (
         CheckConstraint("kind IN ('pickup', 'babysitting', 'lending')", name="kind"),
-        CheckConstraint("audience IN ('connections', 'community')", name="audience"),
+        CheckConstraint("audience IN ('connections', 'community', 'widening')", name="audience"),
+        # The current rung of a widening request (its history: share_request_rungs).
+        CheckConstraint(
+            "(audience = 'widening') = (rung IS NOT NULL) "
+            "AND (rung IS NULL OR rung BETWEEN 0 AND 4)",
+            name="rung",
+        ),
         CheckConstraint(
             "status IN ('open', 'matched', 'completed', 'cancelled', 'expired')", name="status"
         ),
@@ -53,6 +64,20 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_share_requests_requester", "requester_id", "created_at", "id"),
+        # The widening job reads the open widening requests only.
+        Index(
+            "ix_share_requests_widening_open",
+            "starts_at",
+            postgresql_where="status = 'open' AND audience = 'widening'",
+        ),
+        # The feed finds the widening requests on the neighbouring rung within the widest
+        # radius of a supporter's public home (matching/feed.py).
+        Index(
+            "ix_share_requests_wide_reach",
+            "public_location",
+            postgresql_using="gist",
+            postgresql_where="status = 'open' AND audience = 'widening' AND rung >= 3",
+        ),
     )
 
     requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
@@ -85,6 +110,8 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
     item_category: Mapped[str | None] = mapped_column(String(32))
     item_description: Mapped[str | None] = mapped_column(Text)
     audience: Mapped[str] = mapped_column(String(16))
+    # Widening only: the index in RUNGS of the rung reached (null for the other audiences).
+    rung: Mapped[int | None] = mapped_column(SmallInteger)
     radius_m: Mapped[int] = mapped_column(Integer)
     intended_thank_you_jpy: Mapped[int | None] = mapped_column(Integer)
     # The disc within which its candidates' public homes lie, as a polygon a little larger
@@ -100,6 +127,18 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ShareRequestRung(Base):
+    """Each rung a widening request reached, once (the primary key makes the job's step
+    exactly-once): when, for the requester's view and for statistics (which rung was
+    reached when the first offer came)."""
+
+    __tablename__ = "share_request_rungs"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_requests.id"), primary_key=True)
+    rung: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    reached_at: Mapped[datetime]
 
 
 class ShareRequestChild(Base):

@@ -18,6 +18,7 @@ from otagai.domain.communities.roles import get_community, role_in
 from otagai.domain.people.models import Child, User
 from otagai.domain.requests.models import (
     AUDIENCE_COMMUNITY,
+    AUDIENCE_WIDENING,
     EXPIRED,
     OFFER_DECLINED,
     OFFER_PENDING,
@@ -25,6 +26,7 @@ from otagai.domain.requests.models import (
     Offer,
     ShareRequest,
     ShareRequestChild,
+    ShareRequestRung,
 )
 from otagai.domain.requests.status import status_clause
 from otagai.domain.requests.validation import (
@@ -109,6 +111,7 @@ def create_share_request(
         item_category=item["category"] if item else None,
         item_description=item["description"] if item else None,
         audience=audience,
+        rung=0 if audience == AUDIENCE_WIDENING else None,
         radius_m=radius_m if radius_m is not None else DEFAULT_RADIUS_M[kind],
         intended_thank_you_jpy=intended_thank_you_jpy,
         status=OPEN,
@@ -116,6 +119,8 @@ def create_share_request(
     session.add(request)
     session.flush()
     session.add_all(ShareRequestChild(request_id=request.id, child_id=c) for c in child_ids)
+    if audience == AUDIENCE_WIDENING:  # its first rung, from now (requests/ladder.py)
+        session.add(ShareRequestRung(request_id=request.id, rung=0, reached_at=clock.now(now)))
     # Its candidates are found by the notification worker, after the commit.
     outbox.enqueue(outbox.SHARE_REQUEST_CREATED, {"request_id": request.id}, [])
     session.flush()

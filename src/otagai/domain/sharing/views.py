@@ -21,8 +21,9 @@ from otagai.domain.people.access_log import VIA_SHARE_REQUEST, log_child_reads
 from otagai.domain.people.ages import age_on
 from otagai.domain.people.models import User
 from otagai.domain.people.queries import people_by_id
-from otagai.domain.people.views import person
-from otagai.domain.requests.models import OFFER_PENDING, Offer, ShareRequest
+from otagai.domain.people.views import person, stub
+from otagai.domain.requests.ladder import rung_view
+from otagai.domain.requests.models import AUDIENCE_WIDENING, OFFER_PENDING, Offer, ShareRequest
 from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
 from otagai.domain.sharing.offers import effective_offer_status
@@ -152,6 +153,8 @@ def household_views(
             "cancel_reason": r.cancel_reason,
             "cancelled_at": r.cancelled_at,
         }
+        if r.audience == AUDIENCE_WIDENING:
+            view["rung"] = rung_view(r)
         if with_candidate_count and is_effectively_open(r, now):
             view["candidate_count"] = count_candidates(r)
         views.append(view)
@@ -192,6 +195,10 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
             view["match_id"] = viewer.match.id
         if viewer.candidate is not None:
             view["distance_m"] = viewer.candidate.distance_m
+            if viewer.candidate.trust_tier == "friend_of_friend":
+                # The same path read from their side: "a friend of <intermediary>".
+                view["requester"] = stub(request.requester_id, None)
+                view["friend_of"] = viewer.candidate.friend_of
     return view
 
 
