@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
     from otagai.api.reports.routes import blp as reports_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
+    from otagai.api.share_series.routes import blp as share_series_blp
     from otagai.api.statistics.routes import blp as statistics_blp
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         events_blp,
         audit_blp,
         share_requests_blp,
+        share_series_blp,
         matching_blp,
         offers_blp,
         matches_blp,

@@ -204,6 +204,9 @@ class Settings:
     late_escalation: dict[str, dict[str, int | None]] = field(
         default_factory=lambda: {k: dict(v) for k, v in LATE_ESCALATION_DEFAULTS.items()}
     )
+    # SERIES_HORIZON_DAYS (docs/share-series.md): how far ahead the worker makes a
+    # series' occurrences into share requests.
+    series_horizon_days: int = 21
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -318,6 +321,8 @@ class Settings:
         values["metrics_token"] = env.get("METRICS_TOKEN") or None
         if env.get("LATE_ESCALATION", "").strip():
             values["late_escalation"] = _late_escalation(env["LATE_ESCALATION"])
+        if env.get("SERIES_HORIZON_DAYS", "").strip():
+            values["series_horizon_days"] = int(env["SERIES_HORIZON_DAYS"])
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

@@ -18,6 +18,7 @@ from otagai.domain.matches.escalation import Windows, escalate_late
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
+from otagai.domain.series.occurrences import materialize_due
 from otagai.domain.trust.models import Certification
 from otagai.extensions.db import session
 
@@ -31,6 +32,7 @@ class Tick:
     expiry_notices: int
     requests_expired: int
     late_escalations: int = 0
+    series_occurrences: int = 0
 
 
 def remind_matches(now: datetime) -> int:
@@ -86,13 +88,19 @@ def notify_expiring_certifications(now: datetime) -> int:
     return written
 
 
-def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
+def tick(
+    now: datetime,
+    late_escalation: Windows | None = None,
+    series_horizon: timedelta = timedelta(days=21),
+) -> Tick:
     """Every job once; the caller commits. ``late_escalation``: the windows of the
-    settings' LATE_ESCALATION (the defaults if not given)."""
+    settings' LATE_ESCALATION (the defaults if not given); ``series_horizon``: how far
+    ahead series occurrences become requests (SERIES_HORIZON_DAYS)."""
     expired = expire_requests(now)
     return Tick(
         reminders=remind_matches(now),
         expiry_notices=notify_expiring_certifications(now),
         requests_expired=expired.requests,
         late_escalations=escalate_late(now, late_escalation or LATE_ESCALATION_DEFAULTS),
+        series_occurrences=materialize_due(now, series_horizon),
     )
