@@ -14,6 +14,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     """config -> logging -> db -> auth -> api -> blueprints -> limits -> cli."""
     from otagai import cli
     from otagai.api.audit.routes import blp as audit_blp
+    from otagai.api.calendar.pages import pages as calendar_pages
+    from otagai.api.calendar.routes import blp as calendar_blp
     from otagai.api.certifications.routes import blp as certifications_blp
     from otagai.api.claims.routes import blp as claims_blp
     from otagai.api.communities.routes import blp as communities_blp
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         audit_blp,
         share_requests_blp,
         share_series_blp,
+        calendar_blp,
         matching_blp,
         offers_blp,
         matches_blp,
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app.register_blueprint(payout_pages)
     app.register_blueprint(dashboard_pages)
     app.register_blueprint(pass_pages)
+    app.register_blueprint(calendar_pages)
     # Last: the limits wrap the registered views that name a budget.
     limits.init_app(app, settings)
 
