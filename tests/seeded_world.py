@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from otagai import create_app
 from otagai.config import Settings, normalize_database_url
 from otagai.domain.actors import Actor
+from otagai.domain.clock import TOKYO, today_tokyo
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.events.models import Event
 from otagai.domain.insurance.models import InsuranceClaim, InsurancePolicy
@@ -28,11 +29,14 @@ from otagai.domain.partners import keys
 from otagai.domain.people.models import AuthorisedAdult, Child, Device, HouseholdInvite, User
 from otagai.domain.reports.services import draft_report
 from otagai.domain.requests.models import Offer, ShareRequest
+from otagai.domain.series.models import ShareSeries
+from otagai.domain.series.services import create_share_series
 from otagai.domain.thanks.services import record_thank_you
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.models import Connection as Acquaintance
 from otagai.extensions.auth import mint_emulator_token
 from otagai.extensions.db import EXTENSION_KEY, session
+from otagai.extensions.geo import LatLng, latlng_of
 from otagai.seeding import load_seeds
 from tests.conftest import bound_to, temporary_database
 
@@ -97,6 +101,26 @@ def _user(uid: str) -> User:
     return user
 
 
+def _weekly_series(member: User, request: ShareRequest, child: Child) -> ShareSeries:
+    """The member's weekly pickup, four Thursdays from next week (one a request already)."""
+    first = dt.datetime.combine(today_tokyo() + dt.timedelta(days=7), dt.time(17, 30), tzinfo=TOKYO)
+    location, dropoff = latlng_of(request.location), LatLng(35.8587, 139.6571)
+    assert location is not None
+    return create_share_series(
+        Actor(uid=MEMBER, user=member),
+        rrule="FREQ=WEEKLY;COUNT=4",
+        kind="pickup",
+        community_id=request.community_id,
+        title="毎週のお迎え",
+        starts_at=first,
+        ends_at=first + dt.timedelta(hours=1),
+        location=location,
+        dropoff=dropoff,
+        child_ids=[child.id],
+        include_holidays=True,
+    )
+
+
 def _build(app: Any, engine: Engine, project_id: str) -> World:
     load_seeds()
     _key, api_key = keys.create_key(MUNICIPALITY, "fuzz")
@@ -148,6 +172,7 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
     adult = AuthorisedAdult(child_id=child.id, name="佐藤 和子", relation="祖母")
     session.add_all([device, invite, adult])
     session.flush()
+    series = _weekly_series(member, open_request, child)
     community = session.scalars(
         select(Community)
         .join(CommunityMember, CommunityMember.community_id == Community.id)
@@ -181,6 +206,7 @@ def _build(app: Any, engine: Engine, project_id: str) -> World:
         "event_id": str(event.id),
         "policy_id": str(policy.id),
         "claim_id": str(claim.id),
+        "series_id": str(series.id),
         "user_id": str(other),
         "code": MUNICIPALITY,
         "invite": invite.code,  # another household's: a body value, not a path's

@@ -70,6 +70,10 @@ NOT_POSITIVE: dict[str, str] = {
     "POST /v1/share-requests": "starts_at in the future, at most a year ahead; ends_at "
     "after it by at most 12 h (30 days for lending); dropoff, child_ids and item "
     "depend on kind",
+    "POST /v1/share-series": "as POST /v1/share-requests, and rrule: an RFC 5545 RRULE "
+    "(FREQ DAILY/WEEKLY/MONTHLY, COUNT or UNTIL, at most 60 dates within a year)",
+    "PATCH /v1/share-series/{series_id}/occurrences/{on_date}": "on_date: a date of the "
+    "series (YYYY-MM-DD); skip, or starts_at and ends_at in the future, not both",
     "GET /v1/share-requests/feed": "lat and lng together or not at all (x-together-with: "
     "OpenAPI 3.0 has no dependencies between query parameters)",
     "POST /v1/insurance-policies": "limits: keys in snake_case ending in _jpy (OpenAPI 3.0 "

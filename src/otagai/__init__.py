@@ -14,6 +14,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     """config -> logging -> db -> auth -> api -> blueprints -> limits -> cli."""
     from otagai import cli
     from otagai.api.audit.routes import blp as audit_blp
+    from otagai.api.calendar.pages import pages as calendar_pages
+    from otagai.api.calendar.routes import blp as calendar_blp
     from otagai.api.certifications.routes import blp as certifications_blp
     from otagai.api.claims.routes import blp as claims_blp
     from otagai.api.communities.routes import blp as communities_blp
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     from otagai.api.payments.routes import webhook_blp as stripe_webhook_blp
     from otagai.api.reports.routes import blp as reports_blp
     from otagai.api.share_requests.routes import blp as share_requests_blp
+    from otagai.api.share_series.routes import blp as share_series_blp
     from otagai.api.statistics.routes import blp as statistics_blp
     from otagai.api.system.routes import blp as system_blp
     from otagai.api.thanks.routes import blp as thanks_blp
@@ -87,6 +90,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         events_blp,
         audit_blp,
         share_requests_blp,
+        share_series_blp,
+        calendar_blp,
         matching_blp,
         offers_blp,
         matches_blp,
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app.register_blueprint(payout_pages)
     app.register_blueprint(dashboard_pages)
     app.register_blueprint(pass_pages)
+    app.register_blueprint(calendar_pages)
     # Last: the limits wrap the registered views that name a budget.
     limits.init_app(app, settings)
 

@@ -8,7 +8,7 @@ Commands commit once at their end; the services they call only flush.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -208,9 +208,14 @@ def jobs_tick() -> None:
     escalation (docs/late-escalation.md)."""
     from otagai.domain.notifications.jobs import tick
 
-    done = tick(datetime.now(UTC), current_app.config["OTAGAI"].late_escalation)
+    done = tick(
+        datetime.now(UTC),
+        current_app.config["OTAGAI"].late_escalation,
+        timedelta(days=current_app.config["OTAGAI"].series_horizon_days),
+    )
     session.commit()
     click.echo(
         f"jobs: reminders={done.reminders} expiry_notices={done.expiry_notices} "
-        f"requests_expired={done.requests_expired} late_escalations={done.late_escalations}"
+        f"requests_expired={done.requests_expired} late_escalations={done.late_escalations} "
+        f"series_occurrences={done.series_occurrences}"
     )

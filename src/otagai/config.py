@@ -208,6 +208,9 @@ class Settings:
     # its candidates, and nobody gets more than this many new-request pushes a Tokyo day.
     new_request_fanout: int = 10
     new_request_pushes_per_day: int = 5
+    # SERIES_HORIZON_DAYS (docs/share-series.md): how far ahead the worker makes a
+    # series' occurrences into share requests.
+    series_horizon_days: int = 21
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -324,6 +327,8 @@ class Settings:
         values["metrics_token"] = env.get("METRICS_TOKEN") or None
         if env.get("LATE_ESCALATION", "").strip():
             values["late_escalation"] = _late_escalation(env["LATE_ESCALATION"])
+        if env.get("SERIES_HORIZON_DAYS", "").strip():
+            values["series_horizon_days"] = int(env["SERIES_HORIZON_DAYS"])
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

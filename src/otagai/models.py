@@ -1,6 +1,7 @@
 """Every model, imported once so Alembic and the tests see the whole schema."""
 
 from otagai.domain.audit.models import AuditEntry
+from otagai.domain.calendar.models import CalendarToken
 from otagai.domain.communities.models import Community, CommunityMember, Municipality
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.idempotency import IdempotencyRecord
@@ -27,6 +28,7 @@ from otagai.domain.people.models import (
 from otagai.domain.people.places import HouseholdPlace
 from otagai.domain.reports.models import ActivityReport
 from otagai.domain.requests.models import Offer, ShareRequest, ShareRequestChild
+from otagai.domain.series.models import SeriesOccurrence, SeriesOffer, ShareSeries
 from otagai.domain.statistics.models import (
     HouseholdMonthlyActivity,
     MunicipalMonthlyActivity,
@@ -51,6 +53,7 @@ __all__ = [
     "AuditEntry",
     "AuthorisedAdult",
     "Block",
+    "CalendarToken",
     "Certification",
     "CertificationChange",
     "Child",
@@ -81,8 +84,11 @@ __all__ = [
     "OutboxEvent",
     "PayoutAccount",
     "RateLimitHit",
+    "SeriesOccurrence",
+    "SeriesOffer",
     "ShareRequest",
     "ShareRequestChild",
+    "ShareSeries",
     "StripeWebhookEvent",
     "ThankYou",
     "User",

@@ -27,7 +27,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -68,7 +68,11 @@ def _committed(step: Callable[[], T]) -> T:
 def run_once(now: datetime | None = None, *, batch: int = 100) -> Round:
     at = now or datetime.now(UTC)
     settings = current_app.config["OTAGAI"]
-    tick = _committed(lambda: jobs.tick(at, settings.late_escalation))
+    tick = _committed(
+        lambda: jobs.tick(
+            at, settings.late_escalation, timedelta(days=settings.series_horizon_days)
+        )
+    )
     _committed(lambda: retention.purge_when_due(session, at, settings))
     rules = fairness.Rules(
         per_request=settings.new_request_fanout, per_day=settings.new_request_pushes_per_day

@@ -67,6 +67,8 @@ BUDGETS: dict[str, Budget] = {
         Budget("offers", per_user="60/hour", per_ip="1200/hour"),
         Budget("checkins", per_user="60/hour", per_ip="1200/hour"),
         Budget("pass-page", per_user=None, per_ip="120/hour"),
+        # Calendar apps poll a feed every few minutes to hours.
+        Budget("calendar-feed", per_user=None, per_ip="240/hour"),
         Budget("stripe-webhook", per_user=None, per_ip="600/minute"),
         Budget("partner-key-failures", per_user=None, per_ip="20/10minutes"),
         Budget("ceiling", per_user="600/minute", per_ip="300/minute"),

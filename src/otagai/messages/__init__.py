@@ -125,6 +125,7 @@ def _merge_areas() -> None:
         payments,
         reports,
         requests,
+        series,
         statistics,
         thanks,
         trust,
@@ -147,6 +148,7 @@ def _merge_areas() -> None:
         notifications,
         partners,
         statistics,
+        series,
     ):
         overlap = DETAILS.keys() & module.DETAILS.keys()
         assert not overlap, f"problem codes defined twice: {sorted(overlap)}"

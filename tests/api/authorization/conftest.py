@@ -103,6 +103,9 @@ class World:
     stranger: str  # anybody may block them or redeem their code
     invite_code: str  # the requester's household invite
     connection_code: str  # the stranger's
+    series: str  # the requester's weekly pickup (three dates, each an open request)
+    series_offer: str  # the offerer's pending offer on the whole series
+    series_date: str  # its first date
     secrets: dict[str, tuple[str, frozenset[str]]]  # name -> (value, roles who may see it)
 
 
@@ -264,6 +267,32 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         client, people["operator"].firebase_uid, settings.firebase_project_id, operator=True
     )
     (claim,) = ok(operator_client.get("/v1/insurance-claims"), 200)["items"]
+    series_start = _now().replace(second=0) + dt.timedelta(days=3)
+    series = ok(
+        as_(requester).post(
+            "/v1/share-series",
+            json={
+                "kind": "pickup",
+                "community_id": str(a.id),
+                "title": "毎週のお迎え",
+                "starts_at": series_start.isoformat(),
+                "ends_at": (series_start + dt.timedelta(hours=1)).isoformat(),
+                "location": {"lat": OPEN_POINT.lat, "lng": OPEN_POINT.lng},
+                "dropoff": {"lat": OPEN_POINT.lat + 0.00111, "lng": OPEN_POINT.lng - 0.00111},
+                "child_ids": [str(child.id)],
+                "rrule": "FREQ=WEEKLY;COUNT=3",
+                "include_holidays": True,
+            },
+            headers={"Idempotency-Key": "matrix-series"},
+        )
+    )
+    series_offer = ok(
+        as_(people["offerer"]).post(
+            f"/v1/share-series/{series['id']}/offers",
+            json={},
+            headers={"Idempotency-Key": "matrix-series-offer"},
+        )
+    )
 
     household = frozenset({"requester", "same_household"})
     parties = household | {"supporter"}
@@ -296,6 +325,7 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         "authorised adult's name": (adult.name, household),
         "authorised adult's relation": (adult.relation, household),
         "household invite": (invite_code, household),
+        "series": (series["id"], household | {"offerer"}),
     }
     return World(
         uids={"no_profile": "matrix-no-profile-yet"}
@@ -327,6 +357,9 @@ def _build(app: Any, settings: Any, stripe: LocalStripe) -> World:
         stranger=str(stranger.id),
         invite_code=invite_code,
         connection_code=connection_code,
+        series=series["id"],
+        series_offer=series_offer["id"],
+        series_date=series["occurrences"][0]["date"],
         secrets=secrets,
     )
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.api.authorization import test_communities, test_matches, test_people, test_sharing
+from tests.api.authorization import (
+    test_communities,
+    test_matches,
+    test_people,
+    test_series,
+    test_sharing,
+)
 from tests.api.authorization.matrix import NA, ROLES, Row
 
 README = Path(__file__).with_name("README.md")
@@ -14,6 +20,7 @@ AREAS = (
     ("Municipalities, partners, communities, certifications, events, trust", test_communities.ROWS),
     ("Share requests, candidates, feed, offers", test_sharing.ROWS),
     ("Matches, thank-yous, payments, insurance, webhook, health", test_matches.ROWS),
+    ("Share series, calendar feed", test_series.ROWS),
 )
 SHORT = {
     "anonymous": "anon",

@@ -11,13 +11,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.api.authorization import test_communities, test_matches, test_people, test_sharing
+from tests.api.authorization import (
+    test_communities,
+    test_matches,
+    test_people,
+    test_series,
+    test_sharing,
+)
 from tests.api.authorization.conftest import digest
 from tests.api.authorization.matrix import NA, ROLES
 
 SPEC = Path(__file__).resolve().parents[3] / "api_spec" / "openapi.json"
 METHODS = {"get", "put", "post", "patch", "delete"}
-TABLES = (test_people, test_communities, test_sharing, test_matches)
+TABLES = (test_people, test_communities, test_sharing, test_matches, test_series)
 ROWS = [r for table in TABLES for r in table.ROWS]
 
 

@@ -18,6 +18,7 @@ from otagai.domain.matches.escalation import Windows, escalate_late
 from otagai.domain.matches.models import CONFIRMED, Match
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.services import expire_requests
+from otagai.domain.series.occurrences import materialize_due
 from otagai.domain.sharing.widening import widen_requests
 from otagai.domain.trust.models import Certification
 from otagai.domain.trust.welcome import welcome_isolated
@@ -35,6 +36,7 @@ class Tick:
     late_escalations: int = 0
     welcomes: int = 0
     rungs_climbed: int = 0
+    series_occurrences: int = 0
 
 
 def remind_matches(now: datetime) -> int:
@@ -90,9 +92,14 @@ def notify_expiring_certifications(now: datetime) -> int:
     return written
 
 
-def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
+def tick(
+    now: datetime,
+    late_escalation: Windows | None = None,
+    series_horizon: timedelta = timedelta(days=21),
+) -> Tick:
     """Every job once; the caller commits. ``late_escalation``: the windows of the
-    settings' LATE_ESCALATION (the defaults if not given)."""
+    settings' LATE_ESCALATION (the defaults if not given); ``series_horizon``: how far
+    ahead series occurrences become requests (SERIES_HORIZON_DAYS)."""
     expired = expire_requests(now)
     return Tick(
         reminders=remind_matches(now),
@@ -101,4 +108,5 @@ def tick(now: datetime, late_escalation: Windows | None = None) -> Tick:
         late_escalations=escalate_late(now, late_escalation or LATE_ESCALATION_DEFAULTS),
         welcomes=welcome_isolated(now),
         rungs_climbed=widen_requests(now),
+        series_occurrences=materialize_due(now, series_horizon),
     )

@@ -1,0 +1,1 @@
+"""The calendar feed: its token (/v1/me/calendar-token) and the feed itself (/ical)."""

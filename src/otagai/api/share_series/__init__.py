@@ -1,0 +1,1 @@
+"""Share series (定期のお願い): recurring agreements."""

@@ -1,0 +1,1 @@
+"""The calendar feed: a user's matches and series as an iCalendar file behind a token."""
