@@ -69,7 +69,7 @@ from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community, CommunityMember
 from otagai.domain.matches.models import COMPLETED as MATCH_COMPLETED
 from otagai.domain.matches.models import CONFIRMED, Match, NoShow
-from otagai.domain.matching.friends_of_friends import intermediaries, paths
+from otagai.domain.matching.friends_of_friends import friend_of_friend_ids, intermediaries
 from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.ladder import neighbouring_communities, reach_of, wide_radius_m
 from otagai.domain.requests.models import LENDING, ShareRequest
@@ -191,8 +191,10 @@ def _trusted(*, community: bool, one: bool, fof: bool = False, neighbours: bool 
         )
         branches.append(select(Certification.user_id, false(), true(), *more).where(certified))
     if fof:
-        found = paths(me, one=P("one") if one else None)
-        branches.append(select(found.c.user_id, false(), false(), true(), false()).distinct())
+        # Found beforehand (``friend_of_friend_ids``) and bound as an array: inside this
+        # statement the planner overestimated the paths and scanned every user.
+        ids = func.unnest(P("fof_ids", type_=ARRAY(PG_UUID()))).column_valued("user_id")
+        branches.append(select(ids, false(), false(), true(), false()))
     if neighbours:
         near = and_(
             Certification.community_id == func.any(P("neighbours", type_=ARRAY(PG_UUID()))),
@@ -450,6 +452,8 @@ def candidates_query(
     }
     if only_user is not None:
         params["one"] = only_user
+    if reach.friends_of_friends:
+        params["fof_ids"] = friend_of_friend_ids(request.requester_id, one=only_user)
     if reach.friends_of_friends or reach.neighbouring:
         params["wide_radius"] = float(wide_radius_m(request.radius_m))
     if reach.neighbouring:
