@@ -203,7 +203,9 @@ def _v1_routes(app: Any) -> list[tuple[str, str, str]]:
         if not rule.rule.startswith("/v1/") or "webhook" in rule.rule:
             continue
         values = {
-            name: str(uuid.uuid4()) if isinstance(conv, UUIDConverter) else "x"
+            # Any other converter: a value of ten characters fits them all (a device
+            # token, a date of a series).
+            name: str(uuid.uuid4()) if isinstance(conv, UUIDConverter) else "2027-01-11"
             for name, conv in rule._converters.items()
         }
         path = adapter.build(rule.endpoint, values)

@@ -41,6 +41,15 @@ def month(report: dict, name: str) -> dict:
 # --- every figure, exactly -------------------------------------------------------------
 
 
+LADDER_RUNGS = ("acquaintances", "certified", "friends_of_friends", "neighbouring", "coordinators")
+NO_WIDENING = {
+    "widening_requests": 0,
+    "widening_offered": 0,
+    "first_offer_minutes_median": None,
+    **{f"resolved_on_{rung}": 0 for rung in LADDER_RUNGS},
+}
+
+
 def test_april_in_town_a_every_figure(operator, world):
     april = month(stats(operator, world.a.code), "2026-04")
     assert april["total"] == {
@@ -61,6 +70,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "uninsured_matches": None,  # 1
         "reports_confirmed": 0,
         "incidents": 0,
+        # No widening request in the world: the ladder's counts are 0, its median none.
+        **NO_WIDENING,
     }
     assert april["by_kind"]["pickup"] == {
         "requests_posted": 7,  # including 23:30 JST on 30 April
@@ -76,6 +87,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "uninsured_matches": 0,
         "reports_confirmed": 0,
         "incidents": 0,
+        # No widening request in the world: the ladder's counts are 0, its median none.
+        **NO_WIDENING,
     }
     assert april["by_kind"]["babysitting"] == {
         "requests_posted": None,  # 6, the partner of lending's 2
@@ -91,6 +104,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "uninsured_matches": None,  # 1
         "reports_confirmed": 0,
         "incidents": 0,
+        # No widening request in the world: the ladder's counts are 0, its median none.
+        **NO_WIDENING,
     }
     assert april["by_kind"]["lending"] == {
         "requests_posted": None,  # 2
@@ -106,6 +121,8 @@ def test_april_in_town_a_every_figure(operator, world):
         "uninsured_matches": 0,
         "reports_confirmed": 0,
         "incidents": 0,
+        # No widening request in the world: the ladder's counts are 0, its median none.
+        **NO_WIDENING,
     }
 
 

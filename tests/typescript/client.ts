@@ -6,7 +6,14 @@
 import type { components } from "./api";
 
 type Schemas = components["schemas"];
-type TrustTier = "connection_certified" | "connection" | "certified" | "member";
+// A widening request's later rungs add the last two (docs/escalation-ladder.md).
+type TrustTier =
+  | "connection_certified"
+  | "connection"
+  | "certified"
+  | "member"
+  | "friend_of_friend"
+  | "neighbouring";
 
 export function candidateLine(candidate: Schemas["Candidate"]): string {
   const tier: TrustTier = candidate.trust_tier;

@@ -64,6 +64,13 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_share_requests_requester", "requester_id", "created_at", "id"),
+        # The ladder's statistics read a town's widening requests by month of posting.
+        Index(
+            "ix_share_requests_widening_town",
+            "municipality_code",
+            "created_at",
+            postgresql_where="audience = 'widening'",
+        ),
         # The widening job reads the open widening requests only.
         Index(
             "ix_share_requests_widening_open",

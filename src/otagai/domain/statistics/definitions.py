@@ -83,6 +83,49 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Matches scheduled to start in the month whose activity report tells of an "
         "incident (an accident, an injury, damage), confirmed or not.",
     ),
+    "widening_requests": (
+        "その月に投稿された「広げて探す」（widening）依頼の数。",
+        "Widening requests (whose audience widens rung by rung) posted in the month.",
+    ),
+    "widening_offered": (
+        "そのうち、申し出が1件以上あった依頼の数（その後どうなったかは問いません）。",
+        "Of those, the requests that had at least one offer, whatever became of it.",
+    ),
+    "first_offer_minutes_median": (
+        "申し出があった「広げて探す」依頼の、投稿から最初の申し出までの時間（分）の中央値。",
+        "The median minutes from posting to the first offer, over the widening requests "
+        "that had one.",
+    ),
+    "resolved_on_acquaintances": (
+        "申し出があった「広げて探す」依頼のうち、最初"
+        "の申し出の時点で「知り合い」の段階にあった数。",
+        "Of the widening requests with an offer, those on the rung of "
+        "acquaintances when the first offer came.",
+    ),
+    "resolved_on_certified": (
+        "申し出があった「広げて探す」依頼のうち、最初の申し出の"
+        "時点で「コミュニティの認定サポーター」の段階にあった数。",
+        "Of the widening requests with an offer, those on the rung of "
+        "the community's certified supporters when the first offer came.",
+    ),
+    "resolved_on_friends_of_friends": (
+        "申し出があった「広げて探す」依頼のうち、最初の申し"
+        "出の時点で「知り合いの知り合い」の段階にあった数。",
+        "Of the widening requests with an offer, those on the rung of "
+        "friends of friends when the first offer came.",
+    ),
+    "resolved_on_neighbouring": (
+        "申し出があった「広げて探す」依頼のうち、最初の申し出の時"
+        "点で「近隣コミュニティの認定サポーター」の段階にあった数。",
+        "Of the widening requests with an offer, those on the rung of "
+        "neighbouring communities' certified supporters when the first offer came.",
+    ),
+    "resolved_on_coordinators": (
+        "申し出があった「広げて探す」依頼のうち、最初の申し出"
+        "の時点で「コーディネーターへの連絡」の段階にあった数。",
+        "Of the widening requests with an offer, those on the rung of "
+        "the coordinators being told when the first offer came.",
+    ),
 }
 
 SUPPRESSION: tuple[str, str] = (
@@ -116,6 +159,29 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "uninsured_matches": ("保険対象外マッチ数", "uninsured_matches"),
     "reports_confirmed": ("確認済み活動報告数", "reports_confirmed"),
     "incidents": ("事故・ケガ報告数", "incidents"),
+    "widening_requests": ("広げて探す依頼数", "widening_requests"),
+    "widening_offered": ("申し出のあった広げて探す依頼数", "widening_offered"),
+    "first_offer_minutes_median": (
+        "最初の申し出までの時間（分、中央値）",
+        "first_offer_minutes_median",
+    ),
+    "resolved_on_acquaintances": ("知り合いの段階で申し出", "resolved_on_acquaintances"),
+    "resolved_on_certified": (
+        "コミュニティの認定サポーターの段階で申し出",
+        "resolved_on_certified",
+    ),
+    "resolved_on_friends_of_friends": (
+        "知り合いの知り合いの段階で申し出",
+        "resolved_on_friends_of_friends",
+    ),
+    "resolved_on_neighbouring": (
+        "近隣コミュニティの認定サポーターの段階で申し出",
+        "resolved_on_neighbouring",
+    ),
+    "resolved_on_coordinators": (
+        "コーディネーターへの連絡の段階で申し出",
+        "resolved_on_coordinators",
+    ),
 }
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "total": ("合計", "total"),

@@ -29,6 +29,7 @@ from otagai.domain.clock import TOKYO
 from otagai.domain.communities.models import Community
 from otagai.domain.events.models import Event, EventAttendance
 from otagai.domain.statistics.isolation import households_without_connections
+from otagai.domain.statistics.ladder import ladder_figures
 from otagai.domain.statistics.models import (
     ALL_KINDS,
     MunicipalMonthlyActivity,
@@ -240,6 +241,7 @@ ALL = (
     households_without_connections,
     certified_supporters,
     events,
+    ladder_figures,
 )
 
 

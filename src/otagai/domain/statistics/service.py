@@ -37,6 +37,14 @@ KIND_METRICS = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
+    "widening_requests",
+    "widening_offered",
+    "first_offer_minutes_median",
+    "resolved_on_acquaintances",
+    "resolved_on_certified",
+    "resolved_on_friends_of_friends",
+    "resolved_on_neighbouring",
+    "resolved_on_coordinators",
 )
 # In the total only: they have no kind.
 TOTAL_ONLY = (
@@ -63,6 +71,14 @@ TOTAL_METRICS = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
+    "widening_requests",
+    "widening_offered",
+    "first_offer_minutes_median",
+    "resolved_on_acquaintances",
+    "resolved_on_certified",
+    "resolved_on_friends_of_friends",
+    "resolved_on_neighbouring",
+    "resolved_on_coordinators",
 )
 # The total of these is the sum of the kinds; the others are counted for the total.
 SUMMED = (
@@ -76,7 +92,16 @@ SUMMED = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
+    "widening_requests",
+    "widening_offered",
+    "resolved_on_acquaintances",
+    "resolved_on_certified",
+    "resolved_on_friends_of_friends",
+    "resolved_on_neighbouring",
+    "resolved_on_coordinators",
 )
+# Figures with no value where nothing was counted (a median of no requests).
+UNCOUNTED_NONE = ("first_offer_minutes_median",)
 
 
 def check_range(first: Month, last: Month) -> None:
@@ -107,7 +132,7 @@ def _figures(counts: dict[str, int], names: tuple[str, ...]) -> dict[str, Any]:
         name: (
             _rate(counts.get("requests_matched", 0), counts.get("requests_posted", 0))
             if name == "resolution_rate"
-            else counts.get(name, 0)
+            else counts.get(name, None if name in UNCOUNTED_NONE else 0)
         )
         for name in names
     }

@@ -29,11 +29,19 @@ ADDITIVE = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
+    "widening_requests",
+    "widening_offered",
+    "resolved_on_acquaintances",
+    "resolved_on_certified",
+    "resolved_on_friends_of_friends",
+    "resolved_on_neighbouring",
+    "resolved_on_coordinators",
 )
 # Figures computed from counts: hidden when the count they come from is.
 DERIVED = {
     "resolution_rate": ("requests_matched", "requests_posted"),
     "thank_you_total_jpy": ("thank_you_count",),
+    "first_offer_minutes_median": ("widening_offered",),
 }
 
 Table = dict[str, dict[str, dict[str, Any]]]
