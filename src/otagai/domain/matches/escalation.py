@@ -29,11 +29,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from otagai.domain import outbox
-from otagai.domain.communities.models import ROLE_COORDINATOR, CommunityMember
+from otagai.domain.communities.queries import active_coordinators
 from otagai.domain.matches import timeline
 from otagai.domain.matches.checkins import household_of_requester
 from otagai.domain.matches.models import CONFIRMED, Match, MatchEvent
-from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.requests.validation import MAX_SPAN
 from otagai.extensions.db import session
@@ -71,18 +70,7 @@ def _recipients(match: Match, step: str, community_id: uuid.UUID) -> list[uuid.U
         return household_of_requester(match)
     if step == SUPPORTER:
         return [match.supporter_id]
-    return list(
-        session.scalars(
-            select(CommunityMember.user_id)
-            .join(User, User.id == CommunityMember.user_id)
-            .where(
-                CommunityMember.community_id == community_id,
-                CommunityMember.role == ROLE_COORDINATOR,
-                User.status == USER_ACTIVE,
-            )
-            .order_by(CommunityMember.user_id)
-        )
-    )
+    return active_coordinators(community_id)
 
 
 def escalate_late(now: datetime, windows: Windows) -> int:

@@ -22,9 +22,8 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from otagai.domain import outbox
-from otagai.domain.communities.models import ROLE_COORDINATOR, CommunityMember
+from otagai.domain.communities.queries import active_coordinators
 from otagai.domain.matching.candidates import TIERS, find_candidates
-from otagai.domain.people.models import USER_ACTIVE, User
 from otagai.domain.requests import ladder
 from otagai.domain.requests.models import (
     AUDIENCE_WIDENING,
@@ -126,18 +125,7 @@ def newly_reached(request: ShareRequest, rung: int) -> list[uuid.UUID]:
 
 
 def coordinators(community_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        session.scalars(
-            select(CommunityMember.user_id)
-            .join(User, User.id == CommunityMember.user_id)
-            .where(
-                CommunityMember.community_id == community_id,
-                CommunityMember.role == ROLE_COORDINATOR,
-                User.status == USER_ACTIVE,
-            )
-            .order_by(CommunityMember.user_id)
-        )
-    )
+    return active_coordinators(community_id)
 
 
 assert set(TIERS) >= {t for tiers in ADDED_TIERS.values() for t in tiers}
