@@ -91,3 +91,14 @@ def test_series_taken_whole_with_one_date_moved_matches_each_date_on_its_day(
     assert ages == {"2027-01-04": (False, 0), "2027-01-18": (True, 1), "2027-01-25": (True, 1)}
     moved_request = parent.get(f"/v1/share-requests/{dates['2027-01-25']['request_id']}").json
     assert moved_request["starts_at"].startswith("2027-01-26T08:30:00")
+
+
+def test_a_candidate_finds_the_series_from_a_dates_request(client_as, db, clock):
+    world = series_world(clock)
+    created = post_series(client_as(world.parent), world)
+    request_id = by_date(created.json)["2027-01-04"]["request_id"]
+    seen = client_as(world.supporter).get(f"/v1/share-requests/{request_id}")
+    assert seen.status_code == 200, seen.json
+    assert seen.json["series_id"] == created.json["id"]
+    mine = client_as(world.parent).get("/v1/me/share-requests").json["items"]
+    assert {r["series_id"] for r in mine} == {created.json["id"]}

@@ -224,6 +224,14 @@ class ShareRequestSchema(ma.Schema):
     """A share request at the caller's visibility (``viewer_role``)."""
 
     id = ma.fields.UUID(required=True)
+    series_id = ma.fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "The share series this request is one date of (null for a single "
+            "request): a supporter may offer on the whole series at "
+            "`POST /v1/share-series/{id}/offers`."
+        },
+    )
     viewer_role = ma.fields.String(
         metadata={
             "enum": list(VIEWER_ROLES),
