@@ -41,6 +41,8 @@ def _series(w):
 
 
 ROWS = [
+    # Everybody's own list (the requester's household's holds the series; privacy tests).
+    row("GET", "/v1/share-series", lambda w: Req("/v1/share-series"), signed_in=200),
     # Only the child's household may; other members of the community: the child is not
     # theirs (422); outside the community: 403.
     row(

@@ -8,6 +8,7 @@ import datetime as dt
 from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.jobs import tick
 from tests.api.series.world import by_date, post_series, series_world
+from tests.factories import UserFactory
 
 
 def _tokyo_time(value: str) -> dt.time:
@@ -102,3 +103,13 @@ def test_a_candidate_finds_the_series_from_a_dates_request(client_as, db, clock)
     assert seen.json["series_id"] == created.json["id"]
     mine = client_as(world.parent).get("/v1/me/share-requests").json["items"]
     assert {r["series_id"] for r in mine} == {created.json["id"]}
+
+
+def test_my_series_lists_my_households_and_those_i_support_only(client_as, db, clock):
+    world = series_world(clock)
+    series = _take_whole_series(client_as, world)
+    for user in (world.parent, world.supporter):
+        listed = client_as(user).get("/v1/share-series").json
+        assert [s["id"] for s in listed["items"]] == [series["id"]], listed
+    stranger = client_as(UserFactory()).get("/v1/share-series")
+    assert stranger.status_code == 200 and stranger.json["items"] == []

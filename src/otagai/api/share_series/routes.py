@@ -18,13 +18,17 @@ from otagai.api.share_series.schemas import (
     ShareSeriesCreateSchema,
     ShareSeriesSchema,
 )
+from otagai.domain.actors import require_user
 from otagai.domain.series import occurrences, offers, services
+from otagai.domain.series.models import ShareSeries
 from otagai.domain.series.views import series_offer_view, series_view
 from otagai.errors import NotFound
 from otagai.extensions.api import Blueprint, Resource
 from otagai.extensions.auth import current_actor
 from otagai.extensions.idempotency import idempotent
+from otagai.extensions.keyset import Page, aware_created_and_id, paginate
 from otagai.extensions.limits import limited
+from otagai.extensions.pagination import PageQueryArgsSchema, page_schema
 
 blp = Blueprint("share_series", __name__, description="Share series (定期のお願い)")
 
@@ -42,6 +46,31 @@ def _view(series_id: uuid.UUID) -> dict[str, Any]:
 
 @blp.route("/share-series")
 class ShareSeriesViews(Resource):
+    @blp.arguments(PageQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(ShareSeriesSchema))
+    @blp.problem(403, "Create your profile first.")
+    def get(self, args: dict[str, Any]) -> Page[dict[str, Any]]:
+        """My series: my household's, and those I support
+
+        Newest first, each as `GET /v1/share-series/{id}` shows it to me.
+        """
+        user = require_user(current_actor())
+        page = paginate(
+            services.my_share_series_query(user),
+            keys=[ShareSeries.created_at, ShareSeries.id],
+            limit=args["limit"],
+            cursor=args["cursor"],
+            after=aware_created_and_id,
+            descending=True,
+        )
+
+        # The query finds only these two: my household's, or one I support.
+        def role(series: ShareSeries) -> str:
+            mine = series.household_id == user.household_id
+            return services.HOUSEHOLD if mine else services.SUPPORTER
+
+        return page.map(lambda items: [series_view(s, role(s)) for s in items])
+
     @limited(blp, "share-requests")
     @idempotent
     @blp.arguments(

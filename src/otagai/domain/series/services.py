@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
@@ -169,19 +169,10 @@ def get_share_series(
     return series, role
 
 
-def my_share_series(actor: Actor) -> list[ShareSeries]:
-    """My household's series and those I support, newest first (at most 100)."""
-    user = require_user(actor)
-    return list(
-        session.scalars(
-            select(ShareSeries)
-            .where(
-                (ShareSeries.household_id == user.household_id)
-                | (ShareSeries.supporter_id == user.id)
-            )
-            .order_by(ShareSeries.created_at.desc(), ShareSeries.id)
-            .limit(100)
-        )
+def my_share_series_query(user: User) -> Select[ShareSeries]:
+    """My household's series and those I support (page it newest first)."""
+    return select(ShareSeries).where(
+        (ShareSeries.household_id == user.household_id) | (ShareSeries.supporter_id == user.id)
     )
 
 
