@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
+from otagai.domain import outbox
 from otagai.domain.clock import TOKYO
 from otagai.domain.notifications.jobs import tick
+from otagai.domain.outbox import OutboxEvent
 from tests.api.series.world import by_date, post_series, series_world
 from tests.factories import UserFactory
 
@@ -113,3 +117,15 @@ def test_my_series_lists_my_households_and_those_i_support_only(client_as, db, c
         assert [s["id"] for s in listed["items"]] == [series["id"]], listed
     stranger = client_as(UserFactory()).get("/v1/share-series")
     assert stranger.status_code == 200 and stranger.json["items"] == []
+
+
+def test_the_supporter_is_told_once_for_the_whole_series(client_as, db, clock, app_context):
+    world = series_world(clock)
+    series = _take_whole_series(client_as, world)
+    tick(clock.at, series_horizon=dt.timedelta(days=60))  # every date a request, matched
+    seen = client_as(world.parent).get(f"/v1/share-series/{series['id']}").json
+    assert len([d for d in by_date(seen).values() if d["match_status"]]) > 1
+    told = db.scalars(select(OutboxEvent).where(OutboxEvent.kind == outbox.OFFER_ACCEPTED)).all()
+    assert [(e.recipients, e.payload.get("series_id")) for e in told] == [
+        ([world.supporter.id], series["id"])
+    ]

@@ -70,6 +70,7 @@ LINK_IDS = (
     "thank_you_id",
     "certification_id",
     "event_id",
+    "series_id",
 )
 # Codes the app and the text may show as they are (a check-in's type, the check-in a late
 # alert misses and its step, whether a no-show was recorded or answered): never personal.

@@ -129,7 +129,8 @@ def materialize(series: ShareSeries, occurrence: SeriesOccurrence, now: datetime
 
 def match_to_supporter(series: ShareSeries, request: ShareRequest, now: datetime) -> Match | None:
     """The series' supporter offers on the request and the requester accepts, through the
-    one accept of every request. None (and nothing written) when they cannot take it."""
+    one accept of every request. None (and nothing written) when they cannot take it. The
+    supporter is not told of each date: they took the whole series."""
     assert series.supporter_id is not None
     offer = Offer(
         id=uuid.uuid4(),
@@ -142,7 +143,7 @@ def match_to_supporter(series: ShareSeries, request: ShareRequest, now: datetime
         with session.begin_nested():
             session.add(offer)
             session.flush()
-            return accept_offer(_actor_of(series.requester_id), offer.id, now)
+            return accept_offer(_actor_of(series.requester_id), offer.id, now, notify=False)
     except DomainError:
         return None
 

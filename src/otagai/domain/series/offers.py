@@ -118,6 +118,12 @@ def accept_series_offer(
         match = match_to_supporter(series, request, at)
         if match is not None:
             matches.append(match)
+    # One push for the whole series, not one per date.
+    outbox.enqueue(
+        outbox.OFFER_ACCEPTED,
+        {"series_offer_id": offer.id, "series_id": series.id},
+        [offer.supporter_id],
+    )
     return series, matches
 
 

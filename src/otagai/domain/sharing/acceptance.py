@@ -45,7 +45,9 @@ def _lock_people(*user_ids: uuid.UUID) -> None:
     ).all()
 
 
-def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None) -> Match:
+def accept_offer(
+    actor: Actor, offer_id: uuid.UUID, now: datetime | None = None, *, notify: bool = True
+) -> Match:
     """The requester accepts a pending offer: the match is made with its insurance tag,
     the other pending offers are declined and the request becomes ``matched`` — all in the
     caller's transaction, or nothing."""
@@ -85,11 +87,12 @@ def accept_offer(actor: Actor, offer_id: uuid.UUID, now: datetime | None = None)
     ).all()
     # The lock above makes a clash unreachable; the unique index is the last word.
     insert_unique(match, "share_request_not_open")
-    outbox.enqueue(
-        outbox.OFFER_ACCEPTED,
-        {"offer_id": offer.id, "request_id": request.id, "match_id": match.id},
-        [offer.supporter_id],
-    )
+    if notify:  # a series' dates are told once, for the whole series (series/offers.py)
+        outbox.enqueue(
+            outbox.OFFER_ACCEPTED,
+            {"offer_id": offer.id, "request_id": request.id, "match_id": match.id},
+            [offer.supporter_id],
+        )
     if declined:
         outbox.enqueue(outbox.OFFER_DECLINED, {"request_id": request.id}, declined)
     session.refresh(match)
