@@ -18,6 +18,10 @@ DETAILS: dict[str, tuple[str, str]] = {
         "この定期のお願いを引き受けているサポーターのみが行える操作です。",
         "Only the series' supporter can do this.",
     ),
+    "series_offerer_only": (
+        "この申し出をしたサポーター本人のみが行える操作です。",
+        "Only the supporter who made this offer can do this.",
+    ),
     "share_series_ended": ("この定期のお願いは終了しています。", "This series has ended."),
     "share_series_not_open": (
         "この定期のお願いはすでに引き受け手が決まっているか、終了しているか、受付中の日がありません。",

@@ -98,6 +98,25 @@ ROWS = [
         requester=200,
         **SEES,
     ),
+    # The offerer's pending offer: they withdraw it, the requester declines it; the other
+    # one who sees the series is refused.
+    row(
+        "POST",
+        "/v1/share-series/{series_id}/offers/{offer_id}/withdraw",
+        lambda w: Req(f"/v1/share-series/{w.series}/offers/{w.series_offer}/withdraw"),
+        signed_in=404,
+        offerer=200,
+        requester=403,
+        same_household=403,
+    ),
+    row(
+        "POST",
+        "/v1/share-series/{series_id}/offers/{offer_id}/decline",
+        lambda w: Req(f"/v1/share-series/{w.series}/offers/{w.series_offer}/decline"),
+        signed_in=404,
+        requester=200,
+        **SEES,
+    ),
     # Nobody supports the series yet: who sees it is refused, anybody else 404.
     row(
         "POST",

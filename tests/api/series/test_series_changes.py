@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from otagai.domain import outbox
+from otagai.domain.outbox import OutboxEvent
 from otagai.domain.requests.models import ShareRequest
 from otagai.domain.series.models import SeriesOccurrence, ShareSeries
 from tests.api.series.world import by_date, post_series, series_body, series_world
@@ -66,3 +69,32 @@ def test_supporter_leaving_cancels_their_matches_and_reopens_the_dates(client_as
     assert match["status"] == "cancelled"
     assert match["cancel_reason"] == "転勤"
     assert_problem(supporter.get(f"/v1/share-series/{series['id']}"), 404)
+
+
+def test_a_series_offer_withdrawn_by_its_supporter_or_declined_by_the_requester(
+    client_as, db, clock, app_context
+):
+    world = series_world(clock)
+    parent, supporter = client_as(world.parent), client_as(world.supporter)
+    series_id = post_series(parent, world).json["id"]
+
+    def offer(key):
+        made = supporter.post(
+            f"/v1/share-series/{series_id}/offers", json={}, headers={"Idempotency-Key": key}
+        )
+        assert made.status_code == 201, made.json
+        return f"/v1/share-series/{series_id}/offers/{made.json['id']}"
+
+    first = offer("o-1")
+    assert_problem(parent.post(f"{first}/withdraw"), 403, "series_offerer_only")
+    assert supporter.post(f"{first}/withdraw").json["status"] == "withdrawn"
+    # With no live offer they no longer see the series at all.
+    assert_problem(supporter.post(f"{first}/withdraw"), 404, "share_series_not_found")
+    second = offer("o-2")  # a new offer after the withdrawal
+    assert_problem(supporter.post(f"{second}/decline"), 403, "series_requester_only")
+    assert parent.post(f"{second}/decline").json["status"] == "declined"
+    assert_problem(parent.post(f"{second}/accept"), 409, "offer_not_pending")
+    told = db.scalars(select(OutboxEvent).where(OutboxEvent.kind == outbox.OFFER_DECLINED)).all()
+    assert [(e.recipients, e.payload) for e in told] == [
+        ([world.supporter.id], {"series_id": series_id})
+    ]

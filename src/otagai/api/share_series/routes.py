@@ -207,6 +207,28 @@ class SeriesOfferAcceptViews(Resource):
         return _view(series_id)
 
 
+@blp.route("/share-series/<uuid:series_id>/offers/<uuid:offer_id>/withdraw")
+class SeriesOfferWithdrawViews(Resource):
+    @blp.response(200, SeriesOfferSchema)
+    @blp.problem(403, "Not the supporter who made the offer (or no profile).")
+    @blp.problem(404, NOT_VISIBLE + " Or no such offer on it.")
+    @blp.problem(409, "The offer is not pending.")
+    def post(self, series_id: uuid.UUID, offer_id: uuid.UUID) -> Any:
+        """Withdraw my pending offer on a series"""
+        return series_offer_view(offers.withdraw_series_offer(current_actor(), series_id, offer_id))
+
+
+@blp.route("/share-series/<uuid:series_id>/offers/<uuid:offer_id>/decline")
+class SeriesOfferDeclineViews(Resource):
+    @blp.response(200, SeriesOfferSchema)
+    @blp.problem(403, "Not the requester (or no profile).")
+    @blp.problem(404, NOT_VISIBLE + " Or no such offer on it.")
+    @blp.problem(409, "The offer is not pending.")
+    def post(self, series_id: uuid.UUID, offer_id: uuid.UUID) -> Any:
+        """Decline a pending offer on my series (its supporter is told)"""
+        return series_offer_view(offers.decline_series_offer(current_actor(), series_id, offer_id))
+
+
 @blp.route("/share-series/<uuid:series_id>/leave")
 class SeriesLeaveViews(Resource):
     @blp.arguments(SeriesLeaveSchema)

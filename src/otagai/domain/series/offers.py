@@ -29,6 +29,7 @@ from otagai.domain.series.models import (
     OFFER_DECLINED,
     OFFER_LEFT,
     OFFER_PENDING,
+    OFFER_WITHDRAWN,
     SCHEDULED,
     SeriesOccurrence,
     SeriesOffer,
@@ -125,6 +126,48 @@ def accept_series_offer(
         [offer.supporter_id],
     )
     return series, matches
+
+
+def withdraw_series_offer(
+    actor: Actor, series_id: uuid.UUID, offer_id: uuid.UUID, now: datetime | None = None
+) -> SeriesOffer:
+    """The supporter takes back their pending offer on the series."""
+    user = require_user(actor)
+    _, offer = _pending_offer(actor, series_id, offer_id)
+    require(offer.supporter_id == user.id, "series_offerer_only")
+    return _decide(offer, OFFER_WITHDRAWN, now)
+
+
+def decline_series_offer(
+    actor: Actor, series_id: uuid.UUID, offer_id: uuid.UUID, now: datetime | None = None
+) -> SeriesOffer:
+    """The requester says no to a pending offer on the series; its supporter is told."""
+    user = require_user(actor)
+    series, offer = _pending_offer(actor, series_id, offer_id)
+    require(user.id == series.requester_id, "series_requester_only")
+    decided = _decide(offer, OFFER_DECLINED, now)
+    outbox.enqueue(outbox.OFFER_DECLINED, {"series_id": series.id}, [offer.supporter_id])
+    return decided
+
+
+def _pending_offer(
+    actor: Actor, series_id: uuid.UUID, offer_id: uuid.UUID
+) -> tuple[ShareSeries, SeriesOffer]:
+    """The series (locked, as its accept locks it) and its offer, which must be pending."""
+    series, _ = get_share_series(actor, series_id, lock=True)
+    offer = session.get(SeriesOffer, offer_id, with_for_update=True, populate_existing=True)
+    if offer is None or offer.series_id != series.id:
+        raise NotFound("series_offer_not_found")
+    if offer.status != OFFER_PENDING:
+        raise Conflict("offer_not_pending")
+    return series, offer
+
+
+def _decide(offer: SeriesOffer, status: str, now: datetime | None) -> SeriesOffer:
+    offer.status = status
+    offer.decided_at = clock.now(now)
+    session.flush()
+    return offer
 
 
 def leave_series(
