@@ -111,3 +111,20 @@ def test_the_feed_never_holds_a_nickname_an_address_a_note_or_a_name(client, cli
             "ATTENDEE",
         ):
             assert secret not in feed, (user.display_name, secret)
+
+
+def test_nobody_else_withdraws_declines_or_lists_an_offer_on_a_series(client_as, db, clock):
+    world = series_world(clock)
+    series = _series(client_as, world)
+    offer = (
+        client_as(world.supporter)
+        .post(f"/v1/share-series/{series['id']}/offers", json={}, headers={"Idempotency-Key": "o"})
+        .json
+    )
+    path = f"/v1/share-series/{series['id']}/offers/{offer['id']}"
+    attacker = client_as(_intruder(world))
+    with unchanged(db, ShareSeries, SeriesOccurrence, SeriesOffer):
+        for verb in ("withdraw", "decline"):
+            assert_problem(attacker.post(f"{path}/{verb}"), 404, "share_series_not_found")
+        listed = attacker.get("/v1/share-series")
+    assert listed.status_code == 200 and listed.json["items"] == []
