@@ -92,6 +92,8 @@ class ShareRequest(UUIDPrimaryKey, CreatedAt, Base):
     # The requester household's municipality when the request was posted: statistics
     # keep a request in that town even if the family moves later.
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    # The share series this request is a date of (series/occurrences.py sets it).
+    series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("share_series.id"))
     # When it found its supporter; kept if that match is later cancelled (statistics).
     matched_at: Mapped[datetime | None]
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("communities.id"), index=True)

@@ -120,6 +120,7 @@ def materialize(series: ShareSeries, occurrence: SeriesOccurrence, now: datetime
         session.flush()
         return 0
     occurrence.request_id = request.id
+    request.series_id = series.id
     occurrence.failure = None
     session.flush()
     if series.supporter_id is not None:

@@ -26,7 +26,6 @@ from otagai.domain.requests.ladder import rung_view
 from otagai.domain.requests.models import AUDIENCE_WIDENING, OFFER_PENDING, Offer, ShareRequest
 from otagai.domain.requests.queries import request_children
 from otagai.domain.requests.status import effective_status, is_effectively_open
-from otagai.domain.series.models import SeriesOccurrence
 from otagai.domain.sharing.offers import effective_offer_status
 from otagai.domain.sharing.visibility import (
     HOUSEHOLD,
@@ -88,20 +87,6 @@ def _matches_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Match]:
     }
 
 
-def _series_of(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    """The share series each request is a date of (``POST /v1/share-series/{id}/offers``
-    takes the whole series)."""
-    ids = set(request_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(SeriesOccurrence.request_id, SeriesOccurrence.series_id).where(
-            SeriesOccurrence.request_id.in_(ids)
-        )
-    )
-    return {request_id: series_id for request_id, series_id in rows if request_id}
-
-
 def _item(request: ShareRequest) -> dict[str, Any] | None:
     if request.item_category is None:
         return None
@@ -147,7 +132,6 @@ def household_views(
     children = children_of(ids)
     matches = _matches_of(ids)
     offers = _pending_offer_counts(ids)
-    series = _series_of(ids)
     users = people_by_id(
         [r.requester_id for r in requests] + [m.supporter_id for m in matches.values()]
     )
@@ -168,7 +152,7 @@ def household_views(
             else None,
             "cancel_reason": r.cancel_reason,
             "cancelled_at": r.cancelled_at,
-            "series_id": series.get(r.id),
+            "series_id": r.series_id,
         }
         if r.audience == AUDIENCE_WIDENING:
             view["rung"] = rung_view(r)
@@ -186,7 +170,7 @@ def request_view(request: ShareRequest, viewer: Viewer, now: datetime | None = N
     names = community_names([request.community_id])
     children = children_of([request.id]).get(request.id, [])
     view = _common(request, viewer.role, users, names, now)
-    view["series_id"] = _series_of([request.id]).get(request.id)
+    view["series_id"] = request.series_id
     if viewer.role == SUPPORTER:
         assert viewer.match is not None
         at = clock.now(now)
