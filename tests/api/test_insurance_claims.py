@@ -122,6 +122,10 @@ def test_operator_lists_claims_with_the_tag_and_the_text(client_as, world, opera
     assert item["covered_child_ids"] == [str(world.children[0].id)]
     assert item["supporter"]["id"] == str(world.supporter.id)
     assert item["requester"]["id"] == str(world.parent.id)
+    # What happened to the children was read outside the household: in their access log.
+    for child in world.children:
+        log = client_as(world.parent).get(f"/v1/me/children/{child.id}/access-log").get_json()
+        assert [(i["via"], i["shown"]) for i in log["items"]] == [("insurance_claim", ["incident"])]
 
 
 def test_claims_are_filtered_by_status_and_paged_newest_first(client_as, world, operator, clock):
@@ -172,7 +176,9 @@ def test_operator_moves_a_claim_along_and_each_change_is_audited(client_as, worl
 def test_patch_changing_nothing_audits_nothing(client_as, world, db, operator):
     _open(client_as, world)
     (claim,) = _claims(db, world)
-    with unchanged(db):
+    # The claim and the audit log stay as they were (the answer's read is in the children's
+    # access log, as every read of a claim is).
+    with unchanged(db, InsuranceClaim, AuditEntry):
         response = operator.patch(f"{CLAIMS}/{claim.id}", json={"status": "open"})
     assert response.status_code == 200
 

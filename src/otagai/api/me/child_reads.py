@@ -26,7 +26,8 @@ class ChildReadSchema(ma.Schema):
             "enum": list(VIAS),
             "description": "`share_request`: the matched supporter read the request; "
             "`pickup_pass`: somebody opened the pickup pass (nursery staff, no account); "
-            "`activity_report`: the supporter read the activity report's PDF.",
+            "`activity_report`: the supporter read the activity report's PDF; "
+            "`insurance_claim`: an operator read the claim of an incident during the share.",
         },
     )
     match_id = ma.fields.UUID(allow_none=True, required=True)

@@ -27,9 +27,11 @@ from otagai.domain.insurance.models import (
     InsuranceClaim,
 )
 from otagai.domain.matches.models import Match
+from otagai.domain.people.access_log import VIA_INSURANCE_CLAIM, log_child_reads
 from otagai.domain.people.queries import people_by_id
 from otagai.domain.people.views import person
 from otagai.domain.requests.models import ShareRequest
+from otagai.domain.requests.queries import request_children
 from otagai.errors import Conflict, NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.keyset import Page, aware_created_and_id, paginate
@@ -78,11 +80,26 @@ def open_claim(match: Match, incident_text: str, *, at: datetime) -> bool:
     return True
 
 
-def _views(claims: list[InsuranceClaim]) -> list[dict[str, Any]]:
+def _views(
+    claims: list[InsuranceClaim], reader: Actor, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The claims as operators see them. Each shows what happened to the share's children
+    (the incident): that read is in each child's access log, before the answer is built."""
     matches = {
         m.id: m
         for m in session.scalars(select(Match).where(Match.id.in_([c.match_id for c in claims])))
     }
+    children = request_children(m.request_id for m in matches.values())
+    for claim in claims:
+        match = matches[claim.match_id]
+        log_child_reads(
+            [c.id for c in children.get(match.request_id, [])],
+            reader_id=reader.user.id if reader.user else None,
+            via=VIA_INSURANCE_CLAIM,
+            match_id=match.id,
+            fields=("incident",),
+            at=clock.now(now),
+        )
     people = people_by_id([p for m in matches.values() for p in (m.requester_id, m.supporter_id)])
     views = []
     for claim in claims:
@@ -130,7 +147,7 @@ def list_claims(
         after=aware_created_and_id,
         limit=limit,
         cursor=cursor,
-    ).map(_views)
+    ).map(lambda items: _views(items, actor))
 
 
 def update_claim(
@@ -146,7 +163,7 @@ def update_claim(
     after = {**before, **{k: v for k, v in changes.items() if k in EDITABLE}}
     changed = [name for name in EDITABLE if after[name] != before[name]]
     if not changed:
-        return _views([claim])[0]
+        return _views([claim], actor, now)[0]
     if after["status"] != before["status"]:
         if not NEXT[before["status"]]:
             raise Conflict("insurance_claim_finished")
@@ -178,4 +195,4 @@ def update_claim(
         },
     )
     session.flush()
-    return _views([claim])[0]
+    return _views([claim], actor, now)[0]

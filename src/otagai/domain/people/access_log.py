@@ -26,9 +26,10 @@ from otagai.extensions.db import Base, UUIDPrimaryKey, session
 VIA_SHARE_REQUEST = "share_request"
 VIA_PICKUP_PASS = "pickup_pass"
 VIA_ACTIVITY_REPORT = "activity_report"
-VIAS = (VIA_SHARE_REQUEST, VIA_PICKUP_PASS, VIA_ACTIVITY_REPORT)
-# What a read can show of a child.
-FIELDS = ("nickname", "age", "notes")
+VIA_INSURANCE_CLAIM = "insurance_claim"
+VIAS = (VIA_SHARE_REQUEST, VIA_PICKUP_PASS, VIA_ACTIVITY_REPORT, VIA_INSURANCE_CLAIM)
+# What a read can show of a child (``incident``: what the activity report says happened).
+FIELDS = ("nickname", "age", "notes", "incident")
 
 
 class ChildRead(UUIDPrimaryKey, Base):
