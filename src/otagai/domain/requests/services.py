@@ -54,6 +54,41 @@ def _household_children(user: User, child_ids: list[uuid.UUID]) -> set[uuid.UUID
     )
 
 
+def posting_errors(
+    user: User,
+    kind: str,
+    *,
+    community_id: uuid.UUID,
+    starts_at: datetime,
+    ends_at: datetime,
+    dropoff: LatLng | None,
+    child_ids: list[uuid.UUID],
+    item: dict[str, Any] | None,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """The rules of posting a request (or a series, for its first date): the community
+    exists (404) and I am in it (403); then every field error together (``validation``),
+    and children that are not my household's."""
+    get_community(community_id)
+    require(role_in(user, community_id) is not None, "not_a_community_member")
+    errors = request_errors(
+        kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        dropoff=dropoff,
+        child_ids=child_ids,
+        item=item,
+        now=now,
+    )
+    if (
+        child_ids
+        and "child_ids" not in errors
+        and _household_children(user, child_ids) != set(child_ids)
+    ):
+        errors["child_ids"] = [UNKNOWN_CHILD]
+    return errors
+
+
 def create_share_request(
     actor: Actor,
     *,
@@ -75,11 +110,11 @@ def create_share_request(
     """Post a request in a community I belong to. Nothing is written unless every rule
     holds; field errors come back together."""
     user = require_user(actor)
-    get_community(community_id)
-    require(role_in(user, community_id) is not None, "not_a_community_member")
     child_ids = list(child_ids or [])
-    errors = request_errors(
+    errors = posting_errors(
+        user,
         kind,
+        community_id=community_id,
         starts_at=starts_at,
         ends_at=ends_at,
         dropoff=dropoff,
@@ -87,12 +122,6 @@ def create_share_request(
         item=item,
         now=clock.now(now),
     )
-    if (
-        child_ids
-        and "child_ids" not in errors
-        and _household_children(user, child_ids) != set(child_ids)
-    ):
-        errors["child_ids"] = [UNKNOWN_CHILD]
     if errors:
         raise RuleViolation("validation_failed", errors=errors)
     request = ShareRequest(

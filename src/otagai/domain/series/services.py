@@ -15,11 +15,10 @@ from sqlalchemy import Select, select
 
 from otagai.domain import clock
 from otagai.domain.actors import Actor, require_user
-from otagai.domain.communities.roles import get_community, role_in
 from otagai.domain.locks import locked
-from otagai.domain.people.models import Child, User
+from otagai.domain.people.models import User
 from otagai.domain.requests.models import AUDIENCE_COMMUNITY
-from otagai.domain.requests.validation import UNKNOWN_CHILD, request_errors
+from otagai.domain.requests.services import posting_errors
 from otagai.domain.series import rules
 from otagai.domain.series.models import (
     HOLIDAY,
@@ -30,7 +29,7 @@ from otagai.domain.series.models import (
 )
 from otagai.domain.series.models import OFFER_ACCEPTED as SERIES_OFFER_ACCEPTED
 from otagai.domain.series.models import OFFER_PENDING as SERIES_OFFER_PENDING
-from otagai.errors import NotFound, RuleViolation, require
+from otagai.errors import NotFound, RuleViolation
 from otagai.extensions.db import session
 from otagai.extensions.geo import LatLng
 
@@ -67,11 +66,11 @@ def create_share_series(
 
     user = require_user(actor)
     at = clock.now(now)
-    get_community(community_id)
-    require(role_in(user, community_id) is not None, "not_a_community_member")
     children = list(child_ids or [])
-    errors = request_errors(
+    errors = posting_errors(
+        user,
         kind,
+        community_id=community_id,
         starts_at=starts_at,
         ends_at=ends_at,
         dropoff=dropoff,
@@ -79,8 +78,6 @@ def create_share_series(
         item=item,
         now=at,
     )
-    if children and "child_ids" not in errors and _own_children(user, children) != set(children):
-        errors["child_ids"] = [UNKNOWN_CHILD]
     slots: list[rules.Slot] = []
     try:
         slots = rules.expand(rrule, starts_at, ends_at, at)
@@ -127,18 +124,6 @@ def create_share_series(
     materialize_due(at, horizon, series_id=series.id)
     session.refresh(series)
     return series
-
-
-def _own_children(user: User, child_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    return set(
-        session.scalars(
-            select(Child.id).where(
-                Child.id.in_(child_ids),
-                Child.household_id == user.household_id,
-                Child.deleted_at.is_(None),
-            )
-        )
-    )
 
 
 def role_of(user: User, series: ShareSeries) -> str | None:
