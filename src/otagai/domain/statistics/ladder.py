@@ -36,6 +36,8 @@ Cells = dict[tuple[str, str | None], dict[str, int]]
 RESOLVED = tuple(f"resolved_on_{rung}" for rung in RUNGS)
 COUNTS = ("widening_requests", "widening_offered", *RESOLVED)
 MEDIAN = "first_offer_minutes_median"
+# In the report's order.
+FIGURES = ("widening_requests", "widening_offered", MEDIAN, *RESOLVED)
 
 
 def ladder_figures(code: str, first: Month, last: Month) -> Cells:

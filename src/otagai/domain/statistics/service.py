@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from otagai.domain.communities.models import Municipality
 from otagai.domain.requests.models import KINDS
-from otagai.domain.statistics import metrics
+from otagai.domain.statistics import ladder, metrics
 from otagai.domain.statistics.definitions import DEFINITIONS, SUPPRESSION, pick
 from otagai.domain.statistics.months import EARLIEST_YEAR, LATEST_YEAR, Month, months_between
 from otagai.domain.statistics.suppression import TOTAL, suppress
@@ -37,14 +37,7 @@ KIND_METRICS = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
-    "widening_requests",
-    "widening_offered",
-    "first_offer_minutes_median",
-    "resolved_on_acquaintances",
-    "resolved_on_certified",
-    "resolved_on_friends_of_friends",
-    "resolved_on_neighbouring",
-    "resolved_on_coordinators",
+    *ladder.FIGURES,
 )
 # In the total only: they have no kind.
 TOTAL_ONLY = (
@@ -71,14 +64,7 @@ TOTAL_METRICS = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
-    "widening_requests",
-    "widening_offered",
-    "first_offer_minutes_median",
-    "resolved_on_acquaintances",
-    "resolved_on_certified",
-    "resolved_on_friends_of_friends",
-    "resolved_on_neighbouring",
-    "resolved_on_coordinators",
+    *ladder.FIGURES,
 )
 # The total of these is the sum of the kinds; the others are counted for the total.
 SUMMED = (
@@ -92,16 +78,10 @@ SUMMED = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
-    "widening_requests",
-    "widening_offered",
-    "resolved_on_acquaintances",
-    "resolved_on_certified",
-    "resolved_on_friends_of_friends",
-    "resolved_on_neighbouring",
-    "resolved_on_coordinators",
+    *ladder.COUNTS,
 )
 # Figures with no value where nothing was counted (a median of no requests).
-UNCOUNTED_NONE = ("first_offer_minutes_median",)
+UNCOUNTED_NONE = (ladder.MEDIAN,)
 
 
 def check_range(first: Month, last: Month) -> None:

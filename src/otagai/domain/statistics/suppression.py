@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from otagai.domain.statistics import ladder
+
 TOTAL = "total"
 MIN_SHOWN = 5
 # Counts whose total is the sum of the kinds: subtraction could undo a lone suppression.
@@ -29,19 +31,13 @@ ADDITIVE = (
     "uninsured_matches",
     "reports_confirmed",
     "incidents",
-    "widening_requests",
-    "widening_offered",
-    "resolved_on_acquaintances",
-    "resolved_on_certified",
-    "resolved_on_friends_of_friends",
-    "resolved_on_neighbouring",
-    "resolved_on_coordinators",
+    *ladder.COUNTS,
 )
 # Figures computed from counts: hidden when the count they come from is.
 DERIVED = {
     "resolution_rate": ("requests_matched", "requests_posted"),
     "thank_you_total_jpy": ("thank_you_count",),
-    "first_offer_minutes_median": ("widening_offered",),
+    ladder.MEDIAN: ("widening_offered",),
 }
 
 Table = dict[str, dict[str, dict[str, Any]]]
