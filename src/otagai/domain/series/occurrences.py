@@ -173,6 +173,16 @@ def _occurrence(series: ShareSeries, on_date: object) -> SeriesOccurrence:
     return occurrence
 
 
+def _requesters_active_series(actor: Actor, series_id: uuid.UUID) -> ShareSeries:
+    """The series, locked, for the one who posted it while it runs (403, 409 otherwise)."""
+    user = require_user(actor)
+    series, role = get_share_series(actor, series_id, lock=True)
+    require(role == HOUSEHOLD and user.id == series.requester_id, "series_requester_only")
+    if series.status != ACTIVE:
+        raise Conflict("share_series_ended")
+    return series
+
+
 def change_occurrence(
     actor: Actor,
     series_id: uuid.UUID,
@@ -187,12 +197,8 @@ def change_occurrence(
     """Skip one date (``skip``: true; false puts it back), or move it (new ``starts_at``
     and ``ends_at``): its request, and a match on it, are cancelled, and a moved date
     gets a fresh request (matched to the series' supporter when there is one)."""
-    user = require_user(actor)
     at = clock.now(now)
-    series, role = get_share_series(actor, series_id, lock=True)
-    require(role == HOUSEHOLD and user.id == series.requester_id, "series_requester_only")
-    if series.status != ACTIVE:
-        raise Conflict("share_series_ended")
+    series = _requesters_active_series(actor, series_id)
     occurrence = _occurrence(series, on_date)
     if occurrence.starts_at <= at or occurrence.status in (CANCELLED, FAILED):
         raise Conflict("series_occurrence_not_changeable")
@@ -229,12 +235,8 @@ def change_occurrence(
 def end_series(actor: Actor, series_id: uuid.UUID, now: datetime | None = None) -> ShareSeries:
     """The requester ends the series: every occurrence not yet started is cancelled, with
     its request and match; pending offers on the series are declined."""
-    user = require_user(actor)
     at = clock.now(now)
-    series, role = get_share_series(actor, series_id, lock=True)
-    require(role == HOUSEHOLD and user.id == series.requester_id, "series_requester_only")
-    if series.status != ACTIVE:
-        raise Conflict("share_series_ended")
+    series = _requesters_active_series(actor, series_id)
     for occurrence in session.scalars(
         select(SeriesOccurrence)
         .where(SeriesOccurrence.series_id == series.id, SeriesOccurrence.starts_at > at)
